@@ -1,0 +1,34 @@
+# `make demo` and `make test` create/refresh the local virtual environment from pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv demo test lint bench morphologies clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/cablemodel demo --out out
+
+lint: $(STAMP)
+	$(PY) -m ruff check cablemodel tests benchmarks
+
+test: $(STAMP) lint
+	$(PY) -m pytest tests --nbmake notebooks
+
+bench: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) benchmarks/vs_neuron.py
+
+morphologies: $(STAMP)
+	$(VENV)/bin/cablemodel morphologies --out morphologies
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

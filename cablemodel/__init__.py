@@ -1,0 +1,50 @@
+"""cablemodel: multi-compartment dendritic cable models on Brian2.
+
+Quick start::
+
+    from brian2 import ms, nS
+    from cablemodel import ball_and_stick, standard_cell, Synapse, AMPA, spike_times, simulate
+    cell = standard_cell(ball_and_stick())
+    syn = Synapse(AMPA, "basal@200", 1 * nS, spike_times([5] * ms))
+    result = simulate(cell, [syn], duration=40 * ms)
+    print(result.peak("basal@200"), result.peak("hillock"))
+"""
+
+from .cell import DEFAULT_DENSITIES, Cell, standard_cell
+from .engine import SimulationError, simulate
+from .locations import at, compartment, on_section, parse_site, region, within
+from .mechanisms import (
+    AMPA,
+    GABA_A,
+    Channel,
+    CurrentClamp,
+    Gate,
+    HHPotassium,
+    HHSodium,
+    Receptor,
+    Synapse,
+    poisson_train,
+    regular_train,
+    spike_times,
+)
+from .morphology import (
+    Morphology,
+    MorphologyError,
+    Section,
+    ball_and_stick,
+    pyramidal,
+    write_swc,
+    y_neuron,
+)
+from .results import Result
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Cell", "standard_cell", "DEFAULT_DENSITIES", "simulate", "SimulationError", "Result",
+    "at", "compartment", "on_section", "parse_site", "region", "within",
+    "Channel", "Gate", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GABA_A", "Synapse",
+    "CurrentClamp", "spike_times", "regular_train", "poisson_train",
+    "Morphology", "MorphologyError", "Section", "ball_and_stick", "y_neuron", "pyramidal",
+    "write_swc",
+]

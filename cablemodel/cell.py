@@ -1,0 +1,226 @@
+"""Cell assembly: a morphology with passive membrane properties and channels painted on regions.
+
+What is placed where (Arbor's idea): channels are *painted* on regions with a density that may
+depend on path distance; synapses and clamps are *placed* at locations when simulating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from brian2 import Quantity, cm, mV, ohm, siemens, uF, um
+from brian2.units.fundamentalunits import fail_for_dimension_mismatch
+
+from .locations import Region, region
+from .mechanisms.channels import Channel, HHPotassium, HHSodium
+from .morphology.model import CompartmentTable, Morphology
+
+__all__ = ["Cell", "standard_cell", "Painted", "DEFAULT_DENSITIES"]
+
+DENSITY = siemens / cm**2
+#: Default Na+/K+ densities (S/cm^2) per region in :func:`standard_cell`. The hillock carries the
+#: most Na+ (10x the axon's), so spikes start there; the soma has less Na+ than the HH squid
+#: axon (as in mammalian neurons) and the dendrites are passive. Hillock Na+ and K+ are balanced
+#: so that their resting currents nearly cancel.
+DEFAULT_DENSITIES = {
+    "soma": {"na": 0.05, "k": 0.036},
+    "hillock": {"na": 1.2, "k": 0.12},
+    "ais": {"na": 0.5, "k": 0.1},
+    "axon": {"na": 0.12, "k": 0.036},
+}
+
+
+def _check(value, unit, what: str) -> Quantity:
+    fail_for_dimension_mismatch(value, unit, f"{what} must be in units of {unit!r}, got {value!r}")
+    return Quantity(value)
+
+
+@dataclass(frozen=True)
+class Painted:
+    """A channel painted on a region with a density (S/cm^2 quantity, or a function of path
+    distance returning one)."""
+
+    channel: Channel
+    where: Region
+    density: Quantity | Callable[[Quantity], Quantity]
+
+
+class Cell:
+    """A neuron: morphology, passive membrane and painted channels.
+
+    Parameters
+    ----------
+    morphology : Morphology
+    Ri : Quantity
+        Axial (cytoplasmic) resistivity, ohm*cm; one value for the whole cell (a Brian2 limit).
+    Cm : Quantity
+        Specific membrane capacitance, uF/cm^2.
+    g_leak : Quantity
+        Leak conductance density, S/cm^2 (membrane resistance Rm = 1/g_leak).
+    v_rest : Quantity
+        Resting potential. In passive membrane the leak reverses here; where channels are painted
+        the leak reversal is set per compartment so that the membrane rests exactly at ``v_rest``
+        (see :meth:`leak_reversal`), so every simulation starts in a true steady state.
+    celsius : float
+        Temperature (deg C) for the channels' Q10 correction (6.3 = Hodgkin-Huxley's squid).
+    spike_site : str
+        Region whose middle compartment detects spikes (the axon hillock by default).
+    spike_threshold : Quantity
+        Voltage crossing counted as a spike at the spike site; a new spike counts only after
+        the potential has fallen back below it.
+
+    Example
+    -------
+    >>> from brian2 import siemens, cm
+    >>> from cablemodel import ball_and_stick, HHSodium
+    >>> cell = Cell(ball_and_stick()).paint(HHSodium(), "hillock", 0.5 * siemens / cm**2)
+    >>> float(cell.densities()["na"].max())  # S/m^2
+    5000.0
+    """
+
+    def __init__(self, morphology: Morphology, Ri=100 * ohm * cm, Cm=1 * uF / cm**2,
+                 g_leak=3e-4 * siemens / cm**2, v_rest=-65 * mV, celsius: float = 6.3,
+                 spike_site: str = "hillock", spike_threshold=-20 * mV) -> None:
+        if not isinstance(morphology, Morphology):
+            raise TypeError(f"morphology must be a cablemodel Morphology, got {type(morphology)}")
+        self.morphology = morphology
+        self.Ri = _check(Ri, ohm * cm, "Ri")
+        self.Cm = _check(Cm, uF / cm**2, "Cm")
+        self.g_leak = _check(g_leak, DENSITY, "g_leak")
+        self.v_rest = _check(v_rest, mV, "v_rest")
+        self.spike_threshold = _check(spike_threshold, mV, "spike_threshold")
+        for name, val in (("Ri", self.Ri), ("Cm", self.Cm), ("g_leak", self.g_leak)):
+            if not float(val) > 0:
+                raise ValueError(f"{name} must be > 0, got {val}")
+        self.celsius = float(celsius)
+        self.spike_site = spike_site
+        self.painted: list[Painted] = []
+        if not region(spike_site).mask(self.table).any():
+            raise ValueError(f"spike_site {spike_site!r} is not a region of this morphology"
+                             f" (regions: {self.table.regions}); add a hillock or pass"
+                             " spike_site='soma'")
+
+    @cached_property
+    def table(self) -> CompartmentTable:
+        """Per-compartment geometry (see :class:`CompartmentTable`)."""
+        return self.morphology.compartments()
+
+    @property
+    def spike_compartment(self) -> int:
+        """Index of the compartment that detects spikes (middle of the spike-site region)."""
+        idx = np.flatnonzero(region(self.spike_site).mask(self.table))
+        return int(idx[len(idx) // 2])
+
+    def paint(self, channel: Channel, where, density) -> Cell:
+        """Put ``channel`` on region ``where`` at ``density`` (S/cm^2 quantity, or a function of
+        path distance quantity -> density, e.g. ``lambda d: 0.1*siemens/cm**2*exp(-d/(300*um))``).
+        A later paint of the same channel overrides an earlier one where they overlap.
+        Returns the cell, so calls can be chained.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from brian2 import siemens, cm, um
+        >>> from cablemodel import ball_and_stick, HHSodium
+        >>> cell = Cell(ball_and_stick()).paint(
+        ...     HHSodium(), "basal", lambda d: 0.01 * siemens / cm**2 * np.exp(-d / (300 * um)))
+        >>> cell.densities()["na"].max() < 100
+        True
+        """
+        where = region(where)
+        if not where.mask(self.table).any():
+            raise ValueError(f"cannot paint {channel.name!r} on {where}: no compartments there"
+                             f" (regions: {self.table.regions})")
+        if not callable(density):
+            _check(density, DENSITY, f"density of {channel.name!r}")
+            if float(density) < 0:
+                raise ValueError(f"density of {channel.name!r} must be >= 0, got {density}")
+        for p in self.painted:
+            if p.channel.name == channel.name and p.channel != channel:
+                raise ValueError(f"a different channel named {channel.name!r} is already painted")
+        self.painted.append(Painted(channel, where, density))
+        return self
+
+    @property
+    def channels(self) -> list[Channel]:
+        """Channels with a non-zero density somewhere, in painting order."""
+        dens = self.densities()
+        out: dict[str, Channel] = {}
+        for p in self.painted:
+            if dens[p.channel.name].any():
+                out.setdefault(p.channel.name, p.channel)
+        return list(out.values())
+
+    def densities(self) -> dict[str, np.ndarray]:
+        """Per-compartment density of each painted channel, in S/m^2 (floats, Brian2 order)."""
+        out: dict[str, np.ndarray] = {}
+        dist = self.table.distance * um
+        for p in self.painted:
+            arr = out.setdefault(p.channel.name, np.zeros(len(self.table)))
+            mask = p.where.mask(self.table)
+            if callable(p.density):
+                vals = p.density(dist[mask])
+                _check(vals, DENSITY, f"density function of {p.channel.name!r}")
+                vals = np.broadcast_to(np.asarray(vals / (siemens / cm**2) * 1e4, float),
+                                       (int(mask.sum()),))
+                if np.any(~np.isfinite(vals)) or np.any(vals < 0):
+                    raise ValueError(f"density function of {p.channel.name!r} returned negative"
+                                     " or non-finite values")
+            else:
+                vals = float(p.density / (siemens / cm**2)) * 1e4
+            arr[mask] = vals
+        return out
+
+    @property
+    def active_compartments(self) -> np.ndarray:
+        """Indices of compartments carrying at least one channel (where gates are integrated)."""
+        dens = self.densities()
+        if not dens:
+            return np.array([], dtype=int)
+        return np.flatnonzero(np.any([d > 0 for d in dens.values()], axis=0))
+
+    def leak_reversal(self) -> Quantity:
+        """Leak reversal per compartment (volt) that makes every compartment rest at ``v_rest``:
+        ``E_L = v_rest + sum_c g_c P_c(v_rest) (v_rest - E_c) / g_leak`` (``P_c`` = steady-state
+        open probability). Equal to ``v_rest`` in passive compartments.
+
+        Example
+        -------
+        >>> from brian2 import mV
+        >>> cell = standard_cell(__import__("cablemodel").ball_and_stick())
+        >>> round(float(cell.leak_reversal()[0] / mV), 1)  # HH soma: NEURON's hh uses -54.3 mV
+        -54.4
+        """
+        v = float(self.v_rest / mV)
+        gl = float(self.g_leak / (siemens / cm**2)) * 1e4
+        dens = self.densities()
+        offset = np.zeros(len(self.table))
+        for ch in self.channels:
+            p = float(ch.open_probability(v, self.celsius))
+            offset += dens[ch.name] * p * (v - float(ch.reversal / mV)) / gl
+        return (v + offset) * mV
+
+
+def standard_cell(morphology: Morphology, densities: dict | None = None, **passive) -> Cell:
+    """A :class:`Cell` with Hodgkin-Huxley Na+/K+ painted per region (:data:`DEFAULT_DENSITIES`,
+    S/cm^2, overridable per region) and passive dendrites. ``passive`` goes to :class:`Cell`.
+
+    Example
+    -------
+    >>> from cablemodel import ball_and_stick
+    >>> [c.name for c in standard_cell(ball_and_stick()).channels]
+    ['na', 'k']
+    """
+    cell = Cell(morphology, **passive)
+    table = cell.table
+    na, k = HHSodium(), HHPotassium()
+    for reg, dens in (densities or DEFAULT_DENSITIES).items():
+        if not region(reg).mask(table).any():
+            continue
+        for ch in (na, k):
+            if ch.name in dens:
+                cell.paint(ch, reg, dens[ch.name] * siemens / cm**2)
+    return cell

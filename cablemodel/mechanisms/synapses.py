@@ -1,0 +1,210 @@
+"""Synaptic receptors, presynaptic spike trains, and synapses placed at locations.
+
+A receptor is a double-exponential conductance with a reversal potential. As NEURON's ``Exp2Syn``
+does, the conductance is normalised so that one presynaptic spike gives a peak of exactly the
+synapse's ``weight`` (siemens). With ``tau_rise = 0`` it is a single exponential.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import Quantity, ms, mV, nS, second
+from brian2.units.fundamentalunits import fail_for_dimension_mismatch
+
+from ..locations import Location, parse_site
+
+__all__ = ["Receptor", "AMPA", "GABA_A", "Synapse", "CurrentClamp", "spike_times",
+           "regular_train", "poisson_train"]
+
+
+def _check(value, unit, what: str) -> Quantity:
+    fail_for_dimension_mismatch(value, unit, f"{what} must be in units of {unit!r}, got {value!r}")
+    return Quantity(value)
+
+
+@dataclass(frozen=True)
+class Receptor:
+    """A postsynaptic receptor: conductance time course and reversal potential.
+
+    Parameters
+    ----------
+    name : str
+        Identifier (used in Brian2 variable names, e.g. ``g_ampa``).
+    reversal : Quantity
+        Reversal potential (volt): above rest excites (cation channels), at or below rest
+        inhibits (Cl-, K+ channels).
+    tau_rise, tau_decay : Quantity
+        Time constants (second); ``tau_rise = 0*ms`` gives a single exponential.
+
+    Example
+    -------
+    >>> from brian2 import ms
+    >>> round(AMPA.peak_time / ms, 3)
+    0.506
+    """
+
+    name: str
+    reversal: Quantity
+    tau_rise: Quantity
+    tau_decay: Quantity
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise ValueError(f"receptor name must be an identifier, got {self.name!r}")
+        _check(self.reversal, mV, f"{self.name}: reversal")
+        _check(self.tau_rise, ms, f"{self.name}: tau_rise")
+        _check(self.tau_decay, ms, f"{self.name}: tau_decay")
+        if not (self.tau_decay > 0 * ms and self.tau_rise >= 0 * ms
+                and self.tau_rise < self.tau_decay):
+            raise ValueError(f"{self.name}: need 0 <= tau_rise < tau_decay, got"
+                             f" tau_rise={self.tau_rise}, tau_decay={self.tau_decay}")
+
+    @property
+    def peak_time(self) -> Quantity:
+        """Time from a spike to the conductance peak (second)."""
+        tr, td = float(self.tau_rise / ms), float(self.tau_decay / ms)
+        if tr == 0:
+            return 0 * ms
+        return tr * td / (td - tr) * np.log(td / tr) * ms
+
+    @property
+    def normalization(self) -> float:
+        """Factor making the peak of ``exp(-t/tau_decay) - exp(-t/tau_rise)`` equal to 1."""
+        tr, td = float(self.tau_rise / ms), float(self.tau_decay / ms)
+        if tr == 0:
+            return 1.0
+        tp = float(self.peak_time / ms)
+        return 1.0 / (np.exp(-tp / td) - np.exp(-tp / tr))
+
+    def conductance(self, t: Quantity, weight: Quantity = 1 * nS) -> Quantity:
+        """Conductance ``t`` after one spike (analytic), for a peak of ``weight``.
+
+        Example
+        -------
+        >>> from brian2 import ms, nS
+        >>> round(float(AMPA.conductance(AMPA.peak_time, 2 * nS) / nS), 9)
+        2.0
+        """
+        t_ms = np.asarray(t / ms)
+        tr, td = float(self.tau_rise / ms), float(self.tau_decay / ms)
+        rise = np.exp(-t_ms / tr) if tr > 0 else 0.0
+        shape = np.where(t_ms >= 0, self.normalization * (np.exp(-t_ms / td) - rise), 0.0)
+        return shape * weight
+
+
+#: Glutamate, AMPA-type: cation channel (Na+ in, K+ out), reverses near 0 mV.
+AMPA = Receptor("ampa", 0 * mV, 0.2 * ms, 2.0 * ms)
+#: GABA_A: Cl- channel, reverses at E_Cl (about -75 mV).
+GABA_A = Receptor("gaba_a", -75 * mV, 0.5 * ms, 8.0 * ms)
+
+
+@dataclass(frozen=True)
+class Synapse:
+    """A synapse of ``receptor`` at ``site`` with peak conductance ``weight``, driven by ``spikes``.
+
+    Example
+    -------
+    >>> from brian2 import ms, nS
+    >>> s = Synapse(AMPA, "basal@100", 1 * nS, spike_times([5] * ms))
+    >>> str(s.site)
+    'basal@100'
+    """
+
+    receptor: Receptor
+    site: Location | str
+    weight: Quantity
+    spikes: Quantity
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "site", parse_site(self.site))
+        _check(self.weight, nS, "synapse weight (peak conductance)")
+        if not self.weight >= 0 * nS:
+            raise ValueError(f"synapse weight must be >= 0 nS, got {self.weight}; use an"
+                             " inhibitory receptor (e.g. GABA_A) for inhibition")
+        object.__setattr__(self, "spikes", _times(self.spikes, "spike times"))
+
+
+@dataclass(frozen=True)
+class CurrentClamp:
+    """A constant current ``amplitude`` (amp, positive depolarizes) injected at ``site`` from
+    ``start`` to ``stop``.
+
+    Example
+    -------
+    >>> from brian2 import nA, ms
+    >>> CurrentClamp("soma", 0.1 * nA, 0 * ms, 100 * ms).site.region
+    'soma'
+    """
+
+    site: Location | str
+    amplitude: Quantity
+    start: Quantity
+    stop: Quantity
+
+    def __post_init__(self) -> None:
+        from brian2 import amp
+
+        object.__setattr__(self, "site", parse_site(self.site))
+        _check(self.amplitude, amp, "clamp amplitude")
+        _check(self.start, second, "clamp start")
+        _check(self.stop, second, "clamp stop")
+        if not self.stop > self.start:
+            raise ValueError(f"clamp stop ({self.stop}) must be after start ({self.start})")
+
+
+def _times(times, what: str) -> Quantity:
+    t = _check(times, second, what)
+    arr = np.atleast_1d(np.asarray(t / second, dtype=float))
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError(f"{what} must be finite and >= 0 s")
+    return np.sort(arr) * second
+
+
+def spike_times(times: Quantity) -> Quantity:
+    """Explicit presynaptic spike times (second), sorted.
+
+    Example
+    -------
+    >>> from brian2 import ms
+    >>> spike_times([3, 1] * ms)
+    array([1., 3.]) * msecond
+    """
+    return _times(times, "spike times")
+
+
+def regular_train(start: Quantity, interval: Quantity, n: int) -> Quantity:
+    """``n`` spikes from ``start`` every ``interval`` (second).
+
+    Example
+    -------
+    >>> from brian2 import ms
+    >>> regular_train(10 * ms, 5 * ms, 3)
+    array([10., 15., 20.]) * msecond
+    """
+    _check(interval, second, "interval")
+    if not interval > 0 * second or int(n) < 1:
+        raise ValueError(f"need interval > 0 and n >= 1, got {interval}, {n}")
+    return _times(_check(start, second, "start") + np.arange(int(n)) * interval, "train")
+
+
+def poisson_train(rate: Quantity, duration: Quantity, seed: int, start=0 * ms) -> Quantity:
+    """Poisson spike times at ``rate`` (Hz) in ``[start, start + duration)``, reproducible by
+    ``seed``.
+
+    Example
+    -------
+    >>> from brian2 import Hz, second
+    >>> len(poisson_train(50 * Hz, 1 * second, seed=1)) > 20
+    True
+    """
+    from brian2 import Hz
+
+    r = float(_check(rate, Hz, "rate") / Hz)
+    T = float(_check(duration, second, "duration") / second)
+    if r < 0 or T < 0:
+        raise ValueError(f"rate and duration must be >= 0, got {rate}, {duration}")
+    rng = np.random.default_rng(seed)
+    n = rng.poisson(r * T)
+    return _times(np.sort(rng.uniform(0, T, n)) * second + start, "poisson train")

@@ -1,0 +1,8 @@
+"""Geometry: the morphology model, generated cells and SWC output."""
+
+from .generate import GENERATORS, ball_and_stick, pyramidal, y_neuron
+from .model import CompartmentTable, Morphology, MorphologyError, Section
+from .swc_write import write_swc
+
+__all__ = ["Morphology", "Section", "CompartmentTable", "MorphologyError", "ball_and_stick",
+           "y_neuron", "pyramidal", "GENERATORS", "write_swc"]

@@ -1,0 +1,131 @@
+"""What a simulation returns: time, membrane potential at the recorded sites, spike times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import Quantity, ms, mV, second
+
+from .morphology.model import CompartmentTable
+
+__all__ = ["Result"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """Recorded traces of one simulation (plain numpy inside, quantities outside).
+
+    Attributes
+    ----------
+    labels : list of str
+        One per recorded site, e.g. ``"soma"``, ``"hillock"``, ``"basal@200"``.
+    compartments : ndarray of int
+        Compartment index of each recorded site.
+    t_ms, v_mV : ndarray
+        Sample times (ms) and potentials (mV, shape ``(n_sites, n_samples)``).
+    spikes_ms : ndarray
+        Spike times (ms) detected at the spike site (the hillock by default).
+    v_rest_mV : float
+    table : CompartmentTable
+        Geometry of the simulated cell (for distances and plotting).
+    info : dict
+        Engine, dt, wall-clock seconds of build and run.
+
+    Example
+    -------
+    >>> from brian2 import ms, nS
+    >>> from cablemodel import ball_and_stick, Cell, Synapse, AMPA, spike_times, simulate
+    >>> r = simulate(Cell(ball_and_stick()), [Synapse(AMPA, "basal@100", 1*nS, spike_times([1]*ms))],
+    ...              duration=10*ms, engine="numpy")
+    >>> r.peak("basal@100") > r.peak("soma") > 0*mV
+    True
+    """
+
+    labels: list[str]
+    compartments: np.ndarray
+    t_ms: np.ndarray
+    v_mV: np.ndarray
+    spikes_ms: np.ndarray
+    v_rest_mV: float
+    table: CompartmentTable
+    info: dict = field(default_factory=dict)
+
+    @property
+    def t(self) -> Quantity:
+        """Sample times (second)."""
+        return self.t_ms * ms
+
+    @property
+    def spikes(self) -> Quantity:
+        """Spike times at the spike site (second)."""
+        return self.spikes_ms * ms
+
+    def _row(self, label: str) -> int:
+        try:
+            return self.labels.index(label)
+        except ValueError:
+            raise KeyError(f"site {label!r} was not recorded; recorded: {self.labels}") from None
+
+    def v(self, label: str) -> Quantity:
+        """Membrane potential at a recorded site (volt).
+
+        Example
+        -------
+        >>> r.v("soma").shape == r.t.shape  # doctest: +SKIP
+        True
+        """
+        return self.v_mV[self._row(label)] * mV
+
+    def distance(self, label: str) -> Quantity:
+        """Path distance of a recorded site's compartment from the soma (metre)."""
+        from brian2 import um
+
+        return float(self.table.distance[self.compartments[self._row(label)]]) * um
+
+    def _window(self, start, stop) -> np.ndarray:
+        lo = -np.inf if start is None else float(start / ms)
+        hi = np.inf if stop is None else float(stop / ms)
+        return (self.t_ms >= lo) & (self.t_ms < hi)
+
+    def peak(self, label: str, start: Quantity | None = None, stop: Quantity | None = None
+             ) -> Quantity:
+        """Largest deviation from rest at a site in ``[start, stop)``, signed (volt): positive for
+        a depolarization, negative when the potential went mostly below rest.
+
+        Example
+        -------
+        >>> r.peak("soma", 0*ms, 10*ms)  # doctest: +SKIP
+        """
+        dv = self.v_mV[self._row(label), self._window(start, stop)] - self.v_rest_mV
+        return float(dv[np.argmax(np.abs(dv))]) * mV if dv.size else 0 * mV
+
+    def spike_count(self, start: Quantity | None = None, stop: Quantity | None = None) -> int:
+        """Spikes at the spike site in ``[start, stop)``."""
+        lo = -np.inf if start is None else float(start / ms)
+        hi = np.inf if stop is None else float(stop / ms)
+        return int(np.sum((self.spikes_ms >= lo) & (self.spikes_ms < hi)))
+
+    def crossing_time(self, label: str, threshold: Quantity, start: Quantity | None = None,
+                      stop: Quantity | None = None) -> Quantity | None:
+        """First upward crossing of ``threshold`` at a site (linear interpolation between
+        samples), or ``None``."""
+        w = np.flatnonzero(self._window(start, stop))
+        v = self.v_mV[self._row(label), w]
+        thr = float(threshold / mV)
+        above = np.flatnonzero((v[1:] >= thr) & (v[:-1] < thr))
+        if above.size == 0:
+            return None
+        k = above[0]
+        t0, t1 = self.t_ms[w[k]], self.t_ms[w[k + 1]]
+        frac = (thr - v[k]) / (v[k + 1] - v[k])
+        return float(t0 + frac * (t1 - t0)) * ms
+
+    def first_crossing_site(self, threshold: Quantity, start=None, stop=None) -> str | None:
+        """The recorded site whose potential crossed ``threshold`` first (``None`` if none did)."""
+        times = {lab: self.crossing_time(lab, threshold, start, stop) for lab in self.labels}
+        times = {k: v for k, v in times.items() if v is not None}
+        return min(times, key=lambda k: times[k]) if times else None
+
+    def duration(self) -> Quantity:
+        return float(self.t_ms[-1] - self.t_ms[0]) * ms if len(self.t_ms) else 0 * second
