@@ -13,6 +13,11 @@ after one untimed warm-up run in each simulator whose traces are compared), thei
 cablemodel's build/compile time on the first run, and the largest difference of the somatic
 potential between the two simulators over the whole run. Everything else goes to stderr.
 
+Both simulators get the same spike times. Brian2 lets a spike at step k act on the membrane from
+step k + 1 (a Synapses' on_pre runs after the cable update of its step), NEURON from step k; this
+one-dt lag is the whole somatic difference (delivering NEURON's events dt later makes the traces
+agree to ~1e-7 mV).
+
 Usage::
 
     python benchmarks/vs_neuron.py [--repeats 5] [--duration-ms 1000] [--engine cpp_standalone]
@@ -138,9 +143,8 @@ class NeuronModel:
         self.soma.L = self.soma.diam = SOMA_DIAM_UM  # cylinder area = sphere area
         self.soma.nseg = 1
         self.soma.insert("hh")
-        seg = self.soma(0.5)
-        seg.hh.gnabar, seg.hh.gkbar, seg.hh.gl, seg.hh.el = GNA_S_CM2, GK_S_CM2, G_LEAK_S_CM2, \
-            el_hh_mV
+        hh = self.soma(0.5).hh
+        hh.gnabar, hh.gkbar, hh.gl, hh.el = GNA_S_CM2, GK_S_CM2, G_LEAK_S_CM2, el_hh_mV
         self.soma.ena, self.soma.ek = ENA_MV, EK_MV
         self.secs = {"soma": self.soma}
         for name, parent, _depth, length in tree_branches():

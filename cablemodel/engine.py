@@ -5,7 +5,9 @@ Speed by design
 * Gating variables are *parameters* of the SpatialNeuron, advanced by an exponential-Euler
   ``run_regularly`` only on the compartments that carry a channel (one per contiguous block,
   scheduled ``before_groups``, i.e. with v(t), exactly as Brian2's own state updater would).
-  Passive compartments cost only the cable solve. ``integrate_gates_everywhere=True`` builds the
+  The same code sums the channels into ``g_ch`` and ``i_ch`` (``sum_c g_c P_c (E_c - v) =
+  i_ch - g_ch*v``), so ``Im`` costs the same in every compartment and passive compartments cost
+  only the cable solve. ``integrate_gates_everywhere=True`` builds the
   reference formulation (gates as ODEs in every compartment) for comparison.
 * Brian2 object names are fixed, so the generated code is identical from run to run and the
   Cython cache (``~/.cython/brian_extensions``) or the standalone build directory is reused.
@@ -83,7 +85,8 @@ def simulate(
     clamps : sequence of CurrentClamp
     record : iterable of locations or site strings, optional
         Extra sites to record. The soma, the spike site and every synapse site are always
-        recorded; ``record="all"`` records every compartment (labels ``#INDEX``).
+        recorded; ``record="all"`` records every compartment, one row per compartment in
+        compartment order (named sites keep their label, the others are ``#INDEX``).
     record_dt : Quantity, optional
         Sampling interval (default: ``dt``).
     engine : str
@@ -137,14 +140,16 @@ def simulate(
     sites: dict[str, int] = {"soma": 0, cell.spike_site: cell.spike_compartment}
     for s, i in zip(synapses, syn_idx, strict=True):
         sites.setdefault(_label(s.site, table), i)
-    if record == "all":
-        for i in range(len(table)):
-            sites.setdefault(f"#{i}", i)
+    if record == "all":  # one row per compartment, in compartment order
+        names = {i: label for label, i in reversed(sites.items())}
+        sites = {names.get(i, f"#{i}"): i for i in range(len(table))}
     else:
         for r in record or ():
             loc = parse_site(r)
             sites.setdefault(_label(loc, table), loc.resolve(table))
 
+    for ch in cell.channels:  # a channel without a resting state is refused before building
+        ch.initial_values(cell.v_rest, cell.celsius)
     if engine == "auto":
         engine = _auto_engine(len(table), T / dt_ms)
     spec = _ModelSpec(cell, synapses, syn_idx, clamps, clamp_idx, integrate_gates_everywhere)
@@ -157,13 +162,16 @@ def simulate(
     if bad.any():
         row, col = np.argwhere(bad)[np.argmin(np.argwhere(bad)[:, 1])]
         comp = list(sites.values())[row]
-        raise SimulationError(
-            f"membrane potential became {v_mV[row, col]} at compartment {comp}"
-            f" ({table.section[comp]}, {table.distance[comp]:.1f} um from the soma) at"
-            f" t = {t_ms[col]:.3f} ms; reduce dt (now {dt_ms:g} ms) or check the cell's"
-            " parameters (conductances, diameters)")
+        raise SimulationError(_nonfinite_message(table, comp, t_ms[col], dt_ms,
+                                                 f"membrane potential became {v_mV[row, col]}"))
     return Result(list(sites), np.array(list(sites.values())), t_ms, v_mV, spikes_ms,
                   float(cell.v_rest / mV), table, info)
+
+
+def _nonfinite_message(table, comp: int, t_ms: float, dt_ms: float, what: str) -> str:
+    return (f"{what} at compartment {comp} ({table.section[comp]}, {table.distance[comp]:.1f} um"
+            f" from the soma) at t = {t_ms:.3f} ms; reduce dt (now {dt_ms:g} ms) or check the"
+            " cell's parameters (channel rates, conductances, diameters)")
 
 
 def _auto_engine(n_compartments: int, n_steps: float) -> str:
@@ -184,9 +192,13 @@ class _ModelSpec:
         self.receptors = list({s.receptor.name: s.receptor for s in synapses}.values())
 
     def equations(self) -> str:
-        currents = ["g_L*(E_L - v)"] + [ch.current() for ch in self.channels]
-        lines = [f"Im = {' + '.join(currents)} : amp/meter**2",
-                 "g_L : siemens/meter**2", "E_L : volt"]
+        if self.everywhere or not self.channels:  # the textbook form, every term everywhere
+            currents = ["g_L*(E_L - v)"] + [ch.current() for ch in self.channels]
+            lines = [f"Im = {' + '.join(currents)} : amp/meter**2"]
+        else:  # sum_c g_c P_c (E_c - v) = i_ch - g_ch*v, both set where channels are
+            lines = ["Im = g_L*(E_L - v) + i_ch - g_ch*v : amp/meter**2",
+                     "g_ch : siemens/meter**2", "i_ch : amp/meter**2"]
+        lines += ["g_L : siemens/meter**2", "E_L : volt"]
         lines += [ch.equations(self.everywhere) for ch in self.channels]
         for rec in self.receptors:
             n = rec.name
@@ -243,7 +255,9 @@ class _ModelSpec:
             for state, val in ch.initial_values(v_rest, cell.celsius).items():
                 setattr(neuron, state, val)
         objects = [neuron]
-        update = "\n".join(ch.gate_update() for ch in self.channels)
+        update = "\n".join([ch.gate_update() for ch in self.channels] + [
+            f"g_ch = {' + '.join(ch.conductance() for ch in self.channels)}",
+            f"i_ch = {' + '.join(f'{ch.conductance()}*E_{ch.name}' for ch in self.channels)}"])
         for k, (a, b) in enumerate(self.gate_blocks()):
             objects.append(neuron[a:b].run_regularly(update, when="before_groups",
                                                      name=f"cell_gates_{k}"))
@@ -304,7 +318,15 @@ def _run_runtime(spec: _ModelSpec, engine: str, T: float, dt_ms: float, rec_dt_m
         t0 = time.perf_counter()
         net, vmon, smon = spec.build(dt_ms, rec_dt_ms, record_idx)
         t1 = time.perf_counter()
-        net.run(T * ms)
+        try:
+            net.run(T * ms)
+        except Exception as err:  # numpy's banded solver refuses NaN: say where it came from
+            comp = _first_nonfinite(net["cell"])
+            if comp is None:
+                raise
+            raise SimulationError(_nonfinite_message(
+                spec.cell.table, comp, float(net.t / ms), dt_ms,
+                "membrane potential or a channel state became nan")) from err
         t2 = time.perf_counter()
         out = (np.asarray(vmon.t / ms), np.asarray(vmon.v / mV), np.asarray(smon.t / ms))
     finally:
@@ -312,6 +334,19 @@ def _run_runtime(spec: _ModelSpec, engine: str, T: float, dt_ms: float, rec_dt_m
     del net, vmon, smon
     gc.collect()
     return (*out, {"build_seconds": t1 - t0, "run_seconds": t2 - t1})
+
+
+def _first_nonfinite(neuron) -> int | None:
+    """First compartment with a non-finite potential or channel state (runtime devices)."""
+    names = ["v"] + [n for n, var in neuron.variables.items()
+                     if getattr(var, "size", 0) == neuron.N and not n.startswith("_")
+                     and var.dtype == np.float64 and not getattr(var, "read_only", False)]
+    for name in names:
+        values = np.asarray(neuron.variables[name].get_value())
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            return int(bad[0])
+    return None
 
 
 def standalone_directory(key: str) -> Path:

@@ -105,11 +105,15 @@ class Channel:
         return p
 
     # -- Brian2 text --------------------------------------------------------------------------
-    def current(self) -> str:
-        """Current density term for ``Im`` (amp/meter**2)."""
+    def conductance(self) -> str:
+        """Open conductance density ``g * prod(gate**power)`` (siemens/meter**2)."""
         gating = "*".join(f"{s}**{g.power}" if g.power != 1 else s
                           for g, s in zip(self.gates, self.state_names(), strict=True))
-        return f"g_{self.name}*{gating}*(E_{self.name} - v)"
+        return f"g_{self.name}*{gating}"
+
+    def current(self) -> str:
+        """Current density term for ``Im`` (amp/meter**2)."""
+        return f"{self.conductance()}*(E_{self.name} - v)"
 
     def equations(self, integrate_gates: bool) -> str:
         """Brian2 equation lines: density, reversal, rates and gates.
@@ -142,8 +146,14 @@ class Channel:
     def initial_values(self, v_rest: Quantity, celsius: float) -> dict[str, float]:
         """Steady-state gate values at ``v_rest``."""
         v = float(v_rest / mV)
-        return {s: float(g.steady_state(v, self.phi(celsius)))
-                for g, s in zip(self.gates, self.state_names(), strict=True)}
+        out = {s: float(g.steady_state(v, self.phi(celsius)))
+               for g, s in zip(self.gates, self.state_names(), strict=True)}
+        for s, x in out.items():
+            if not 0.0 <= x <= 1.0:
+                raise ValueError(f"channel {self.name!r}: gate {s} steady state at v_rest ="
+                                 f" {v:g} mV is {x}, not a fraction in [0, 1]; check its rate"
+                                 " expressions (alpha, beta must be finite and >= 0 there)")
+        return out
 
 
 def _in_volts(expr: str) -> str:
