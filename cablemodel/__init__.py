@@ -33,6 +33,7 @@ from .morphology import (
     Section,
     ball_and_stick,
     pyramidal,
+    read_swc,
     write_swc,
     y_neuron,
 )
@@ -46,5 +47,5 @@ __all__ = [
     "Channel", "Gate", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GABA_A", "Synapse",
     "CurrentClamp", "spike_times", "regular_train", "poisson_train",
     "Morphology", "MorphologyError", "Section", "ball_and_stick", "y_neuron", "pyramidal",
-    "write_swc",
+    "write_swc", "read_swc",
 ]

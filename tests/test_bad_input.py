@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from brian2 import DimensionMismatchError, mV, ms, nA, nS, ohm, siemens, um
+from brian2 import DimensionMismatchError, ms, mV, nA, nS, ohm, siemens, um
 from brian2 import cm as brian_cm
 
 from cablemodel import (

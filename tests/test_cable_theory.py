@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from brian2 import cm, mV, ms, nA, ohm, pA, siemens, uF, um
+from brian2 import cm, ms, mV, nA, ohm, pA, siemens, uF, um
 
 from cablemodel import Cell, CurrentClamp, Morphology, Section, simulate
 from cablemodel.analysis import (

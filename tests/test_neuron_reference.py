@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from brian2 import cm, mV, ms, nS, ohm, siemens, uF, um
+from brian2 import cm, ms, mV, nS, ohm, siemens, uF, um
 
 from cablemodel import Cell, Morphology, Receptor, Section, Synapse, at, simulate, spike_times
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from brian2 import Hz, cm, mV, ms, nS, second, siemens
+from brian2 import Hz, cm, ms, mV, nS, second, siemens
 
 from cablemodel import (
     AMPA,
@@ -14,7 +14,6 @@ from cablemodel import (
     Receptor,
     Section,
     Synapse,
-    ball_and_stick,
     poisson_train,
     regular_train,
     simulate,

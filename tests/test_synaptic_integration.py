@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from brian2 import mV, ms, nS, um
+from brian2 import ms, mV, nS, um
 
 from cablemodel import AMPA, GABA_A, Synapse, simulate, spike_times
 from cablemodel.experiments import _volley, attenuation, ipsp_veto

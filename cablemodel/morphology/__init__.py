@@ -2,7 +2,9 @@
 
 from .generate import GENERATORS, ball_and_stick, pyramidal, y_neuron
 from .model import CompartmentTable, Morphology, MorphologyError, Section
+from .swc_read import REPAIRS, LoadReport, SWCError, read_swc
 from .swc_write import write_swc
 
 __all__ = ["Morphology", "Section", "CompartmentTable", "MorphologyError", "ball_and_stick",
-           "y_neuron", "pyramidal", "GENERATORS", "write_swc"]
+           "y_neuron", "pyramidal", "GENERATORS", "write_swc", "read_swc", "LoadReport",
+           "SWCError", "REPAIRS"]
