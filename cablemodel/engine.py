@@ -201,9 +201,7 @@ class _ModelSpec:
         lines += ["g_L : siemens/meter**2", "E_L : volt"]
         lines += [ch.equations(self.everywhere) for ch in self.channels]
         for rec in self.receptors:
-            n = rec.name
-            lines += [f"I_{n} = g_{n}*(E_{n} - v) : amp (point current)", f"g_{n} : siemens",
-                      f"E_{n} : volt (shared)"]
+            lines.append(rec.neuron_equations())
         if self.clamps:
             lines += ["I_inj = I_amp*int(t >= I_start)*int(t < I_stop) : amp (point current)",
                       "I_amp : amp", "I_start : second", "I_stop : second"]
@@ -269,7 +267,8 @@ class _ModelSpec:
             objects.append(source)
             for rec in self.receptors:
                 mine = [k for k, s in enumerate(self.synapses) if s.receptor.name == rec.name]
-                setattr(neuron, f"E_{rec.name}", rec.reversal)
+                for name, value in rec.neuron_values().items():
+                    setattr(neuron, name, value)
                 objects.append(self._synapses(Synapses, source, neuron, rec, mine, dt))
         if self.clamps:
             for c, i in zip(self.clamps, self.clamp_idx, strict=True):
@@ -282,26 +281,13 @@ class _ModelSpec:
         return Network(*objects), vmon, smon
 
     def _synapses(self, Synapses, source, neuron, rec, mine: list[int], dt):
-        n = rec.name
-        rise = float(rec.tau_rise / ms) > 0
-        model = ["w : siemens (constant)", "dB/dt = -B/tau_decay : 1 (clock-driven)",
-                 "tau_decay : second (shared, constant)", "f_norm : 1 (shared, constant)"]
-        if rise:
-            model += ["dA/dt = -A/tau_rise : 1 (clock-driven)",
-                      "tau_rise : second (shared, constant)",
-                      f"g_{n}_post = w*f_norm*(B - A) : siemens (summed)"]
-        else:
-            model.append(f"g_{n}_post = w*B : siemens (summed)")
-        syn = Synapses(source, neuron, model="\n".join(model),
-                       on_pre="B += 1" + ("\nA += 1" if rise else ""), method="exact",
-                       dt=dt, name=f"syn_{n}")
+        syn = Synapses(source, neuron, model=rec.synapse_model(), on_pre=rec.on_pre(),
+                       method=rec.method, dt=dt, name=f"syn_{rec.name}")
         syn.connect(i=np.array(mine, dtype=int),
                     j=np.array([self.syn_idx[k] for k in mine], dtype=int))
         syn.w = np.array([float(self.synapses[k].weight / siemens) for k in mine]) * siemens
-        syn.tau_decay = rec.tau_decay
-        syn.f_norm = rec.normalization
-        if rise:
-            syn.tau_rise = rec.tau_rise
+        for name, value in rec.synapse_values().items():
+            setattr(syn, name, value)
         return syn
 
 

@@ -78,6 +78,44 @@ class Receptor:
         tp = float(self.peak_time / ms)
         return 1.0 / (np.exp(-tp / td) - np.exp(-tp / tr))
 
+    # -- Brian2 text: what the engine puts in the neuron and in this receptor's Synapses ------
+    #: integration method of the per-synapse states
+    method = "exact"
+
+    def neuron_equations(self) -> str:
+        """Lines added to the cell's equations: the summed conductance and its current."""
+        n = self.name
+        return (f"I_{n} = g_{n}*(E_{n} - v) : amp (point current)\n"
+                f"g_{n} : siemens\nE_{n} : volt (shared)")
+
+    def neuron_values(self) -> dict[str, Quantity]:
+        """Values of the cell-side parameters named in :meth:`neuron_equations`."""
+        return {f"E_{self.name}": self.reversal}
+
+    def synapse_model(self) -> str:
+        """Per-synapse state (each synapse its own) and the summed conductance ``g_{name}_post``;
+        ``w`` (siemens) is the synapse's weight."""
+        lines = ["w : siemens (constant)", "dB/dt = -B/tau_decay : 1 (clock-driven)",
+                 "tau_decay : second (shared, constant)"]
+        if self.tau_rise > 0 * ms:
+            lines += ["dA/dt = -A/tau_rise : 1 (clock-driven)",
+                      "tau_rise : second (shared, constant)", "f_norm : 1 (shared, constant)",
+                      f"g_{self.name}_post = w*f_norm*(B - A) : siemens (summed)"]
+        else:
+            lines.append(f"g_{self.name}_post = w*B : siemens (summed)")
+        return "\n".join(lines)
+
+    def on_pre(self) -> str:
+        """What a presynaptic spike does to the synapse's state."""
+        return "B += 1\nA += 1" if self.tau_rise > 0 * ms else "B += 1"
+
+    def synapse_values(self) -> dict[str, Quantity | float]:
+        """Values of the shared synapse-side parameters named in :meth:`synapse_model`."""
+        out: dict[str, Quantity | float] = {"tau_decay": self.tau_decay}
+        if self.tau_rise > 0 * ms:
+            out.update(tau_rise=self.tau_rise, f_norm=self.normalization)
+        return out
+
     def conductance(self, t: Quantity, weight: Quantity = 1 * nS) -> Quantity:
         """Conductance ``t`` after one spike (analytic), for a peak of ``weight``.
 
