@@ -71,6 +71,7 @@ def simulate(
     record_dt=None,
     engine: str = "auto",
     integrate_gates_everywhere: bool = False,
+    seed: int | None = None,
 ) -> Result:
     """Run ``cell`` with ``synapses`` and ``clamps`` for ``duration``; return a :class:`Result`.
 
@@ -93,6 +94,8 @@ def simulate(
         ``"auto"``, ``"numpy"``, ``"cython"`` or ``"cpp_standalone"``.
     integrate_gates_everywhere : bool
         Reference formulation (gates integrated in every compartment), for checks and benchmarks.
+    seed : int, optional
+        Seed of Brian2's random numbers (stochastic mechanisms, e.g. quantal release).
 
     Raises
     ------
@@ -152,7 +155,8 @@ def simulate(
         ch.initial_values(cell.v_rest, cell.celsius)
     if engine == "auto":
         engine = _auto_engine(len(table), T / dt_ms)
-    spec = _ModelSpec(cell, synapses, syn_idx, clamps, clamp_idx, integrate_gates_everywhere)
+    spec = _ModelSpec(cell, synapses, syn_idx, clamps, clamp_idx, integrate_gates_everywhere,
+                      seed)
     runner = _run_standalone if engine == "cpp_standalone" else _run_runtime
     t_ms, v_mV, spikes_ms, info = runner(spec, engine, T, dt_ms, rec_dt_ms,
                                          np.array(list(sites.values()), dtype=int))
@@ -185,11 +189,19 @@ def _auto_engine(n_compartments: int, n_steps: float) -> str:
 class _ModelSpec:
     """Everything needed to build the Brian2 objects, independent of the device."""
 
-    def __init__(self, cell: Cell, synapses, syn_idx, clamps, clamp_idx, everywhere: bool):
+    def __init__(self, cell: Cell, synapses, syn_idx, clamps, clamp_idx, everywhere: bool,
+                 seed: int | None = None):
         self.cell, self.synapses, self.syn_idx = cell, synapses, syn_idx
         self.clamps, self.clamp_idx, self.everywhere = clamps, clamp_idx, everywhere
+        self.seed = seed
         self.channels = cell.channels
-        self.receptors = list({s.receptor.name: s.receptor for s in synapses}.values())
+        by_name: dict = {}
+        for s in synapses:
+            other = by_name.setdefault(s.receptor.name, s.receptor)
+            if other is not s.receptor and repr(other) != repr(s.receptor):
+                raise ValueError(f"two different receptors are named {s.receptor.name!r};"
+                                 " give each receptor type its own name")
+        self.receptors = list(by_name.values())
 
     def equations(self) -> str:
         if self.everywhere or not self.channels:  # the textbook form, every term everywhere
@@ -275,6 +287,10 @@ class _ModelSpec:
                 neuron.I_amp[i] = c.amplitude
                 neuron.I_start[i] = c.start
                 neuron.I_stop[i] = c.stop
+        if self.seed is not None:
+            from brian2 import seed as brian_seed
+
+            brian_seed(self.seed)
         vmon = StateMonitor(neuron, "v", record=record_idx, dt=rec_dt_ms * ms, name="vmon")
         smon = SpikeMonitor(neuron, name="spikes")
         objects += [vmon, smon]
@@ -288,6 +304,10 @@ class _ModelSpec:
         syn.w = np.array([float(self.synapses[k].weight / siemens) for k in mine]) * siemens
         for name, value in rec.synapse_values().items():
             setattr(syn, name, value)
+        for name, default in rec.synapse_defaults().items():
+            values = [self.synapses[k].params.get(name, default) for k in mine]
+            setattr(syn, name, values if not isinstance(default, Quantity)
+                    else Quantity(values, dim=default.dim))
         return syn
 
 

@@ -7,7 +7,8 @@ synapse's ``weight`` (siemens). With ``tau_rise = 0`` it is a single exponential
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 from brian2 import Quantity, ms, mV, nS, second
@@ -109,6 +110,11 @@ class Receptor:
         """What a presynaptic spike does to the synapse's state."""
         return "B += 1\nA += 1" if self.tau_rise > 0 * ms else "B += 1"
 
+    def synapse_defaults(self) -> dict[str, Quantity | float]:
+        """Per-synapse parameters (declared in :meth:`synapse_model`, without ``(shared)``) and
+        their defaults; a :class:`Synapse` may override them with ``params``."""
+        return {}
+
     def synapse_values(self) -> dict[str, Quantity | float]:
         """Values of the shared synapse-side parameters named in :meth:`synapse_model`."""
         out: dict[str, Quantity | float] = {"tau_decay": self.tau_decay}
@@ -142,6 +148,9 @@ GABA_A = Receptor("gaba_a", -75 * mV, 0.5 * ms, 8.0 * ms)
 class Synapse:
     """A synapse of ``receptor`` at ``site`` with peak conductance ``weight``, driven by ``spikes``.
 
+    ``params`` sets per-synapse parameters that the receptor declares (see
+    :meth:`Receptor.synapse_defaults`), e.g. a release-probability scale for plasticity.
+
     Example
     -------
     >>> from brian2 import ms, nS
@@ -154,9 +163,14 @@ class Synapse:
     site: Location | str
     weight: Quantity
     spikes: Quantity
+    params: Mapping[str, float | Quantity] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "site", parse_site(self.site))
+        unknown = set(self.params) - set(self.receptor.synapse_defaults())
+        if unknown:
+            raise ValueError(f"receptor {self.receptor.name!r} has no per-synapse parameter(s)"
+                             f" {sorted(unknown)}; it has {sorted(self.receptor.synapse_defaults())}")
         _check(self.weight, nS, "synapse weight (peak conductance)")
         if not self.weight >= 0 * nS:
             raise ValueError(f"synapse weight must be >= 0 nS, got {self.weight}; use an"
