@@ -11,13 +11,15 @@ Quick start::
 """
 
 from .cell import DEFAULT_DENSITIES, Cell, standard_cell
-from .engine import SimulationError, simulate
+from .engine import SimulationError, simulate, simulate_circuit
 from .locations import at, compartment, on_section, parse_site, region, within
 from .mechanisms import (
     AMPA,
     GABA_A,
     Channel,
+    Connection,
     CurrentClamp,
+    GapJunction,
     Gate,
     HHPotassium,
     HHSodium,
@@ -42,7 +44,8 @@ from .results import Result
 __version__ = "0.1.0"
 
 __all__ = [
-    "Cell", "standard_cell", "DEFAULT_DENSITIES", "simulate", "SimulationError", "Result",
+    "Cell", "standard_cell", "DEFAULT_DENSITIES", "simulate", "simulate_circuit", "SimulationError",
+    "Result", "Connection", "GapJunction",
     "at", "compartment", "on_section", "parse_site", "region", "within",
     "Channel", "Gate", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GABA_A", "Synapse",
     "CurrentClamp", "spike_times", "regular_train", "poisson_train",

@@ -1,4 +1,4 @@
-"""Command line: ``cablemodel demo``, ``cablemodel morphologies``."""
+"""Command line: ``cablemodel demo``, ``info``, ``psp``, ``morphologies``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,20 @@ def _morphologies(args: argparse.Namespace) -> int:
     return 0
 
 
+def _info(args: argparse.Namespace) -> int:
+    import json
+
+    from .morphology import SWCError, read_swc
+
+    try:
+        _, report = read_swc(args.file, repair=args.repair, scale=args.scale)
+    except SWCError as err:
+        print(str(err).splitlines()[0], file=sys.stderr)
+        return 2
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.format())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``cablemodel`` argument parser."""
     from .demo import DEFAULT_MORPHOLOGY
@@ -42,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="Brian2 engine (default: auto = numpy for tiny runs, else"
                            " cpp_standalone)")
     demo.set_defaults(func=_demo)
+    info = sub.add_parser("info", help="load an SWC file and report what was found, assumed and"
+                          " repaired (exit 2 with 'file:line: problem' if it is invalid)")
+    info.add_argument("file", help="SWC file")
+    info.add_argument("--json", action="store_true", help="print the report as JSON")
+    info.add_argument("--repair", action="store_true",
+                      help="repair what can be repaired (every repair is listed)")
+    info.add_argument("--scale", type=float, default=None,
+                      help="multiply coordinates and radii (e.g. 0.001 for nanometres)")
+    info.set_defaults(func=_info)
     morph = sub.add_parser("morphologies", help="write the generated morphologies as SWC files")
     morph.add_argument("--out", default="morphologies", help="folder (default: morphologies)")
     morph.set_defaults(func=_morphologies)

@@ -20,22 +20,23 @@ C++; ~10 s build, fastest for long runs). ``"auto"`` picks by the amount of work
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-from brian2 import Quantity, meter, ms, mV, second, siemens
+from brian2 import Quantity, ms, mV, second
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
+from .assembly import CellSpec, CircuitSpec
 from .cell import Cell
 from .locations import Location, parse_site
-from .mechanisms.synapses import CurrentClamp, Synapse
+from .mechanisms.electrical import GapJunction
+from .mechanisms.synapses import Connection, CurrentClamp, Synapse
 from .results import Result
 
-__all__ = ["simulate", "SimulationError", "ENGINES"]
+__all__ = ["simulate", "simulate_circuit", "SimulationError", "ENGINES"]
 
 ENGINES = ("auto", "numpy", "cython", "cpp_standalone")
 #: Largest time step accepted when voltage-gated channels are present (HH kinetics need it).
@@ -67,11 +68,12 @@ def simulate(
     duration=50 * ms,
     dt=25 * 1e-3 * ms,
     clamps: Sequence[CurrentClamp] = (),
-    record: Iterable[Location | str] | None = None,
+    record: Iterable[Location | str] | str | None = None,
     record_dt=None,
     engine: str = "auto",
     integrate_gates_everywhere: bool = False,
     seed: int | None = None,
+    gap_junctions: Sequence[GapJunction] = (),
 ) -> Result:
     """Run ``cell`` with ``synapses`` and ``clamps`` for ``duration``; return a :class:`Result`.
 
@@ -96,6 +98,8 @@ def simulate(
         Reference formulation (gates integrated in every compartment), for checks and benchmarks.
     seed : int, optional
         Seed of Brian2's random numbers (stochastic mechanisms, e.g. quantal release).
+    gap_junctions : sequence of GapJunction
+        Electrical synapses between two compartments of this cell.
 
     Raises
     ------
@@ -109,27 +113,112 @@ def simulate(
     >>> cell = standard_cell(ball_and_stick())
     >>> r = simulate(cell, [Synapse(AMPA, "basal@100", 1*nS, spike_times([2]*ms))],
     ...              duration=20*ms, engine="numpy")
-    >>> r.peak("hillock") > 0*mV
+    >>> bool(r.peak("hillock") > 0*mV)
     True
+    """
+    return simulate_circuit({"cell": cell}, {"cell": synapses}, (), gap_junctions, duration=duration,
+                            dt=dt, clamps={"cell": clamps}, record={"cell": record},
+                            record_dt=record_dt, engine=engine, seed=seed,
+                            integrate_gates_everywhere=integrate_gates_everywhere)["cell"]
+
+
+def simulate_circuit(
+    cells: Mapping[str, Cell],
+    inputs: Mapping[str, Sequence[Synapse]] | None = None,
+    connections: Sequence[Connection] = (),
+    gap_junctions: Sequence[GapJunction] = (),
+    duration=50 * ms,
+    dt=25 * 1e-3 * ms,
+    clamps: Mapping[str, Sequence[CurrentClamp]] | None = None,
+    record: Mapping[str, Iterable[Location | str] | str | None] | None = None,
+    record_dt=None,
+    engine: str = "auto",
+    seed: int | None = None,
+    integrate_gates_everywhere: bool = False,
+) -> dict[str, Result]:
+    """Run several cells in one simulation: external ``inputs`` per cell, chemical
+    ``connections`` (driven by a presynaptic cell's spikes) and ``gap_junctions``.
+
+    ``cells`` maps names (identifiers) to cells; ``inputs``, ``clamps`` and ``record`` map the
+    same names to what :func:`simulate` takes for one cell. Returns one :class:`Result` per cell;
+    the sites of connections and gap junctions are recorded too.
+
+    Example
+    -------
+    >>> from brian2 import ms, nS, nA
+    >>> from cablemodel import ball_and_stick, standard_cell, Connection, AMPA, CurrentClamp
+    >>> cells = {"pre": standard_cell(ball_and_stick()), "post": standard_cell(ball_and_stick())}
+    >>> out = simulate_circuit(cells, connections=[Connection("pre", "post", AMPA, "basal@50",
+    ...                        5 * nS, 1 * ms)], clamps={"pre": [CurrentClamp("soma", 1 * nA,
+    ...                        1 * ms, 3 * ms)]}, duration=15 * ms, engine="numpy")
+    >>> len(out["pre"].spikes), bool(out["post"].peak("basal@50") > 1 * mV)
+    (1, True)
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     T = _check_time(duration, "duration")
     dt_ms = _check_time(dt, "dt")
+    rec_dt_ms = dt_ms if record_dt is None else _check_time(record_dt, "record_dt")
+    if rec_dt_ms < dt_ms - 1e-12:
+        raise ValueError(f"record_dt ({rec_dt_ms:g} ms) must be >= dt ({dt_ms:g} ms)")
+    inputs, clamps, record = inputs or {}, clamps or {}, record or {}
+    for what, mapping in (("inputs", inputs), ("clamps", clamps), ("record", record)):
+        unknown = set(mapping) - set(cells)
+        if unknown:
+            raise ValueError(f"{what} name unknown cell(s) {sorted(unknown)}; cells are {list(cells)}")
+    for c in connections:
+        for name in (c.pre, c.post):
+            if name not in cells:
+                raise ValueError(f"connection {c.pre} -> {c.post}: no cell named {name!r};"
+                                 f" cells are {list(cells)}")
+    for g in gap_junctions:
+        for name in (g.cell_a, g.cell_b):
+            if name not in cells:
+                raise ValueError(f"gap junction {g.cell_a} ~ {g.cell_b}: no cell named {name!r};"
+                                 f" cells are {list(cells)}")
+    specs = {}
+    for name, cell in cells.items():
+        if not name.isidentifier():
+            raise ValueError(f"cell names must be identifiers, got {name!r}")
+        placed = ([c.site for c in connections if c.post == name]
+                  + [g.a for g in gap_junctions if g.cell_a == name]
+                  + [g.b for g in gap_junctions if g.cell_b == name])
+        specs[name] = _cell_spec(name, cell, list(inputs.get(name, ())), list(clamps.get(name, ())),
+                                 record.get(name), dt_ms, integrate_gates_everywhere, placed)
+    circuit = CircuitSpec(specs, list(connections), list(gap_junctions), seed)
+    if engine == "auto":
+        engine = _auto_engine(sum(len(c.table) for c in cells.values()), T / dt_ms)
+    runner = _run_standalone if engine == "cpp_standalone" else _run_runtime
+    traces, info = runner(circuit, engine, T, dt_ms, rec_dt_ms)
+    info.update(engine=engine, dt_ms=dt_ms, duration_ms=T)
+    results = {}
+    for name, spec in specs.items():
+        t_ms, v_mV, spikes_ms = traces[name]
+        table = spec.cell.table
+        bad = ~np.isfinite(v_mV)
+        if bad.any():
+            row, col = np.argwhere(bad)[np.argmin(np.argwhere(bad)[:, 1])]
+            comp = list(spec.record.values())[row]
+            raise SimulationError(_nonfinite_message(
+                table, comp, t_ms[col], dt_ms, f"membrane potential became {v_mV[row, col]}"))
+        gated = len(table) if integrate_gates_everywhere else spec.cell.active_compartments.size
+        results[name] = Result(list(spec.record), np.array(list(spec.record.values())), t_ms,
+                               v_mV, spikes_ms, float(spec.cell.v_rest / mV), table,
+                               dict(info, compartments=len(table), gated_compartments=int(gated)))
+    return results
+
+
+def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list[CurrentClamp],
+               record, dt_ms: float, everywhere: bool, placed: list[Location]) -> CellSpec:
+    """Validate what is placed on one cell and resolve its sites."""
     active = cell.active_compartments
     limit = MAX_ACTIVE_DT if active.size else MAX_PASSIVE_DT
     if dt_ms > float(limit / ms) + 1e-12:
         raise ValueError(
-            f"dt = {dt_ms:g} ms is too large for this cell: the run would be inaccurate or"
+            f"dt = {dt_ms:g} ms is too large for cell {name!r}: the run would be inaccurate or"
             f" unstable ({'voltage-gated channels present' if active.size else 'passive cell'});"
             f" use dt <= {float(limit / ms):g} ms (25 us is the default)")
-    rec_dt_ms = dt_ms if record_dt is None else _check_time(record_dt, "record_dt")
-    if rec_dt_ms < dt_ms - 1e-12:
-        raise ValueError(f"record_dt ({rec_dt_ms:g} ms) must be >= dt ({dt_ms:g} ms)")
-
     table = cell.table
-    synapses = list(synapses)
-    clamps = list(clamps)
     syn_idx = [s.site.resolve(table) for s in synapses]
     clamp_idx = [c.site.resolve(table) for c in clamps]
     if len(set(clamp_idx)) != len(clamp_idx):
@@ -138,11 +227,14 @@ def simulate(
         gaps = np.diff(np.asarray(s.spikes / ms))
         if gaps.size and gaps.min() < dt_ms:
             raise ValueError(f"synapse {k} at {s.site}: two spikes closer than dt ({dt_ms:g} ms)")
-
+    for ch in cell.channels:  # a channel without a resting state is refused before building
+        ch.initial_values(cell.v_rest, cell.celsius)
     # recorded sites: soma, spike site, synapse sites, extras (labels unique)
     sites: dict[str, int] = {"soma": 0, cell.spike_site: cell.spike_compartment}
     for s, i in zip(synapses, syn_idx, strict=True):
         sites.setdefault(_label(s.site, table), i)
+    for loc in placed:  # sites of connections and gap junctions
+        sites.setdefault(_label(loc, table), loc.resolve(table))
     if record == "all":  # one row per compartment, in compartment order
         names = {i: label for label, i in reversed(sites.items())}
         sites = {names.get(i, f"#{i}"): i for i in range(len(table))}
@@ -150,26 +242,7 @@ def simulate(
         for r in record or ():
             loc = parse_site(r)
             sites.setdefault(_label(loc, table), loc.resolve(table))
-
-    for ch in cell.channels:  # a channel without a resting state is refused before building
-        ch.initial_values(cell.v_rest, cell.celsius)
-    if engine == "auto":
-        engine = _auto_engine(len(table), T / dt_ms)
-    spec = _ModelSpec(cell, synapses, syn_idx, clamps, clamp_idx, integrate_gates_everywhere,
-                      seed)
-    runner = _run_standalone if engine == "cpp_standalone" else _run_runtime
-    t_ms, v_mV, spikes_ms, info = runner(spec, engine, T, dt_ms, rec_dt_ms,
-                                         np.array(list(sites.values()), dtype=int))
-    info.update(engine=engine, dt_ms=dt_ms, duration_ms=T, compartments=len(table),
-                gated_compartments=int(len(table) if integrate_gates_everywhere else active.size))
-    bad = ~np.isfinite(v_mV)
-    if bad.any():
-        row, col = np.argwhere(bad)[np.argmin(np.argwhere(bad)[:, 1])]
-        comp = list(sites.values())[row]
-        raise SimulationError(_nonfinite_message(table, comp, t_ms[col], dt_ms,
-                                                 f"membrane potential became {v_mV[row, col]}"))
-    return Result(list(sites), np.array(list(sites.values())), t_ms, v_mV, spikes_ms,
-                  float(cell.v_rest / mV), table, info)
+    return CellSpec(name, cell, synapses, syn_idx, clamps, clamp_idx, sites, everywhere)
 
 
 def _nonfinite_message(table, comp: int, t_ms: float, dt_ms: float, what: str) -> str:
@@ -186,133 +259,12 @@ def _auto_engine(n_compartments: int, n_steps: float) -> str:
     return "cpp_standalone"
 
 
-class _ModelSpec:
-    """Everything needed to build the Brian2 objects, independent of the device."""
-
-    def __init__(self, cell: Cell, synapses, syn_idx, clamps, clamp_idx, everywhere: bool,
-                 seed: int | None = None):
-        self.cell, self.synapses, self.syn_idx = cell, synapses, syn_idx
-        self.clamps, self.clamp_idx, self.everywhere = clamps, clamp_idx, everywhere
-        self.seed = seed
-        self.channels = cell.channels
-        by_name: dict = {}
-        for s in synapses:
-            other = by_name.setdefault(s.receptor.name, s.receptor)
-            if other is not s.receptor and repr(other) != repr(s.receptor):
-                raise ValueError(f"two different receptors are named {s.receptor.name!r};"
-                                 " give each receptor type its own name")
-        self.receptors = list(by_name.values())
-
-    def equations(self) -> str:
-        if self.everywhere or not self.channels:  # the textbook form, every term everywhere
-            currents = ["g_L*(E_L - v)"] + [ch.current() for ch in self.channels]
-            lines = [f"Im = {' + '.join(currents)} : amp/meter**2"]
-        else:  # sum_c g_c P_c (E_c - v) = i_ch - g_ch*v, both set where channels are
-            lines = ["Im = g_L*(E_L - v) + i_ch - g_ch*v : amp/meter**2",
-                     "g_ch : siemens/meter**2", "i_ch : amp/meter**2"]
-        lines += ["g_L : siemens/meter**2", "E_L : volt"]
-        lines += [ch.equations(self.everywhere) for ch in self.channels]
-        for rec in self.receptors:
-            lines.append(rec.neuron_equations())
-        if self.clamps:
-            lines += ["I_inj = I_amp*int(t >= I_start)*int(t < I_stop) : amp (point current)",
-                      "I_amp : amp", "I_start : second", "I_stop : second"]
-        return "\n".join(lines)
-
-    def gate_blocks(self) -> list[tuple[int, int]]:
-        """Contiguous [start, stop) blocks of compartments whose gates must be advanced."""
-        idx = self.cell.active_compartments
-        if self.everywhere or idx.size == 0:
-            return []
-        breaks = np.flatnonzero(np.diff(idx) > 1)
-        starts = np.concatenate([[idx[0]], idx[breaks + 1]])
-        stops = np.concatenate([idx[breaks] + 1, [idx[-1] + 1]])
-        return list(zip(starts.tolist(), stops.tolist(), strict=True))
-
-    def key(self) -> str:
-        """Hash of the model's structure (for a reusable standalone build directory)."""
-        parts = [self.equations(), str(self.gate_blocks()), str(len(self.cell.table)),
-                 str(len(self.synapses))]
-        return hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
-
-    def build(self, dt_ms: float, rec_dt_ms: float, record_idx: np.ndarray):
-        """Create the Brian2 objects on the current device; returns (objects, monitors)."""
-        from brian2 import (
-            Network,
-            SpatialNeuron,
-            SpikeGeneratorGroup,
-            SpikeMonitor,
-            StateMonitor,
-            Synapses,
-        )
-
-        cell, dt = self.cell, dt_ms * ms
-        thr = float(cell.spike_threshold / mV)
-        neuron = SpatialNeuron(
-            morphology=cell.morphology.to_brian2(), model=self.equations(), Cm=cell.Cm,
-            Ri=cell.Ri, method="exponential_euler", threshold=f"v > {thr}*mV",
-            threshold_location=cell.spike_compartment, refractory=f"v > {thr}*mV",
-            dt=dt, name="cell")
-        v_rest = cell.v_rest
-        neuron.v = v_rest
-        neuron.g_L = cell.g_leak
-        neuron.E_L = cell.leak_reversal()
-        dens = cell.densities()
-        for ch in self.channels:
-            setattr(neuron, f"g_{ch.name}", dens[ch.name] * siemens / meter**2)
-            setattr(neuron, f"E_{ch.name}", ch.reversal)
-            setattr(neuron, f"phi_{ch.name}", ch.phi(cell.celsius))
-            for state, val in ch.initial_values(v_rest, cell.celsius).items():
-                setattr(neuron, state, val)
-        objects = [neuron]
-        update = "\n".join([ch.gate_update() for ch in self.channels] + [
-            f"g_ch = {' + '.join(ch.conductance() for ch in self.channels)}",
-            f"i_ch = {' + '.join(f'{ch.conductance()}*E_{ch.name}' for ch in self.channels)}"])
-        for k, (a, b) in enumerate(self.gate_blocks()):
-            objects.append(neuron[a:b].run_regularly(update, when="before_groups",
-                                                     name=f"cell_gates_{k}"))
-        if self.synapses:
-            idx = np.concatenate([np.full(len(s.spikes), k) for k, s in enumerate(self.synapses)])
-            times = np.concatenate([np.asarray(s.spikes / ms) for s in self.synapses])
-            source = SpikeGeneratorGroup(len(self.synapses), idx.astype(int), times * ms, dt=dt,
-                                         name="presynaptic")
-            objects.append(source)
-            for rec in self.receptors:
-                mine = [k for k, s in enumerate(self.synapses) if s.receptor.name == rec.name]
-                for name, value in rec.neuron_values().items():
-                    setattr(neuron, name, value)
-                objects.append(self._synapses(Synapses, source, neuron, rec, mine, dt))
-        if self.clamps:
-            for c, i in zip(self.clamps, self.clamp_idx, strict=True):
-                neuron.I_amp[i] = c.amplitude
-                neuron.I_start[i] = c.start
-                neuron.I_stop[i] = c.stop
-        if self.seed is not None:
-            from brian2 import seed as brian_seed
-
-            brian_seed(self.seed)
-        vmon = StateMonitor(neuron, "v", record=record_idx, dt=rec_dt_ms * ms, name="vmon")
-        smon = SpikeMonitor(neuron, name="spikes")
-        objects += [vmon, smon]
-        return Network(*objects), vmon, smon
-
-    def _synapses(self, Synapses, source, neuron, rec, mine: list[int], dt):
-        syn = Synapses(source, neuron, model=rec.synapse_model(), on_pre=rec.on_pre(),
-                       method=rec.method, dt=dt, name=f"syn_{rec.name}")
-        syn.connect(i=np.array(mine, dtype=int),
-                    j=np.array([self.syn_idx[k] for k in mine], dtype=int))
-        syn.w = np.array([float(self.synapses[k].weight / siemens) for k in mine]) * siemens
-        for name, value in rec.synapse_values().items():
-            setattr(syn, name, value)
-        for name, default in rec.synapse_defaults().items():
-            values = [self.synapses[k].params.get(name, default) for k in mine]
-            setattr(syn, name, values if not isinstance(default, Quantity)
-                    else Quantity(values, dim=default.dim))
-        return syn
+def _collect(monitors) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    return {name: (np.asarray(vmon.t / ms), np.asarray(vmon.v / mV), np.asarray(smon.t / ms))
+            for name, (vmon, smon) in monitors.items()}
 
 
-def _run_runtime(spec: _ModelSpec, engine: str, T: float, dt_ms: float, rec_dt_ms: float,
-                 record_idx: np.ndarray):
+def _run_runtime(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_dt_ms: float):
     from brian2 import get_device, prefs, set_device
 
     if get_device().__class__.__name__ != "RuntimeDevice":
@@ -322,24 +274,25 @@ def _run_runtime(spec: _ModelSpec, engine: str, T: float, dt_ms: float, rec_dt_m
     gc.collect()  # drop objects of an earlier run so that the fixed names are free
     try:
         t0 = time.perf_counter()
-        net, vmon, smon = spec.build(dt_ms, rec_dt_ms, record_idx)
+        net, monitors = circuit.build(dt_ms, rec_dt_ms)
         t1 = time.perf_counter()
         try:
             net.run(T * ms)
         except Exception as err:  # numpy's banded solver refuses NaN: say where it came from
-            comp = _first_nonfinite(net["cell"])
-            if comp is None:
-                raise
-            raise SimulationError(_nonfinite_message(
-                spec.cell.table, comp, float(net.t / ms), dt_ms,
-                "membrane potential or a channel state became nan")) from err
+            for name, spec in circuit.cells.items():
+                comp = _first_nonfinite(net[name])
+                if comp is not None:
+                    raise SimulationError(_nonfinite_message(
+                        spec.cell.table, comp, float(net.t / ms), dt_ms,
+                        "membrane potential or a channel state became nan")) from err
+            raise
         t2 = time.perf_counter()
-        out = (np.asarray(vmon.t / ms), np.asarray(vmon.v / mV), np.asarray(smon.t / ms))
+        traces = _collect(monitors)
     finally:
         prefs.codegen.target = old
-    del net, vmon, smon
+    del net, monitors
     gc.collect()
-    return (*out, {"build_seconds": t1 - t0, "run_seconds": t2 - t1})
+    return traces, {"build_seconds": t1 - t0, "run_seconds": t2 - t1}
 
 
 def _first_nonfinite(neuron) -> int | None:
@@ -361,21 +314,20 @@ def standalone_directory(key: str) -> Path:
     return root / "standalone" / key
 
 
-def _run_standalone(spec: _ModelSpec, engine: str, T: float, dt_ms: float, rec_dt_ms: float,
-                    record_idx: np.ndarray):
+def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_dt_ms: float):
     from brian2 import device, prefs, set_device
 
-    directory = standalone_directory(spec.key())
+    directory = standalone_directory(circuit.key())
     gc.collect()
     set_device("cpp_standalone", directory=str(directory), build_on_run=False)
     prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
     try:
         t0 = time.perf_counter()
-        net, vmon, smon = spec.build(dt_ms, rec_dt_ms, record_idx)
+        net, monitors = circuit.build(dt_ms, rec_dt_ms)
         net.run(T * ms)
         device.build(directory=str(directory), compile=True, run=True, with_output=False)
         t1 = time.perf_counter()
-        out = (np.asarray(vmon.t / ms), np.asarray(vmon.v / mV), np.asarray(smon.t / ms))
+        traces = _collect(monitors)
         run_s = float(device._last_run_time)
     except Exception as err:  # compilation problems are reported with the directory
         raise SimulationError(f"cpp_standalone build/run failed in {directory}: {err}") from err
@@ -383,7 +335,7 @@ def _run_standalone(spec: _ModelSpec, engine: str, T: float, dt_ms: float, rec_d
         device.reinit()
         device.activate()
         set_device("runtime")
-    del net, vmon, smon
+    del net, monitors
     gc.collect()
-    return (*out, {"build_seconds": t1 - t0 - run_s, "run_seconds": run_s,
-                   "directory": str(directory)})
+    return traces, {"build_seconds": t1 - t0 - run_s, "run_seconds": run_s,
+                    "directory": str(directory)}

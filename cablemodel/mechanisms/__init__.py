@@ -1,9 +1,11 @@
 """What is placed on a cell: channels (painted on regions) and synapses (placed at sites)."""
 
 from .channels import Channel, Gate, HHPotassium, HHSodium
+from .electrical import GapJunction
 from .synapses import (
     AMPA,
     GABA_A,
+    Connection,
     CurrentClamp,
     Receptor,
     Synapse,
@@ -13,4 +15,5 @@ from .synapses import (
 )
 
 __all__ = ["Channel", "Gate", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GABA_A",
-           "Synapse", "CurrentClamp", "spike_times", "regular_train", "poisson_train"]
+           "Synapse", "Connection", "GapJunction", "CurrentClamp", "spike_times", "regular_train",
+           "poisson_train"]

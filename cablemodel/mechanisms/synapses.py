@@ -16,7 +16,7 @@ from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
 from ..locations import Location, parse_site
 
-__all__ = ["Receptor", "AMPA", "GABA_A", "Synapse", "CurrentClamp", "spike_times",
+__all__ = ["Receptor", "AMPA", "GABA_A", "Synapse", "Connection", "CurrentClamp", "spike_times",
            "regular_train", "poisson_train"]
 
 
@@ -176,6 +176,36 @@ class Synapse:
             raise ValueError(f"synapse weight must be >= 0 nS, got {self.weight}; use an"
                              " inhibitory receptor (e.g. GABA_A) for inhibition")
         object.__setattr__(self, "spikes", _times(self.spikes, "spike times"))
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A chemical synapse from cell ``pre`` to ``site`` on cell ``post``, driven by the spikes
+    that ``pre`` fires at its spike site (the axon hillock) after ``delay`` (axonal conduction
+    plus synaptic delay). Cell names as given to :func:`cablemodel.simulate_circuit`.
+
+    Example
+    -------
+    >>> from brian2 import ms, nS
+    >>> Connection("pre", "post", AMPA, "basal@100", 2 * nS, 1 * ms).delay
+    1. * msecond
+    """
+
+    pre: str
+    post: str
+    receptor: Receptor
+    site: Location | str
+    weight: Quantity
+    delay: Quantity = field(default_factory=lambda: 1 * ms)
+    params: Mapping[str, float | Quantity] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "site", parse_site(self.site))
+        _check(self.weight, nS, "connection weight (peak conductance)")
+        _check(self.delay, second, "connection delay")
+        if not self.weight >= 0 * nS or not self.delay >= 0 * ms:
+            raise ValueError(f"connection weight and delay must be >= 0, got {self.weight},"
+                             f" {self.delay}")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,251 @@
+"""Brian2 objects for a circuit of cells (device-independent); used by :mod:`cablemodel.engine`.
+
+One :class:`CellSpec` per cell holds what its SpatialNeuron needs: equations, channel blocks,
+external synapses, clamps, and the conductances that connections and gap junctions sum into it.
+:class:`CircuitSpec` creates the objects on the active Brian2 device, with fixed names so that
+generated code is reused between runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from brian2 import Quantity, meter, ms, mV, siemens
+
+from .cell import Cell
+from .mechanisms.electrical import GapJunction
+from .mechanisms.synapses import Connection, CurrentClamp, Synapse
+
+__all__ = ["CellSpec", "CircuitSpec"]
+
+
+def _unique_receptors(receptors) -> list:
+    by_name: dict = {}
+    for rec in receptors:
+        other = by_name.setdefault(rec.name, rec)
+        if other is not rec and repr(other) != repr(rec):
+            raise ValueError(f"two different receptors are named {rec.name!r};"
+                             " give each receptor type its own name")
+    return list(by_name.values())
+
+
+@dataclass
+class CellSpec:
+    """One cell of a circuit and everything placed on it (compartment indices resolved)."""
+
+    name: str
+    cell: Cell
+    synapses: list[Synapse]
+    syn_idx: list[int]
+    clamps: list[CurrentClamp]
+    clamp_idx: list[int]
+    record: dict[str, int]
+    everywhere: bool = False
+    incoming: list = field(default_factory=list)      # receptors of connections onto this cell
+    gap_partners: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.channels = self.cell.channels
+        self.receptors = _unique_receptors([s.receptor for s in self.synapses])
+
+    def equations(self) -> str:
+        if self.everywhere or not self.channels:  # the textbook form, every term everywhere
+            currents = ["g_L*(E_L - v)"] + [ch.current() for ch in self.channels]
+            lines = [f"Im = {' + '.join(currents)} : amp/meter**2"]
+        else:  # sum_c g_c P_c (E_c - v) = i_ch - g_ch*v, both set where channels are
+            lines = ["Im = g_L*(E_L - v) + i_ch - g_ch*v : amp/meter**2",
+                     "g_ch : siemens/meter**2", "i_ch : amp/meter**2"]
+        lines += ["g_L : siemens/meter**2", "E_L : volt"]
+        lines += [ch.equations(self.everywhere) for ch in self.channels]
+        lines += [rec.neuron_equations() for rec in _unique_receptors(self.receptors
+                                                                      + self.incoming)]
+        for p in self.gap_partners:  # sum_k g_k (v_k - v) = gj_i - gj_g*v: implicit in v
+            lines += [f"I_{p}_gj = {p}_gj_i - {p}_gj_g*v : amp (point current)",
+                      f"{p}_gj_g : siemens", f"{p}_gj_i : amp"]
+        if self.clamps:
+            lines += ["I_inj = I_amp*int(t >= I_start)*int(t < I_stop) : amp (point current)",
+                      "I_amp : amp", "I_start : second", "I_stop : second"]
+        return "\n".join(lines)
+
+    def gate_blocks(self) -> list[tuple[int, int]]:
+        """Contiguous [start, stop) blocks of compartments whose gates must be advanced."""
+        idx = self.cell.active_compartments
+        if self.everywhere or idx.size == 0:
+            return []
+        breaks = np.flatnonzero(np.diff(idx) > 1)
+        starts = np.concatenate([[idx[0]], idx[breaks + 1]])
+        stops = np.concatenate([idx[breaks] + 1, [idx[-1] + 1]])
+        return list(zip(starts.tolist(), stops.tolist(), strict=True))
+
+    def key(self) -> str:
+        return "|".join([self.name, self.equations(), str(self.gate_blocks()),
+                         str(len(self.cell.table)), str(len(self.synapses)), str(len(self.record))])
+
+    # -- objects --------------------------------------------------------------------------------
+    def neuron(self, dt):
+        from brian2 import SpatialNeuron
+
+        cell = self.cell
+        thr = float(cell.spike_threshold / mV)
+        neuron = SpatialNeuron(
+            morphology=cell.morphology.to_brian2(), model=self.equations(), Cm=cell.Cm,
+            Ri=cell.Ri, method="exponential_euler", threshold=f"v > {thr}*mV",
+            threshold_location=cell.spike_compartment, refractory=f"v > {thr}*mV",
+            dt=dt, name=self.name)
+        neuron.v = cell.v_rest
+        neuron.g_L = cell.g_leak
+        neuron.E_L = cell.leak_reversal()
+        dens = cell.densities()
+        for ch in self.channels:
+            setattr(neuron, f"g_{ch.name}", dens[ch.name] * siemens / meter**2)
+            setattr(neuron, f"E_{ch.name}", ch.reversal)
+            setattr(neuron, f"phi_{ch.name}", ch.phi(cell.celsius))
+            for state, val in ch.initial_values(cell.v_rest, cell.celsius).items():
+                setattr(neuron, state, val)
+        for rec in _unique_receptors(self.receptors + self.incoming):
+            for name, value in rec.neuron_values().items():
+                setattr(neuron, name, value)
+        for c, i in zip(self.clamps, self.clamp_idx, strict=True):
+            neuron.I_amp[i] = c.amplitude
+            neuron.I_start[i] = c.start
+            neuron.I_stop[i] = c.stop
+        return neuron
+
+    def gating(self, neuron) -> list:
+        """``run_regularly`` objects advancing the gates on the channel-carrying blocks."""
+        if not self.channels or self.everywhere:
+            return []
+        update = "\n".join([ch.gate_update() for ch in self.channels] + [
+            f"g_ch = {' + '.join(ch.conductance() for ch in self.channels)}",
+            f"i_ch = {' + '.join(f'{ch.conductance()}*E_{ch.name}' for ch in self.channels)}"])
+        return [neuron[a:b].run_regularly(update, when="before_groups", name=f"{self.name}_gates_{k}")
+                for k, (a, b) in enumerate(self.gate_blocks())]
+
+    def inputs(self, neuron, dt) -> list:
+        """Spike generator and one Synapses object per receptor for the external synapses."""
+        from brian2 import SpikeGeneratorGroup
+
+        if not self.synapses:
+            return []
+        idx = np.concatenate([np.full(len(s.spikes), k) for k, s in enumerate(self.synapses)])
+        times = np.concatenate([np.asarray(s.spikes / ms) for s in self.synapses])
+        source = SpikeGeneratorGroup(len(self.synapses), idx.astype(int), times * ms, dt=dt,
+                                     name=f"{self.name}_inputs")
+        out = [source]
+        for rec in self.receptors:
+            mine = [k for k, s in enumerate(self.synapses) if s.receptor.name == rec.name]
+            out.append(_synapses(source, neuron, rec, mine, [self.syn_idx[k] for k in mine],
+                                 [self.synapses[k] for k in mine], dt, f"{self.name}_syn_{rec.name}"))
+        return out
+
+
+def _synapses(source, target, rec, i, j, items, dt, name, delays=None):
+    """A Synapses object of receptor ``rec`` from ``source[i]`` to compartments ``j``."""
+    from brian2 import Synapses
+
+    syn = Synapses(source, target, model=rec.synapse_model(), on_pre=rec.on_pre(),
+                   method=rec.method, dt=dt, name=name)
+    syn.connect(i=np.asarray(i, dtype=int), j=np.asarray(j, dtype=int))
+    syn.w = np.array([float(x.weight / siemens) for x in items]) * siemens
+    if delays is not None:
+        syn.delay = np.asarray(delays) * ms
+    for key, value in rec.synapse_values().items():
+        setattr(syn, key, value)
+    for key, default in rec.synapse_defaults().items():
+        values = [x.params.get(key, default) for x in items]
+        setattr(syn, key, values if not isinstance(default, Quantity)
+                else Quantity(values, dim=default.dim))
+    return syn
+
+
+def connection_receptor(conn: Connection):
+    """The receptor of a connection, renamed per presynaptic cell (``pre_ampa`` for cell ``pre``):
+    a Brian2 summed variable takes one Synapses object, and external inputs use the plain name."""
+    return replace(conn.receptor, name=f"{conn.pre}_{conn.receptor.name}")
+
+
+@dataclass
+class CircuitSpec:
+    """Cells, chemical connections and gap junctions of one simulation."""
+
+    cells: dict[str, CellSpec]
+    connections: list[Connection]
+    gaps: list[GapJunction]
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        for conn in self.connections:
+            self.cells[conn.post].incoming.append(connection_receptor(conn))
+        for gap in self.gaps:
+            for me, other in ((gap.cell_b, gap.cell_a), (gap.cell_a, gap.cell_b)):
+                if other not in self.cells[me].gap_partners:
+                    self.cells[me].gap_partners.append(other)
+
+    def key(self) -> str:
+        """Hash of the structure (a reusable standalone build directory)."""
+        parts = [c.key() for c in self.cells.values()]
+        parts += [f"{c.pre}>{c.post}:{c.receptor.name}" for c in self.connections]
+        parts += [f"{g.cell_a}~{g.cell_b}" for g in self.gaps]
+        return hashlib.sha1("||".join(parts).encode()).hexdigest()[:12]
+
+    def build(self, dt_ms: float, rec_dt_ms: float):
+        """Create every object on the current device: ``(network, {cell: (vmon, smon)})``."""
+        from brian2 import Network, SpikeMonitor, StateMonitor
+
+        dt = dt_ms * ms
+        objects, neurons, monitors = [], {}, {}
+        for name, spec in self.cells.items():
+            neuron = neurons[name] = spec.neuron(dt)
+            objects += [neuron, *spec.gating(neuron), *spec.inputs(neuron, dt)]
+            vmon = StateMonitor(neuron, "v", record=np.array(list(spec.record.values())),
+                                dt=rec_dt_ms * ms, name=f"{name}_vmon")
+            smon = SpikeMonitor(neuron, name=f"{name}_spikes")
+            monitors[name] = (vmon, smon)
+            objects += [vmon, smon]
+        objects += self._connections(neurons, dt) + self._gaps(neurons, dt)
+        if self.seed is not None:
+            from brian2 import seed as brian_seed
+
+            brian_seed(self.seed)
+        return Network(*objects), monitors
+
+    def _connections(self, neurons, dt) -> list:
+        groups: dict[tuple, list[Connection]] = {}
+        for conn in self.connections:
+            groups.setdefault((conn.pre, conn.post, conn.receptor.name), []).append(conn)
+        out = []
+        for (pre, post, _), conns in groups.items():
+            rec = connection_receptor(conns[0])
+            spike_site = self.cells[pre].cell.spike_compartment
+            targets = [c.site.resolve(self.cells[post].cell.table) for c in conns]
+            out.append(_synapses(neurons[pre], neurons[post], rec, [spike_site] * len(conns),
+                                 targets, conns, dt, f"{pre}_to_{post}_{rec.name}",
+                                 delays=[float(c.delay / ms) for c in conns]))
+        return out
+
+    def _gaps(self, neurons, dt) -> list:
+        """Two Synapses objects per ordered cell pair (one per direction of current flow)."""
+        from brian2 import Synapses
+
+        rows: dict[tuple[str, str], list[tuple[int, int, float, float, float]]] = {}
+        for g in self.gaps:
+            ia = g.a.resolve(self.cells[g.cell_a].cell.table)
+            ib = g.b.resolve(self.cells[g.cell_b].cell.table)
+            gs, r = float(g.conductance / siemens), float(g.rectifying)
+            rows.setdefault((g.cell_a, g.cell_b), []).append((ia, ib, gs, r, 1.0))   # into b
+            rows.setdefault((g.cell_b, g.cell_a), []).append((ib, ia, gs, r, -1.0))  # into a
+        out = []
+        for (src, dst), items in rows.items():
+            model = ("g_gap : siemens (constant)\nrect : 1 (constant)\nsense : 1 (constant)\n"
+                     "open = 1 - rect + rect*int(sense*(v_pre - v_post) > 0*mV) : 1\n"
+                     f"{src}_gj_g_post = g_gap*open : siemens (summed)\n"
+                     f"{src}_gj_i_post = g_gap*open*v_pre : amp (summed)")
+            syn = Synapses(neurons[src], neurons[dst], model=model, dt=dt,
+                           name=f"gap_{src}_to_{dst}")
+            i, j, gs, r, sense = (np.array(col) for col in zip(*items, strict=True))
+            syn.connect(i=i.astype(int), j=j.astype(int))
+            syn.g_gap, syn.rect, syn.sense = gs * siemens, r, sense
+            out.append(syn)
+        return out
