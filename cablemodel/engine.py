@@ -87,9 +87,9 @@ def simulate(
         present (<= 1 ms for a passive cell).
     clamps : sequence of CurrentClamp
     record : iterable of locations or site strings, optional
-        Extra sites to record. The soma, the spike site and every synapse site are always
-        recorded; ``record="all"`` records every compartment, one row per compartment in
-        compartment order (named sites keep their label, the others are ``#INDEX``).
+        Extra sites to record. The soma, the spike site and every synapse, clamp and gap
+        junction site are always recorded; ``record="all"`` records every compartment, one row
+        per compartment in compartment order (named sites keep their label, others ``#INDEX``).
     record_dt : Quantity, optional
         Sampling interval (default: ``dt``).
     engine : str
@@ -141,7 +141,7 @@ def simulate_circuit(
 
     ``cells`` maps names (identifiers) to cells; ``inputs``, ``clamps`` and ``record`` map the
     same names to what :func:`simulate` takes for one cell. Returns one :class:`Result` per cell;
-    the sites of connections and gap junctions are recorded too.
+    the sites of clamps, connections and gap junctions are recorded too.
 
     Example
     -------
@@ -180,7 +180,8 @@ def simulate_circuit(
     for name, cell in cells.items():
         if not name.isidentifier():
             raise ValueError(f"cell names must be identifiers, got {name!r}")
-        placed = ([c.site for c in connections if c.post == name]
+        placed = ([c.site for c in clamps.get(name, ())]
+                  + [c.site for c in connections if c.post == name]
                   + [g.a for g in gap_junctions if g.cell_a == name]
                   + [g.b for g in gap_junctions if g.cell_b == name])
         specs[name] = _cell_spec(name, cell, list(inputs.get(name, ())), list(clamps.get(name, ())),
