@@ -33,7 +33,9 @@ from .morphology import (
     Morphology,
     MorphologyError,
     Section,
+    add_hillock,
     ball_and_stick,
+    discretize,
     pyramidal,
     read_swc,
     write_swc,
@@ -50,5 +52,5 @@ __all__ = [
     "Channel", "Gate", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GABA_A", "Synapse",
     "CurrentClamp", "spike_times", "regular_train", "poisson_train",
     "Morphology", "MorphologyError", "Section", "ball_and_stick", "y_neuron", "pyramidal",
-    "write_swc", "read_swc",
+    "write_swc", "read_swc", "discretize", "add_hillock",
 ]

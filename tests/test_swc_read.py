@@ -158,10 +158,11 @@ def test_real_file_loads(shared, name):
     for region, length in expected.items():
         assert report.total_length_um[region] == pytest.approx(length, rel=1e-9)
     assert report.max_path_distance_um > 100
-    # discretization: odd counts, no compartment longer than 10 um
+    # discretization (default: d_lambda 0.1 at 100 Hz): odd counts, the reported total
+    assert report.discretization["method"] == "d_lambda"
     for sec in morph.sections[1:]:
         assert sec.n_compartments % 2 == 1
-        assert sec.length / sec.n_compartments <= 10 + 1e-9
+    assert sum(s.n_compartments for s in morph.sections) == report.compartments
 
 
 def test_exact_soma_areas(shared):

@@ -48,8 +48,23 @@ Sections and compartments
 The tree is cut at branch points and where the region changes. Sections are named
 ``<region>_<k>`` (``"basal_0"``, ``"apical_12"``, ...) in depth-first order (children by id);
 ``Section.swc_ids`` holds the sample id of every point (a child section's first point is its
-parent's last sample). ``max_compartment_length_um`` is passed to
-:meth:`Morphology.with_compartments` (odd counts); ``None`` keeps one compartment per segment.
+parent's last sample).
+
+Compartments (``discretization=``, summarized in ``LoadReport.discretization``):
+
+* ``"d_lambda"`` (default): NEURON's d_lambda rule, d_lambda = 0.1 of the AC length constant at
+  100 Hz computed with Ri = 100 ohm*cm and Cm = 1 uF/cm^2 (odd counts, the soma keeps one); see
+  :func:`~cablemodel.morphology.discretize.discretize`. If your cell has another Ri or Cm, give
+  them: ``discretization={"Ri": 150*ohm*cm, "Cm": 0.75*uF/cm**2}``.
+* a dict: keyword arguments of :func:`~cablemodel.morphology.discretize.discretize`
+  (``d_lambda``, ``frequency``, ``Ri``, ``Cm``, ``max_length``); the others keep the defaults.
+* a length, e.g. ``10*um``: at most that long per compartment, odd counts
+  (:meth:`Morphology.with_compartments`).
+* ``"swc"``: one compartment per SWC segment (the file's own sampling).
+
+``max_compartment_length_um`` (a number of um, or ``None``) is the older way and still works: when
+given, it replaces ``discretization`` (``10`` is the same as ``discretization=10*um``; ``None`` the
+same as ``"swc"``).
 
 Always done and always reported
 -------------------------------
@@ -97,7 +112,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from brian2 import Quantity, um
+from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
+from .discretize import DEFAULT_CM, DEFAULT_D_LAMBDA, DEFAULT_FREQUENCY, DEFAULT_RI, discretize
+from .discretize import _options as _discretize_options
 from .model import Morphology, MorphologyError, Section
 
 __all__ = ["read_swc", "LoadReport", "SWCError", "REPAIRS"]
@@ -202,6 +221,13 @@ class LoadReport:
         Conventions detected, and things to look at.
     repairs : list of dict
         ``{"repair": name, "count": n, "ids": [...], "detail": str}`` for every change.
+    discretization : dict
+        How the compartments were set: ``"method"`` (``"d_lambda"``, ``"max_length"`` or
+        ``"swc"``), ``"compartments_before"`` (one per SWC segment, plus the soma),
+        ``"compartments_after"``, ``"longest_compartment_um"``; for ``"d_lambda"`` also the
+        parameters, the ``lambda_f`` range and the counts per region
+        (:meth:`~cablemodel.morphology.discretize.DiscretizationReport.to_dict`); for
+        ``"max_length"`` also ``"max_length_um"``.
 
     Example
     -------
@@ -228,6 +254,7 @@ class LoadReport:
     conventions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     repairs: list[dict] = field(default_factory=list)
+    discretization: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict of every field (floats, ints, str, lists, dicts).
@@ -253,6 +280,7 @@ class LoadReport:
             "repairs": [{"repair": r["repair"], "count": int(r["count"]),
                          "ids": [int(i) for i in r["ids"]], "detail": str(r.get("detail", ""))}
                         for r in self.repairs],
+            "discretization": json.loads(json.dumps(self.discretization)),
         }
         json.dumps(out)  # fail here, not in the caller, if something is not serializable
         return out
@@ -274,6 +302,10 @@ class LoadReport:
             + (f" (scale {self.scale:g})" if self.scale != 1.0 else ""),
             f"  soma: {self.soma_convention}, area {self.soma_area_um2:.1f} um^2"
             f" (sphere of diameter {self.soma_diameter_um:.4g} um)",
+        ]
+        if self.discretization:
+            lines.append(f"  compartments: {_describe_discretization(self.discretization)}")
+        lines += [
             f"  {'region':<12}{'length (um)':>14}{'surface (um^2)':>17}",
         ]
         for region in self.surface_um2:
@@ -644,9 +676,23 @@ def _repair_set(repair) -> set[str]:
     return names
 
 
+class _NotGiven:
+    """Default of ``max_compartment_length_um``: tells "not given" from ``None``."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+_NOT_GIVEN = _NotGiven()
+#: Keywords a ``discretization`` dict may hold (those of :func:`discretize`).
+DISCRETIZE_KEYS = ("d_lambda", "frequency", "Ri", "Cm", "max_length")
+
+
 def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
              scale: float | None = None,
-             max_compartment_length_um: float | None = 10.0) -> tuple[Morphology, LoadReport]:
+             discretization: str | Quantity | dict = "d_lambda",
+             max_compartment_length_um: float | None | _NotGiven = _NOT_GIVEN,
+             ) -> tuple[Morphology, LoadReport]:
     """Read an SWC file (um) into a :class:`Morphology` and a :class:`LoadReport`.
 
     Parameters
@@ -660,9 +706,16 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
     scale : float, optional
         Multiplies every coordinate and radius (``0.001`` for a file in nanometres). Without it, a
         file that looks like nanometres raises :class:`SWCError`.
+    discretization : str, Quantity or dict
+        How many compartments each section gets (the soma always has one):
+        ``"d_lambda"`` (default): NEURON's d_lambda rule, 0.1 of the AC length constant at
+        100 Hz with Ri = 100 ohm*cm and Cm = 1 uF/cm^2 (:func:`discretize`, odd counts);
+        a dict of :func:`discretize` keywords (``d_lambda``, ``frequency``, ``Ri``, ``Cm``,
+        ``max_length``) to change them; a length such as ``10*um``: at most that long per
+        compartment (odd counts); ``"swc"``: one compartment per SWC segment.
     max_compartment_length_um : float or None
-        Longest compartment (um), passed to :meth:`Morphology.with_compartments` (odd counts);
-        ``None`` gives one compartment per SWC segment.
+        Older form, kept working: when given it replaces ``discretization``; a number of um is
+        the same as ``discretization=<number>*um``, ``None`` the same as ``"swc"``.
 
     Returns
     -------
@@ -673,16 +726,22 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
     SWCError
         ``"<file>:<line>: <problem>; <how to fix>"`` for unreadable lines, cycles, nanometre
         coordinates, and (unless repaired) duplicate ids, missing parents, several roots, no soma
-        and radii <= 0. See the module documentation for the conventions and repairs.
+        and radii <= 0; ``kind="argument"`` for invalid arguments. See the module documentation
+        for the conventions and repairs.
+    brian2.DimensionMismatchError
+        A discretization parameter has the wrong units (the message names it).
 
     Example
     -------
     >>> import tempfile, pathlib
+    >>> from brian2 import um
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "cell.swc"
     >>> _ = p.write_text("1 1 0 0 0 5 -1\\n2 3 0 5 0 1 1\\n3 3 0 105 0 1 2\\n")
-    >>> morph, report = read_swc(p)
+    >>> morph, report = read_swc(p)  # 100 um of 2 um dendrite: lambda_f(100 Hz) = 399 um
     >>> morph.section_names, morph["basal_0"].n_compartments, round(report.soma_area_um2, 1)
-    (['soma', 'basal_0'], 11, 314.2)
+    (['soma', 'basal_0'], 3, 314.2)
+    >>> read_swc(p, discretization=10 * um)[0]["basal_0"].n_compartments
+    11
     """
     file = str(path)
     repairs = _repair_set(repair)
@@ -690,11 +749,7 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
                                   and scale > 0):
         raise SWCError(f"{file}: scale must be a positive finite number, got {scale!r}",
                        file=file, kind="argument")
-    if max_compartment_length_um is not None and not (
-            isinstance(max_compartment_length_um, (int, float))
-            and math.isfinite(max_compartment_length_um) and max_compartment_length_um > 0):
-        raise SWCError(f"{file}: max_compartment_length_um must be a positive number of um or"
-                       f" None, got {max_compartment_length_um!r}", file=file, kind="argument")
+    discretizer = _discretizer(file, discretization, max_compartment_length_um)
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -708,7 +763,99 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
         _raise(file, parsed.problems)
     if not parsed.ids:
         _raise(file, [_Problem("parse", 1, [], "no samples found (no data lines)")])
-    return _build(file, parsed, repairs, scale, max_compartment_length_um, conventions, warnings)
+    return _build(file, parsed, repairs, scale, discretizer, conventions, warnings)
+
+
+def _discretizer(file: str, discretization, max_compartment_length_um):
+    """Check the discretization arguments; return ``Morphology -> (Morphology, summary dict)``."""
+    if not isinstance(max_compartment_length_um, _NotGiven):
+        if not (isinstance(discretization, str) and discretization == "d_lambda"):
+            raise SWCError(f"{file}: give either discretization= or max_compartment_length_um=,"
+                           " not both", file=file, kind="argument")
+        value = max_compartment_length_um
+        if value is None:
+            return _by_segment
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                and math.isfinite(value) and value > 0):
+            raise SWCError(f"{file}: max_compartment_length_um must be a positive number of um or"
+                           f" None, got {value!r}", file=file, kind="argument")
+        return lambda morph: _by_max_length(morph, float(value))
+    if isinstance(discretization, str):
+        if discretization == "d_lambda":
+            return lambda morph: _by_d_lambda(morph, {})
+        if discretization == "swc":
+            return _by_segment
+        raise SWCError(f"{file}: unknown discretization {discretization!r}; use 'd_lambda',"
+                       " 'swc', a length such as 10*um, or a dict of discretize() keywords",
+                       file=file, kind="argument")
+    if isinstance(discretization, dict):
+        unknown = sorted(set(discretization) - set(DISCRETIZE_KEYS))
+        if unknown:
+            raise SWCError(f"{file}: unknown discretization keyword(s) {unknown}; allowed:"
+                           f" {list(DISCRETIZE_KEYS)}", file=file, kind="argument")
+        options = dict(discretization)
+        try:  # units are checked here (DimensionMismatchError names the parameter)
+            _discretize_options(**{k: options.get(k, v) for k, v in _DISCRETIZE_DEFAULTS.items()})
+        except MorphologyError as exc:
+            raise SWCError(f"{file}: {exc}", file=file, kind="argument") from exc
+        return lambda morph: _by_d_lambda(morph, options)
+    if isinstance(discretization, Quantity) or isinstance(discretization, (int, float)):
+        fail_for_dimension_mismatch(
+            discretization, um, "discretization given as a number must be a length (e.g. 10*um),"
+            f" got {discretization!r}")
+        value = float(discretization / um)
+        if not (math.isfinite(value) and value > 0):
+            raise SWCError(f"{file}: discretization length must be > 0 um, got {discretization!r}",
+                           file=file, kind="argument")
+        return lambda morph: _by_max_length(morph, value)
+    raise SWCError(f"{file}: discretization must be 'd_lambda', 'swc', a length such as 10*um or a"
+                   f" dict of discretize() keywords, got {discretization!r}", file=file,
+                   kind="argument")
+
+
+_DISCRETIZE_DEFAULTS = {"d_lambda": DEFAULT_D_LAMBDA, "frequency": DEFAULT_FREQUENCY,
+                        "Ri": DEFAULT_RI, "Cm": DEFAULT_CM, "max_length": None}
+
+
+def _longest(morph: Morphology) -> float:
+    return max((s.length / s.n_compartments for s in morph.sections[1:]), default=0.0)
+
+
+def _by_segment(morph: Morphology) -> tuple[Morphology, dict]:
+    n = morph.n_compartments
+    return morph, {"method": "swc", "compartments_before": n, "compartments_after": n,
+                   "longest_compartment_um": _longest(morph)}
+
+
+def _by_max_length(morph: Morphology, max_um: float) -> tuple[Morphology, dict]:
+    out = morph.with_compartments(max_um)
+    return out, {"method": "max_length", "max_length_um": max_um,
+                 "compartments_before": morph.n_compartments,
+                 "compartments_after": out.n_compartments, "longest_compartment_um": _longest(out)}
+
+
+def _by_d_lambda(morph: Morphology, options: dict) -> tuple[Morphology, dict]:
+    out, report = discretize(morph, **options)
+    return out, report.to_dict()
+
+
+def _describe_discretization(d: dict) -> str:
+    """One line for :meth:`LoadReport.format`."""
+    method = d.get("method")
+    head = f"{d.get('compartments_before', '?')} -> {d.get('compartments_after', '?')}"
+    if method == "d_lambda":
+        text = (f"d_lambda {d['d_lambda']:g} at {d['frequency_hz']:g} Hz (Ri {d['Ri_ohm_cm']:g}"
+                f" ohm*cm, Cm {d['Cm_uF_per_cm2']:g} uF/cm^2)")
+        if d.get("max_length_um") is not None:
+            text += f", at most {d['max_length_um']:g} um"
+        if d.get("lambda_f_min_um") is not None:
+            text += f", lambda_f {d['lambda_f_min_um']:.1f}-{d['lambda_f_max_um']:.1f} um"
+    elif method == "max_length":
+        text = f"at most {d['max_length_um']:g} um per compartment (odd counts)"
+    else:
+        text = "one per SWC segment"
+    return (f"{text}: {head} compartments, longest"
+            f" {d.get('longest_compartment_um', float('nan')):.1f} um")
 
 
 def _raise(file: str, problems: list[_Problem]) -> None:
@@ -725,7 +872,7 @@ def _raise(file: str, problems: list[_Problem]) -> None:
                               "message": p.message(file)} for p in problems])
 
 
-def _build(file, parsed: _Parsed, repairs: set[str], scale, max_len, conventions, warnings):
+def _build(file, parsed: _Parsed, repairs: set[str], scale, discretizer, conventions, warnings):
     n = len(parsed.ids)
     lines = np.array(parsed.lines)
     orig_ids = list(parsed.ids)
@@ -983,8 +1130,7 @@ def _build(file, parsed: _Parsed, repairs: set[str], scale, max_len, conventions
     notes += [f"repair {d['repair']}: {d['count']} sample(s)" for d in done]
     try:
         morph = Morphology(tuple(sections), name=Path(file).stem, notes=tuple(notes))
-        if max_len is not None:
-            morph = morph.with_compartments(float(max_len))
+        morph, discretization = discretizer(morph)
     except MorphologyError as exc:  # should not happen: report it with the file name
         raise SWCError(f"{file}: the loaded geometry is invalid ({exc}); please report this file",
                        file=file, kind="internal") from exc
@@ -1006,7 +1152,7 @@ def _build(file, parsed: _Parsed, repairs: set[str], scale, max_len, conventions
         soma_area_um2=float(soma.area), soma_diameter_um=soma_d, total_length_um=lengths,
         surface_um2=surface, max_path_distance_um=float(max_path), scale=factor,
         regions={str(t): regions[t] for t in used}, conventions=conventions,
-        warnings=warnings, repairs=done)
+        warnings=warnings, repairs=done, discretization=discretization)
     return morph, report
 
 
