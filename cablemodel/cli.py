@@ -39,6 +39,72 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_cell(args: argparse.Namespace):
+    """The cell of ``cablemodel psp``: a generated morphology by name, or an SWC file (with a
+    hillock added when it has none), discretized by the d_lambda rule, passive or standard."""
+    from brian2 import Hz, cm, mV, ohm, siemens, uF
+
+    from .cell import Cell, standard_cell
+    from .morphology import GENERATORS, read_swc
+    from .morphology.discretize import discretize
+    from .morphology.hillock import add_hillock
+
+    if args.morphology in GENERATORS:
+        morph = GENERATORS[args.morphology]()
+    else:
+        morph, _ = read_swc(args.morphology, repair=args.repair)
+        morph = add_hillock(morph)
+    Ri, Cm = args.ra * ohm * cm, args.cm * uF / cm**2
+    morph, _ = discretize(morph, d_lambda=args.d_lambda, frequency=100 * Hz, Ri=Ri, Cm=Cm)
+    passive = dict(Ri=Ri, Cm=Cm, g_leak=args.gl * siemens / cm**2, v_rest=args.el * mV)
+    return Cell(morph, **passive) if args.passive else standard_cell(morph, **passive)
+
+
+def _psp(args: argparse.Namespace) -> int:
+    import json
+
+    from brian2 import ms, nS
+
+    from .experiments import psp_at_sites
+    from .locations import LocationError
+    from .morphology import SWCError
+
+    try:
+        cell = _load_cell(args)
+        receptor = _receptor(args)
+        rows = psp_at_sites(cell, args.site, receptor=receptor, weight=args.weight * nS,
+                            duration=args.duration * ms, dt=args.dt * ms)
+    except (SWCError, LocationError, ValueError) as err:
+        print(f"cablemodel psp: {str(err).splitlines()[0]}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"{'site':>16} {'dist um':>8} {'local mV':>9} {'soma mV':>8} {'hillock mV':>10}"
+              f" {'t_peak ms':>9} {'hw ms':>7}")
+        for r in rows:
+            hill = "-" if r["hillock_peak_mV"] is None else f"{r['hillock_peak_mV']:.3f}"
+            print(f"{r['site']:>16} {r['path_distance_um']:8.1f} {r['local_peak_mV']:9.3f}"
+                  f" {r['soma_peak_mV']:8.3f} {hill:>10} {r['time_to_peak_ms']:9.2f}"
+                  f" {r['half_width_ms']:7.2f}")
+    return 0
+
+
+def _receptor(args: argparse.Namespace):
+    from dataclasses import replace
+
+    from brian2 import ms
+
+    from .mechanisms.synapses import AMPA, GABA_A
+
+    rec = {"ampa": AMPA, "gaba_a": GABA_A}[args.receptor]
+    if args.tau_rise is not None:
+        rec = replace(rec, tau_rise=args.tau_rise * ms)
+    if args.tau_decay is not None:
+        rec = replace(rec, tau_decay=args.tau_decay * ms)
+    return rec
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``cablemodel`` argument parser."""
     from .demo import DEFAULT_MORPHOLOGY
@@ -65,6 +131,33 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--scale", type=float, default=None,
                       help="multiply coordinates and radii (e.g. 0.001 for nanometres)")
     info.set_defaults(func=_info)
+    psp = sub.add_parser(
+        "psp", help="one synaptic event per site, each in its own simulation on the same cell;"
+        " peaks above rest (negative below) at the synapse, soma and hillock",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    psp.add_argument("morphology", help="SWC file, or a generated morphology: "
+                     + ", ".join(GENERATORS))
+    psp.add_argument("--site", action="append", required=True,
+                     help="swc:ID, soma, REGION@DISTANCE (um; e.g. apical@200), SECTION(FRACTION)"
+                     " or #COMPARTMENT; repeat for several sites")
+    psp.add_argument("--json", action="store_true", help="print JSON")
+    psp.add_argument("--passive", action="store_true", help="passive membrane only (no Na+/K+)")
+    psp.add_argument("--receptor", default="ampa", choices=["ampa", "gaba_a"])
+    psp.add_argument("--weight", type=float, default=1.0, help="peak conductance, nS")
+    psp.add_argument("--tau-rise", type=float, default=None,
+                     help="rise time constant, ms (default: the receptor's)")
+    psp.add_argument("--tau-decay", type=float, default=None,
+                     help="decay time constant, ms (default: the receptor's)")
+    psp.add_argument("--ra", type=float, default=100.0, help="axial resistivity, ohm*cm")
+    psp.add_argument("--cm", type=float, default=1.0, help="membrane capacitance, uF/cm2")
+    psp.add_argument("--gl", type=float, default=3e-4, help="leak conductance, S/cm2")
+    psp.add_argument("--el", type=float, default=-65.0, help="resting/leak potential, mV")
+    psp.add_argument("--dt", type=float, default=0.025, help="time step, ms")
+    psp.add_argument("--duration", type=float, default=50.0, help="simulated time, ms")
+    psp.add_argument("--d-lambda", type=float, default=0.1,
+                     help="compartments per section by the d_lambda rule at 100 Hz")
+    psp.add_argument("--repair", action="store_true", help="repair a broken SWC file (reported)")
+    psp.set_defaults(func=_psp)
     morph = sub.add_parser("morphologies", help="write the generated morphologies as SWC files")
     morph.add_argument("--out", default="morphologies", help="folder (default: morphologies)")
     morph.set_defaults(func=_morphologies)

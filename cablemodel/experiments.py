@@ -18,7 +18,7 @@ from .locations import at
 from .mechanisms.synapses import AMPA, GABA_A, CurrentClamp, Receptor, Synapse, spike_times
 from .sweeps import Trial, TrialSet, run_trials
 
-__all__ = ["attenuation", "steady_state_attenuation", "spatial_summation",
+__all__ = ["psp_at_sites", "attenuation", "steady_state_attenuation", "spatial_summation",
            "temporal_summation", "ipsp_veto", "theory_length_constant", "summarize_fit"]
 
 ONSET = 5 * ms
@@ -37,6 +37,47 @@ def theory_length_constant(cell: Cell, region: str = "basal") -> Quantity:
     mask = t.in_region(region)
     d = float(np.average(t.diameter[mask], weights=t.length[mask])) * um
     return length_constant(d, 1 / cell.g_leak, cell.Ri)
+
+
+def psp_at_sites(cell: Cell, sites: Sequence, receptor: Receptor = AMPA, weight=1 * nS,
+                 duration=50 * ms, onset=ONSET, **simulate_args) -> list[dict]:
+    """One synaptic event per site, each in its own simulation on the same cell.
+
+    Returns per site: ``site``, ``path_distance_um``, ``local_peak_mV``, ``soma_peak_mV``,
+    ``hillock_peak_mV`` (signed deviations from rest: negative below rest; ``None`` without a
+    hillock), ``time_to_peak_ms`` and ``half_width_ms`` (at the synapse, from the presynaptic spike)
+    and ``spikes`` (at the spike site).
+
+    Example
+    -------
+    >>> from cablemodel import Cell, ball_and_stick
+    >>> rows = psp_at_sites(Cell(ball_and_stick()), ["basal@100"], duration=20 * ms,
+    ...                     engine="numpy")
+    >>> rows[0]["local_peak_mV"] > rows[0]["soma_peak_mV"] > 0
+    True
+    """
+    from .analysis import psp_measures
+    from .locations import parse_site
+
+    rows = []
+    has_hillock = cell.table.in_region("hillock").any()
+    for text in sites:
+        site = parse_site(text)
+        r = simulate(cell, [Synapse(receptor, site, weight, spike_times([onset / ms] * ms))],
+                     duration=duration, **simulate_args)
+        label = r.labels[-1] if str(site) not in r.labels else str(site)
+        after = r.t_ms >= float(onset / ms)
+        m = psp_measures(r.t[after], r.v(label)[after], cell.v_rest)
+        rows.append({
+            "site": str(text), "path_distance_um": float(r.distance(label) / um),
+            "local_peak_mV": float(m["peak"] / mV),
+            "soma_peak_mV": float(r.peak("soma") / mV),
+            "hillock_peak_mV": float(r.peak("hillock") / mV) if has_hillock else None,
+            "time_to_peak_ms": float(m["time_to_peak"] / ms),
+            "half_width_ms": float(m["half_width"] / ms),
+            "spikes": int(len(r.spikes_ms)),
+        })
+    return rows
 
 
 def attenuation(cell: Cell, distances: Quantity, region: str = "basal",

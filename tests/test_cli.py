@@ -1,0 +1,65 @@
+"""Command line: `cablemodel info` and `cablemodel psp` (exit codes, JSON, numbers)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from brian2 import ms
+
+from cablemodel import Cell, add_hillock, read_swc, simulate
+from cablemodel.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "morphologies"
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/morphologies is absent")
+
+
+@needs_shared
+def test_info_good_file_json(capsys):
+    assert main(["info", str(SHARED / "real" / "ca1pyr_rat_c91662.swc"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["soma_convention"] == "three-point"
+    assert report["soma_area_um2"] == pytest.approx(988.2, abs=0.1)
+
+
+@needs_shared
+def test_info_invalid_file_one_line_and_exit_2(capsys):
+    f = SHARED / "defects" / "ca1pyr_rat_c91662_defect_missing_parent.swc"
+    assert main(["info", str(f)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"{f}:713:") and "701" in err and "700" in err
+    assert main(["info", str(f), "--repair", "--json"]) == 0
+    repairs = json.loads(capsys.readouterr().out)["repairs"]
+    assert [r["repair"] for r in repairs if r["repair"] == "missing_parent"] == ["missing_parent"]
+
+
+@needs_shared
+@pytest.mark.parametrize("path", sorted((SHARED / "real").glob("*.swc")) if SHARED.is_dir() else [],
+                         ids=lambda p: p.name)
+def test_real_files_run_5_ms_passive_without_nan(path):
+    morph, _ = read_swc(path)
+    r = simulate(Cell(add_hillock(morph)), duration=5 * ms, record="all", engine="numpy")
+    assert np.all(np.isfinite(r.v_mV))
+    assert np.abs(r.v_mV - r.v_rest_mV).max() < 1e-5   # mV: a passive cell at rest stays there
+
+
+def test_psp_json_signs_and_attenuation(capsys):
+    swc = str(ROOT / "morphologies" / "ball_and_stick.swc")
+    assert main(["psp", swc, "--site", "basal@100", "--site", "basal@600", "--json",
+                 "--passive"]) == 0
+    near, far = json.loads(capsys.readouterr().out)
+    assert near["local_peak_mV"] > near["soma_peak_mV"] > far["soma_peak_mV"] > 0
+    assert near["path_distance_um"] == pytest.approx(100, abs=10)
+    assert main(["psp", swc, "--site", "basal@100", "--json", "--receptor", "gaba_a"]) == 0
+    (ipsp,) = json.loads(capsys.readouterr().out)
+    assert ipsp["local_peak_mV"] < 0 and ipsp["hillock_peak_mV"] < 0
+    assert ipsp["half_width_ms"] > near["half_width_ms"]       # GABA_A decays slower than AMPA
+
+
+def test_psp_bad_site_exit_2(capsys):
+    assert main(["psp", "ball_and_stick", "--site", "apical@100"]) == 2
+    assert "region 'apical' has no compartments" in capsys.readouterr().err
