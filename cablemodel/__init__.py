@@ -12,7 +12,22 @@ Quick start::
 
 from .cell import DEFAULT_DENSITIES, Cell, standard_cell
 from .engine import SimulationError, simulate, simulate_circuit
-from .locations import at, compartment, on_section, parse_site, region, within
+from .locations import (
+    LocationError,
+    Region,
+    at,
+    branch_points,
+    compartment,
+    nearest,
+    on_section,
+    parse_site,
+    random_sites,
+    region,
+    restrict,
+    swc_sample,
+    terminals,
+    within,
+)
 from .mechanisms import (
     AMPA,
     GABA_A,
@@ -48,7 +63,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Cell", "standard_cell", "DEFAULT_DENSITIES", "simulate", "simulate_circuit", "SimulationError",
     "Result", "Connection", "GapJunction",
-    "at", "compartment", "on_section", "parse_site", "region", "within",
+    "at", "compartment", "on_section", "parse_site", "region", "within", "swc_sample", "nearest",
+    "random_sites", "terminals", "branch_points", "restrict", "Region", "LocationError",
     "Channel", "Gate", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GABA_A", "Synapse",
     "CurrentClamp", "spike_times", "regular_train", "poisson_train",
     "Morphology", "MorphologyError", "Section", "ball_and_stick", "y_neuron", "pyramidal",

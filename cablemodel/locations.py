@@ -10,8 +10,14 @@ Forms
   the one named by ``section=``).
 * ``on_section("dend", 0.5)`` - a section and a fraction along it.
 * ``compartment(17)`` - a compartment index (Brian2's order).
-* ``"soma"``, ``"hillock"``, ``"basal@200"`` - the same as strings (see :func:`parse_site`).
-* ``region("apical") & within(0*um, 300*um)`` - regions, combined with ``|``, ``&``, ``-``.
+* ``swc_sample(120)`` - the compartment holding SWC sample 120 of the file the cell was read from.
+* ``nearest(x, y, z)`` - the compartment whose midpoint is closest to a 3-D point.
+* ``random_sites(region, n, seed)`` - ``n`` sites drawn uniformly by membrane length in a region.
+* ``"soma"``, ``"hillock"``, ``"basal@200"``, ``"swc:120"`` - the same as strings (see
+  :func:`parse_site`).
+* ``region("apical") & within(0*um, 300*um)`` - regions, combined with ``|``, ``&``, ``-``
+  (``restrict(a, b)`` is ``a & b``); :func:`terminals` and :func:`branch_points` select tips and
+  forks of the tree.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
 from .morphology.model import CompartmentTable
 
-__all__ = ["Location", "at", "on_section", "compartment", "parse_site", "Region", "region",
-           "within", "LocationError"]
+__all__ = ["Location", "at", "on_section", "compartment", "swc_sample", "nearest", "random_sites",
+           "parse_site", "Region", "region", "within", "terminals", "branch_points", "restrict",
+           "LocationError"]
 
 
 class LocationError(ValueError):
@@ -35,7 +42,12 @@ class LocationError(ValueError):
 
 @dataclass(frozen=True)
 class Location:
-    """A point on a cell. Use :func:`at`, :func:`on_section`, :func:`compartment` or a string."""
+    """A point on a cell. Use :func:`at`, :func:`on_section`, :func:`compartment`,
+    :func:`swc_sample`, :func:`nearest`, :func:`random_sites` or a string.
+
+    ``kind`` is ``"distance"``, ``"section"``, ``"compartment"``, ``"swc"``, ``"nearest"`` or
+    ``"random"``; the other fields hold that kind's parameters (``point`` in um).
+    """
 
     kind: str
     region: str | None = None
@@ -43,9 +55,22 @@ class Location:
     section: str | None = None
     fraction: float | None = None
     index: int | None = None
+    swc_id: int | None = None
+    point: tuple[float, float, float] | None = None
+    where: Region | None = None
+    seed: int | None = None
+    count: int | None = None
 
     def resolve(self, table: CompartmentTable) -> int:
         """The compartment index this location falls in."""
+        if self.kind == "swc":
+            return _resolve_swc(self.swc_id, table)
+        if self.kind == "nearest":
+            x, y, z = self.point
+            d2 = (table.x - x) ** 2 + (table.y - y) ** 2 + (table.z - z) ** 2
+            return int(np.argmin(d2))
+        if self.kind == "random":
+            return int(_random_compartments(table, self.where, self.count, self.seed)[self.index])
         if self.kind == "compartment":
             if not 0 <= self.index < len(table):
                 raise LocationError(
@@ -81,6 +106,13 @@ class Location:
         return int(inside[0])
 
     def __str__(self) -> str:
+        if self.kind == "swc":
+            return f"swc:{self.swc_id}"
+        if self.kind == "nearest":
+            x, y, z = self.point
+            return f"nearest({x:g}, {y:g}, {z:g} um)"
+        if self.kind == "random":
+            return f"random({self.where}, n={self.count}, seed={self.seed})[{self.index}]"
         if self.kind == "compartment":
             return f"compartment {self.index}"
         if self.kind == "section":
@@ -135,14 +167,128 @@ def compartment(index: int) -> Location:
     return Location("compartment", index=int(index))
 
 
+def swc_sample(sample_id: int) -> Location:
+    """The compartment containing SWC sample ``sample_id`` of the file the morphology was read from
+    (:func:`cablemodel.read_swc`). Prints as ``swc:ID`` (the recording label).
+
+    A soma sample gives the soma. A neurite sample gives the compartment whose ``[start, end]``
+    arc-length range along its section contains the sample's arc position; a sample on the boundary
+    between two compartments gives the proximal one (the compartment its own SWC segment, from its
+    parent sample to it, ends in). See :class:`~cablemodel.morphology.model.CompartmentTable`.
+    An id that is not in the file raises :class:`LocationError` when resolved.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> from cablemodel import read_swc
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "cell.swc"
+    >>> _ = p.write_text("1 1 0 0 0 5 -1\\n2 3 0 5 0 1 1\\n3 3 0 105 0 1 2\\n")
+    >>> table = read_swc(p)[0].compartments()
+    >>> site = swc_sample(3)
+    >>> str(site), site.resolve(table) == len(table) - 1, swc_sample(1).resolve(table)
+    ('swc:3', True, 0)
+    """
+    try:
+        value = int(sample_id)
+        if value != sample_id:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise LocationError(f"an SWC sample id must be an integer, got {sample_id!r}") from None
+    return Location("swc", swc_id=value)
+
+
+def _resolve_swc(sample_id: int, table: CompartmentTable) -> int:
+    lookup = table.swc_compartment
+    if not lookup:
+        raise LocationError(
+            f"SWC sample {sample_id} is not in the file: this morphology has no SWC sample ids"
+            " (it was not read with read_swc)")
+    if sample_id not in lookup:
+        ids = sorted(lookup)
+        raise LocationError(
+            f"SWC sample {sample_id} is not in the file: its {len(ids)} samples have ids"
+            f" {ids[0]}..{ids[-1]} (samples merged or dropped on loading are listed in the"
+            " LoadReport's repairs)")
+    return int(lookup[sample_id])
+
+
+def nearest(x, y, z) -> Location:
+    """The compartment whose midpoint (the soma's centre for the soma) is closest to the point
+    ``(x, y, z)`` (lengths, e.g. ``120*um``; the morphology's own coordinates). Ties go to the
+    lower compartment index.
+
+    Example
+    -------
+    >>> from brian2 import um
+    >>> from cablemodel import ball_and_stick
+    >>> table = ball_and_stick().compartments()
+    >>> i = nearest(0 * um, 212 * um, 0 * um).resolve(table)
+    >>> str(table.region[i]), float(table.start[i]) <= 202 <= float(table.end[i])
+    ('basal', True)
+    """
+    point = (_distance_um(x, "x"), _distance_um(y, "y"), _distance_um(z, "z"))
+    if not all(np.isfinite(point)):
+        raise LocationError(f"nearest: coordinates must be finite, got {point} um")
+    return Location("nearest", point=point)
+
+
+def random_sites(where: str | Region, n: int, seed: int | np.random.Generator) -> list[Location]:
+    """``n`` sites drawn at random, uniformly by membrane *length*, in region ``where``.
+
+    Each site is drawn independently (with replacement): a compartment is chosen with probability
+    proportional to its length (um), so a long branch gets more sites than a short one whatever
+    its compartment count. The soma (a sphere) has no length: it gets weight 0, unless the region
+    holds no compartment but the soma, which then takes every site. The draw uses
+    ``numpy.random.default_rng(seed)``; a ``Generator`` passed as ``seed`` gives one integer seed
+    at this call. The sites are resolved lazily, like every location: the same seed gives the
+    same compartments on the same morphology. Each prints as
+    ``random(REGION, n=N, seed=SEED)[K]``.
+
+    Example
+    -------
+    >>> from cablemodel import ball_and_stick
+    >>> table = ball_and_stick().compartments()
+    >>> sites = random_sites("basal", 5, seed=1)
+    >>> all(str(table.region[s.resolve(table)]) == "basal" for s in sites)
+    True
+    """
+    where = region(where)
+    if isinstance(n, bool) or int(n) != n or n < 0:
+        raise LocationError(f"random_sites: n must be an integer >= 0, got {n!r}")
+    if isinstance(seed, np.random.Generator):
+        seed = int(seed.integers(0, 2**63 - 1))
+    elif isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise LocationError(f"random_sites: seed must be an integer >= 0 or a numpy Generator,"
+                            f" got {seed!r}")
+    return [Location("random", where=where, seed=int(seed), count=int(n), index=k)
+            for k in range(int(n))]
+
+
+def _random_compartments(table: CompartmentTable, where: Region, n: int, seed: int) -> np.ndarray:
+    """The compartments of the ``n`` draws of :func:`random_sites` (length-weighted)."""
+    idx = np.flatnonzero(where.mask(table))
+    if idx.size == 0:
+        raise LocationError(f"random sites: region {where} has no compartments on this cell;"
+                            f" regions are {table.regions + ['dendrite', 'all']}")
+    weight = np.where(table.region[idx] == "soma", 0.0, table.length[idx].astype(float))
+    if not weight.sum() > 0:  # only the soma
+        weight = np.ones(idx.size)
+    cum = np.cumsum(weight)
+    u = np.random.default_rng(seed).random(n) * cum[-1]
+    return idx[np.minimum(np.searchsorted(cum, u, side="right"), idx.size - 1)]
+
+
 def parse_site(site: str | Location) -> Location:
     """A location from text: ``"soma"``, ``"hillock"``, ``"REGION@DISTANCE"`` (um),
-    ``"SECTION(FRACTION)"`` or ``"#INDEX"`` (a compartment). Locations pass through unchanged.
+    ``"SECTION(FRACTION)"``, ``"#INDEX"`` (a compartment) or ``"swc:ID"`` (an SWC sample, see
+    :func:`swc_sample`). Locations pass through unchanged.
 
     Example
     -------
     >>> parse_site("apical@200").distance_um
     200.0
+    >>> parse_site("swc:120") == swc_sample(120)
+    True
     """
     if isinstance(site, Location):
         return site
@@ -153,6 +299,8 @@ def parse_site(site: str | Location) -> Location:
             return at(name.strip(), float(dist) * um)
         if text.startswith("#"):
             return compartment(int(text[1:]))
+        if text[:4].lower() == "swc:":
+            return swc_sample(int(text[4:]))
         if text.endswith(")") and "(" in text:
             name, frac = text[:-1].split("(", 1)
             return on_section(name.strip(), float(frac))
@@ -161,7 +309,7 @@ def parse_site(site: str | Location) -> Location:
     if text.isidentifier():
         return Location("distance", region=text, distance_um=0.0)
     raise LocationError(f"cannot read site {text!r}; use 'soma', 'REGION@DISTANCE_UM'"
-                        " (e.g. 'basal@200'), 'SECTION(FRACTION)' or '#COMPARTMENT'")
+                        " (e.g. 'basal@200'), 'SECTION(FRACTION)', '#COMPARTMENT' or 'swc:ID'")
 
 
 @dataclass(frozen=True)
@@ -223,3 +371,54 @@ def within(low=0 * um, high=np.inf * um) -> Region:
     """
     lo, hi = _distance_um(low, "low"), _distance_um(high, "high")
     return Region(lambda t: (t.distance >= lo) & (t.distance <= hi), f"within({lo:g}-{hi:g} um)")
+
+
+def _tree_column(table: CompartmentTable, name: str) -> np.ndarray:
+    col = getattr(table, name)
+    if col is None:
+        raise LocationError(f"this compartment table has no {name!r} column; make it with"
+                            " Morphology.compartments()")
+    return np.asarray(col)
+
+
+def terminals() -> Region:
+    """The tips of the tree: the last compartment of every section that has no children (never
+    the soma, even on a soma-only cell).
+
+    Example
+    -------
+    >>> from cablemodel import y_neuron
+    >>> t = y_neuron().compartments()
+    >>> sorted(str(s) for s in t.section[terminals().mask(t)])
+    ['axon', 'left', 'right']
+    """
+    return Region(lambda t: (_tree_column(t, "n_children") == 0) & (_tree_column(t, "parent") >= 0),
+                  "terminals")
+
+
+def branch_points() -> Region:
+    """The forks of the tree: the last compartment of every section with two or more child
+    sections. The soma counts when two or more sections are attached to it.
+
+    Example
+    -------
+    >>> from cablemodel import y_neuron
+    >>> t = y_neuron().compartments()
+    >>> sorted(str(s) for s in t.section[branch_points().mask(t)])
+    ['soma', 'trunk']
+    """
+    return Region(lambda t: _tree_column(t, "n_children") >= 2, "branch_points")
+
+
+def restrict(a: str | Region, b: str | Region) -> Region:
+    """The compartments in both ``a`` and ``b`` (Arbor's name for ``a & b``); names are regions.
+
+    Example
+    -------
+    >>> from cablemodel import y_neuron
+    >>> t = y_neuron().compartments()
+    >>> [str(s) for s in t.section[restrict("apical", terminals()).mask(t)]]
+    ['left', 'right']
+    """
+    ra, rb = region(a), region(b)
+    return Region(lambda t: ra.mask(t) & rb.mask(t), f"restrict({ra}, {rb})")

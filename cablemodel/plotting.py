@@ -9,12 +9,18 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from brian2 import ms, mV
+from brian2 import Quantity, Unit, amp, meter, ms, mV, second, siemens, volt
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle
 
+from .locations import parse_site
 from .morphology.model import CompartmentTable
 from .sweeps import TrialSet
 
-__all__ = ["REGION_COLORS", "plot_morphology", "plot_attenuation", "plot_trials"]
+__all__ = ["REGION_COLORS", "PROJECTIONS", "SCALE_BAR_UM", "scale_bar_length", "plot_morphology",
+           "plot_attenuation", "plot_trials"]
 
 REGION_COLORS = {"soma": "black", "hillock": "crimson", "ais": "darkorange", "axon": "goldenrod",
                  "basal": "seagreen", "apical": "royalblue"}
@@ -26,34 +32,156 @@ def _axes(ax):
     return ax
 
 
-def plot_morphology(table: CompartmentTable, ax=None, marks: dict[str, int] | None = None,
-                    values: np.ndarray | None = None, label: str = ""):
-    """Compartments as dots in the x-y plane (um), coloured by region, or by ``values`` with a
-    colour bar; ``marks`` (name -> compartment) are annotated. A 100 um scale bar is drawn.
+#: Projections of :func:`plot_morphology`: name -> (horizontal, vertical) coordinate columns.
+PROJECTIONS = {"xy": ("x", "y"), "xz": ("x", "z"), "yz": ("y", "z")}
+#: Scale bar lengths (um) :func:`plot_morphology` chooses from.
+SCALE_BAR_UM = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+#: Colours of custom regions, in order of appearance.
+_EXTRA_COLORS = ("mediumpurple", "saddlebrown", "deeppink", "teal", "olive", "slategray")
+#: Named units for per-compartment quantities whose dimension has no single Brian2 unit.
+_COMPOUND_UNITS = (("S/m^2", siemens / meter**2), ("A/m^2", amp / meter**2), ("V/s", volt / second))
+
+
+def scale_bar_length(extent_um: float) -> float:
+    """The scale bar length (um) for a drawing whose larger side is ``extent_um``: the largest value of
+    :data:`SCALE_BAR_UM` not above a quarter of the extent (the smallest one for tiny extents).
 
     Example
     -------
-    >>> from cablemodel import ball_and_stick
-    >>> ax = plot_morphology(ball_and_stick().compartments())
+    >>> scale_bar_length(1000.0), scale_bar_length(90.0), scale_bar_length(0.5)
+    (200, 20, 1)
     """
-    ax = _axes(ax)
-    size = np.clip(table.diameter * 4, 2, 200)
-    if values is None:
-        for reg in table.regions:
-            m = table.region == reg
-            ax.scatter(table.x[m], table.y[m], s=size[m], c=REGION_COLORS.get(reg, "grey"),
-                       label=reg, linewidths=0)
-        ax.legend(loc="best", fontsize=8, markerscale=1.5)
+    fitting = [v for v in SCALE_BAR_UM if v <= extent_um / 4]
+    return fitting[-1] if fitting else SCALE_BAR_UM[0]
+
+
+def _plain_values(values, n: int) -> tuple[np.ndarray, str]:
+    """Per-compartment values as floats, and the unit to print (``""`` if dimensionless)."""
+    unit = ""
+    if isinstance(values, Quantity) and not values.is_dimensionless:
+        best = values.get_best_unit()
+        if isinstance(best, Unit):
+            unit, arr = str(best), np.asarray(values / best, dtype=float)
+        else:
+            named = [(name, u) for name, u in _COMPOUND_UNITS if u.dim == values.dim]
+            unit, ref = named[0] if named else (str(values.dim), Quantity(1.0, dim=values.dim))
+            arr = np.asarray(values / ref, dtype=float)
     else:
-        sc = ax.scatter(table.x, table.y, s=size, c=values, cmap="viridis", linewidths=0)
-        plt.colorbar(sc, ax=ax, label=label)
-    for name, i in (marks or {}).items():
-        ax.annotate(name, (table.x[i], table.y[i]), xytext=(6, 0), textcoords="offset points",
-                    fontsize=7, color="purple")
-        ax.plot(table.x[i], table.y[i], "v", color="purple", ms=5)
-    x0, y0 = table.x.min(), table.y.min()
-    ax.plot([x0, x0 + 100], [y0, y0], "k-", lw=2)
-    ax.text(x0 + 50, y0, "100 um", ha="center", va="bottom", fontsize=7)
+        arr = np.asarray(values, dtype=float)
+    if arr.shape != (n,):
+        raise ValueError(f"values must hold one value per compartment: expected {n} values"
+                         f" (an array of shape ({n},)), got shape {arr.shape}")
+    if not np.isfinite(arr).any():
+        raise ValueError("values are all NaN or infinite; nothing to colour by")
+    return arr, unit
+
+
+def plot_morphology(table: CompartmentTable, ax=None, marks: dict | None = None,
+                    values=None, label: str = "", projection: str = "xy",
+                    cmap: str = "viridis"):
+    """The cell's shape in a 2-D projection (coordinates in um).
+
+    Each compartment is a line from its parent's midpoint to its own midpoint (one
+    ``LineCollection``, line width growing with the diameter: ``1.2 pt/um``, clipped to 0.4-6 pt
+    so thin dendrites stay visible); the soma is a circle of its diameter (to scale).
+
+    Parameters
+    ----------
+    table : CompartmentTable
+        From :meth:`Morphology.compartments` (or ``cell.table``).
+    ax : matplotlib Axes, optional
+        Drawn into (a new figure otherwise).
+    marks : dict, optional
+        Label -> compartment index, :class:`~cablemodel.locations.Location` or site string
+        (e.g. ``{"syn": "basal@200"}``); each is marked and annotated.
+    values : array or Brian2 quantity, optional
+        One value per compartment (V at a time, peak PSP, distance, ...); the drawing is coloured
+        by it with a colour bar spanning its finite min-max, labelled ``label`` and, for a
+        quantity, its unit (e.g. ``"peak (mV)"``); NaN entries are left out of the range and drawn
+        in the colour map's "bad" colour. Without values, colours are regions (legend).
+    label : str
+        Colour bar label.
+    projection : str
+        ``"xy"`` (x across, y up), ``"xz"`` (x across, z up) or ``"yz"`` (y across, z up).
+    cmap : str
+        Matplotlib colour map for ``values``.
+
+    A scale bar of a round length (:func:`scale_bar_length`: 1, 2, 5, 10, 20, 50, 100, ... um,
+    the largest not above a quarter of the drawing's larger side, width or height) is drawn
+    below the cell, its text (``"100 um"``) tagged with gid ``"scale_bar"``.
+
+    Raises
+    ------
+    ValueError
+        An unknown projection, or ``values`` not of one value per compartment.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from cablemodel import pyramidal
+    >>> table = pyramidal().compartments()
+    >>> ax = plot_morphology(table, values=table.distance, label="path distance (um)",
+    ...                      projection="xz")
+    >>> len(ax.collections[0].get_segments()) == len(table) - 1
+    True
+    """
+    if projection not in PROJECTIONS:
+        raise ValueError(f"projection must be one of {list(PROJECTIONS)}, got {projection!r}")
+    n = len(table)
+    if values is not None:
+        vals, unit = _plain_values(values, n)
+    if table.parent is None:
+        raise ValueError("the table has no parent column; make it with Morphology.compartments()")
+    ax = _axes(ax)
+    hname, vname = PROJECTIONS[projection]
+    h, v = np.asarray(getattr(table, hname), float), np.asarray(getattr(table, vname), float)
+    parent = np.asarray(table.parent, dtype=int)
+    child = np.flatnonzero(parent >= 0)
+    segments = np.stack([np.column_stack([h[parent[child]], v[parent[child]]]),
+                         np.column_stack([h[child], v[child]])], axis=1)
+    widths = np.clip(1.2 * np.asarray(table.diameter, float)[child], 0.4, 6.0)
+    lines = LineCollection(segments, linewidths=widths, capstyle="round", zorder=2)
+    lines.set_gid("morphology")
+    ax.add_collection(lines)
+    soma = np.flatnonzero(table.region == "soma")
+    if values is None:
+        extra = iter(_EXTRA_COLORS * (1 + len(table.regions) // len(_EXTRA_COLORS)))
+        colors = {r: REGION_COLORS.get(r) or next(extra) for r in table.regions}
+        lines.set_color([colors[r] for r in table.region[child]])
+        soma_color = {i: colors["soma"] for i in soma}
+        handles = [Line2D([], [], color=colors[r], lw=3, label=r) for r in table.regions]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
+                  frameon=False)
+    else:
+        finite = vals[np.isfinite(vals)]
+        norm = Normalize(vmin=float(finite.min()), vmax=float(finite.max()))
+        lines.set_array(vals[child])
+        lines.set_cmap(cmap)
+        lines.set_norm(norm)
+        mapper = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+        soma_color = {i: mapper.to_rgba(vals[i]) for i in soma}
+        ax.figure.colorbar(mapper, ax=ax, label=f"{label} ({unit})" if unit else label)
+    for i in soma:
+        ax.add_patch(Circle((h[i], v[i]), float(table.diameter[i]) / 2, color=soma_color[i],
+                            zorder=3, gid="soma"))
+    for name, site in (marks or {}).items():
+        i = site if isinstance(site, int | np.integer) else parse_site(site).resolve(table)
+        ax.annotate(name, (h[i], v[i]), xytext=(6, 0), textcoords="offset points",
+                    fontsize=7, color="purple", zorder=5)
+        ax.plot(h[i], v[i], "v", color="purple", ms=5, zorder=5)
+    # limits: every midpoint and the soma's outline, with a margin
+    r_soma = np.zeros(n)
+    r_soma[soma] = np.asarray(table.diameter, float)[soma] / 2
+    lo_h, hi_h = float((h - r_soma).min()), float((h + r_soma).max())
+    lo_v, hi_v = float((v - r_soma).min()), float((v + r_soma).max())
+    pad = 0.05 * max(hi_h - lo_h, hi_v - lo_v, 1.0)
+    bar = scale_bar_length(max(hi_h - lo_h, hi_v - lo_v))
+    bar_y = lo_v - pad
+    ax.plot([lo_h, lo_h + bar], [bar_y, bar_y], "k-", lw=2, solid_capstyle="butt", gid="scale_bar")
+    ax.text(lo_h + bar / 2, bar_y - 0.3 * pad, f"{bar:g} um", ha="center", va="top", fontsize=7,
+            gid="scale_bar")
+    ax.set_xlim(lo_h - pad, max(hi_h, lo_h + bar) + pad)
+    ax.set_ylim(bar_y - 2 * pad, hi_v + pad)
     ax.set_aspect("equal")
     ax.axis("off")
     return ax

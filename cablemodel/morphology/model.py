@@ -20,6 +20,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -138,12 +139,28 @@ class CompartmentTable:
     (path distance of the midpoint from the soma surface), ``start``/``end`` (path distance of the
     compartment's ends), ``diameter`` (mean), ``length``, ``area`` (um^2), ``x, y, z`` (midpoint).
 
+    Tree columns (``None`` only in a table built by hand without them):
+
+    * ``parent`` (int): the compartment this one is attached to; ``-1`` for the soma (the root).
+      The first compartment of a section has its parent section's last compartment as parent.
+    * ``n_children`` (int): compartments attached to this one's far end: 1 inside a section, the
+      number of child sections at a section's last compartment (0 at a terminal), the number of
+      sections attached to the soma for the soma.
+    * ``swc_ids`` (object array of tuples of int): the SWC sample ids that fall in each compartment
+      (empty tuples for a generated morphology). A soma sample belongs to the soma. A neurite
+      sample belongs to the compartment whose ``[start, end]`` arc-length range along its section
+      contains the sample's arc position; a sample exactly on the boundary of two compartments
+      belongs to the proximal one (the compartment that the sample's own SWC segment ends in). A
+      section's first point repeats its parent's last sample (except for soma children), so it
+      is counted with the parent section. Points with id ``-1`` (points added when splitting a
+      segment) belong to no sample. :attr:`swc_compartment` is the reverse map.
+
     Example
     -------
     >>> from cablemodel import ball_and_stick
     >>> table = ball_and_stick().compartments()
-    >>> table.region[0]
-    'soma'
+    >>> str(table.region[0]), int(table.parent[0]), int(table.n_children[0])
+    ('soma', -1, 2)
     """
 
     section: np.ndarray
@@ -158,9 +175,34 @@ class CompartmentTable:
     x: np.ndarray
     y: np.ndarray
     z: np.ndarray
+    parent: np.ndarray | None = None
+    n_children: np.ndarray | None = None
+    swc_ids: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.section)
+
+    @cached_property
+    def swc_compartment(self) -> dict[int, int]:
+        """SWC sample id -> compartment index, for a morphology read from a file (else empty).
+
+        Example
+        -------
+        >>> import tempfile, pathlib
+        >>> from cablemodel import read_swc
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "cell.swc"
+        >>> _ = p.write_text("1 1 0 0 0 5 -1\\n2 3 0 5 0 1 1\\n3 3 0 105 0 1 2\\n")
+        >>> t = read_swc(p)[0].compartments()
+        >>> t.swc_compartment[1], t.swc_compartment[2], t.swc_compartment[3] == len(t) - 1
+        (0, 1, True)
+        """
+        out: dict[int, int] = {}
+        if self.swc_ids is None:
+            return out
+        for i, ids in enumerate(self.swc_ids):
+            for sample in ids:
+                out.setdefault(int(sample), i)
+        return out
 
     def in_region(self, region: str) -> np.ndarray:
         """Boolean mask of the compartments in ``region`` (``"dendrite"`` = basal + apical,
@@ -284,15 +326,31 @@ class Morphology:
         return replace(self, sections=tuple(new))
 
     def compartments(self) -> CompartmentTable:
-        """Geometry of every compartment in Brian2's order (see :class:`CompartmentTable`)."""
+        """Geometry of every compartment in Brian2's order (see :class:`CompartmentTable`).
+
+        Example
+        -------
+        >>> from cablemodel import y_neuron
+        >>> t = y_neuron().compartments()
+        >>> first_left = int((t.section == "left").argmax())
+        >>> str(t.section[t.parent[first_left]]), int(t.n_children[t.parent[first_left]])
+        ('trunk', 2)
+        """
         start = self.start_distance()
         cols: dict[str, list] = {k: [] for k in CompartmentTable.__dataclass_fields__}
+        n_child_sections = {s.name: 0 for s in self.sections}
+        for sec in self.sections[1:]:
+            n_child_sections[sec.parent] += 1
+        last: dict[str, int] = {}  # section name -> index of its last compartment
+        seen: set[int] = set()  # SWC ids already given to a compartment (first one wins)
         for sec in self.depth_first():
+            first = len(cols["section"])
             if sec.region == "soma":
                 d = sec.points[0, 3]
                 rows = dict(index=[0], distance=[0.0], start=[0.0], end=[0.0], diameter=[d],
                             length=[d], area=[np.pi * d**2], x=[sec.points[0, 0]],
-                            y=[sec.points[0, 1]], z=[sec.points[0, 2]])
+                            y=[sec.points[0, 1]], z=[sec.points[0, 2]], parent=[-1])
+                samples = [[i for i in (sec.swc_ids or ()) if i >= 0]]
             else:
                 xyz, diam = sec.resampled()
                 n = sec.n_compartments
@@ -304,13 +362,27 @@ class Morphology:
                             start=list(edges[:-1]), end=list(edges[1:]),
                             diameter=list(r1 + r2), length=[L] * n,
                             area=list(np.pi * (r1 + r2) * np.sqrt(L**2 + (r1 - r2) ** 2)),
-                            x=list(mid[:, 0]), y=list(mid[:, 1]), z=list(mid[:, 2]))
+                            x=list(mid[:, 0]), y=list(mid[:, 1]), z=list(mid[:, 2]),
+                            parent=[last[sec.parent]] + list(range(first, first + n - 1)))
+                samples = _samples_per_compartment(sec)
             n_rows = len(rows["index"])
             rows["section"] = [sec.name] * n_rows
             rows["region"] = [sec.region] * n_rows
+            rows["n_children"] = [1] * (n_rows - 1) + [n_child_sections[sec.name]]
+            rows["swc_ids"] = []
+            for ids in samples:
+                rows["swc_ids"].append(tuple(int(i) for i in ids if int(i) not in seen))
+                seen.update(int(i) for i in ids)
+            last[sec.name] = first + n_rows - 1
             for k, v in rows.items():
                 cols[k].extend(v)
-        return CompartmentTable(**{k: np.asarray(v) for k, v in cols.items()})
+        swc_ids = np.empty(len(cols["swc_ids"]), dtype=object)
+        for k, ids in enumerate(cols.pop("swc_ids")):
+            swc_ids[k] = ids
+        arrays = {k: np.asarray(v) for k, v in cols.items()}
+        arrays["parent"] = arrays["parent"].astype(int)
+        arrays["n_children"] = arrays["n_children"].astype(int)
+        return CompartmentTable(swc_ids=swc_ids, **arrays)
 
     # -- Brian2 ---------------------------------------------------------------------------------
     def to_brian2(self):
@@ -370,3 +442,24 @@ def _b2_name(name: str) -> str:
     """Brian2 child names must be identifiers."""
     out = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
     return out if out[:1].isalpha() else f"s_{out}"
+
+
+def _samples_per_compartment(sec: Section) -> list[list[int]]:
+    """SWC ids of ``sec``'s points, grouped by the compartment holding each point's arc position
+    (a point on a boundary goes to the proximal compartment; ids < 0 are skipped)."""
+    n = sec.n_compartments
+    out: list[list[int]] = [[] for _ in range(n)]
+    if sec.swc_ids is None:
+        return out
+    if len(sec.swc_ids) != len(sec.points):
+        raise MorphologyError(f"section {sec.name!r}: {len(sec.swc_ids)} SWC ids for"
+                              f" {len(sec.points)} points; give one id per point (-1 for none)")
+    arc = np.concatenate([[0.0], np.cumsum(sec.segment_lengths)])
+    step = sec.length / n
+    tol = 1e-9 * max(1.0, sec.length)
+    for sample, s in zip(sec.swc_ids, arc, strict=True):
+        if sample < 0:
+            continue
+        k = int(np.ceil((s - tol) / step)) - 1
+        out[min(max(k, 0), n - 1)].append(int(sample))
+    return out
