@@ -14,7 +14,7 @@ import numpy as np
 from brian2 import Quantity, cm, mV, ohm, siemens, uF, um
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
-from .locations import Region, region
+from .locations import Region, parse_site, region
 from .mechanisms.channels import Channel, HHPotassium, HHSodium
 from .morphology.model import CompartmentTable, Morphology
 
@@ -111,8 +111,7 @@ class Cell:
     @property
     def spike_compartment(self) -> int:
         """Index of the compartment that detects spikes (middle of the spike-site region)."""
-        idx = np.flatnonzero(region(self.spike_site).mask(self.table))
-        return int(idx[len(idx) // 2])
+        return parse_site(self.spike_site).resolve(self.table)
 
     def paint(self, channel: Channel, where, density) -> Cell:
         """Put ``channel`` on region ``where`` at ``density`` (S/cm^2 quantity, or a function of

@@ -16,6 +16,7 @@ from .cell import standard_cell
 from .experiments import (
     attenuation,
     ipsp_veto,
+    path_sites,
     spatial_summation,
     steady_state_attenuation,
     summarize_fit,
@@ -68,7 +69,9 @@ def run_demo(out_dir: str | Path = "out", morphology: str = DEFAULT_MORPHOLOGY,
     distances = np.round(np.linspace(25.0, min(1000.0, 0.67 * reach), 10) / 5) * 5 * um
     far = min(300.0, 0.5 * reach) * um
     sim = {"engine": engine}
-    extra = ["axon@50"] if (table.region == "axon").any() else []
+    axon = table.region == "axon"
+    extra = [at("axon", (float(table.start[axon].min()) + 20) * um)] if axon.any() else []
+    extra += ["ais"] if (table.region == "ais").any() else []
 
     rows, att_trials = attenuation(cell, distances, region=region, weight=weight, **sim)
     steady = steady_state_attenuation(cell, distances, region=region, **sim)
@@ -113,7 +116,8 @@ def run_demo(out_dir: str | Path = "out", morphology: str = DEFAULT_MORPHOLOGY,
 
     # figures
     fig, ax = plt.subplots(figsize=(5, 6))
-    sites = {f"{d / um:.0f} um": at(region, d).resolve(table) for d in distances}
+    sites = {f"{d / um:.0f} um": site.resolve(table)
+             for d, site in zip(distances, path_sites(cell, distances, region), strict=True)}
     plot_morphology(table, ax=ax, marks=sites)
     ax.set_title(f"{morphology}: synapse sites")
     fig.savefig(out / "morphology.png", dpi=120, bbox_inches="tight")
@@ -159,8 +163,10 @@ def format_summary(s: dict) -> str:
              "",
              f"  spatial summation: {s['spatial_n_to_fire']} simultaneous EPSPs"
              f" ({s['spatial_range_um'][0]:.0f}-{s['spatial_range_um'][1]:.0f} um) fire the hillock",
-             f"  temporal summation (10 EPSPs at {s['temporal_site']}): fires for intervals"
-             f" {s['temporal_min_interval_ms']}-{s['temporal_max_interval_ms']} ms",
+             f"  temporal summation (10 EPSPs at {s['temporal_site']}): " + (
+                 f"fires for intervals {s['temporal_min_interval_ms']:g}-"
+                 f"{s['temporal_max_interval_ms']:g} ms" if s["temporal_max_interval_ms"]
+                 else "does not fire at any interval tested"),
              f"  that volley + one {s['ipsp']['weight_nS']:g} nS GABA_A IPSP at the soma:"
              f" {'fires' if s['fires_with_ipsp'] else 'no spike (inhibition wins)'}",
              f"  first site to cross threshold: {s['first_spike_site']}",

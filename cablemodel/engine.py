@@ -57,8 +57,8 @@ def _check_time(value, name: str) -> float:
 
 
 def _label(loc: Location, table) -> str:
-    if loc.kind == "distance" and loc.distance_um == 0.0 and loc.region in table.regions:
-        return loc.region
+    if loc.kind == "distance" and loc.distance_um == 0.0 and loc.region == "soma":
+        return "soma"
     return str(loc)
 
 

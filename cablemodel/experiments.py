@@ -18,14 +18,16 @@ from .locations import at
 from .mechanisms.synapses import AMPA, GABA_A, CurrentClamp, Receptor, Synapse, spike_times
 from .sweeps import Trial, TrialSet, run_trials
 
-__all__ = ["psp_at_sites", "attenuation", "steady_state_attenuation", "spatial_summation",
+__all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation", "spatial_summation",
            "temporal_summation", "ipsp_veto", "theory_length_constant", "summarize_fit"]
 
 ONSET = 5 * ms
 
 
 def theory_length_constant(cell: Cell, region: str = "basal") -> Quantity:
-    """``lambda = sqrt((d/4) Rm/Ri)`` for the mean diameter of ``region`` (Rm = 1/g_leak).
+    """``lambda = sqrt((d/4) Rm/Ri)`` for the length-weighted mean diameter along the longest
+    path of ``region`` from the soma (Rm = 1/g_leak). Exact for a uniform unbranched dendrite;
+    for a tapering, branching tree only a reference scale.
 
     Example
     -------
@@ -34,9 +36,27 @@ def theory_length_constant(cell: Cell, region: str = "basal") -> Quantity:
     289
     """
     t = cell.table
-    mask = t.in_region(region)
-    d = float(np.average(t.diameter[mask], weights=t.length[mask])) * um
+    tip = _farthest_section(cell, region)
+    on_path = np.isin(t.section, _path(cell, tip)) & t.in_region(region)
+    d = float(np.average(t.diameter[on_path], weights=t.length[on_path])) * um
     return length_constant(d, 1 / cell.g_leak, cell.Ri)
+
+
+def _farthest_section(cell: Cell, region: str) -> str:
+    t = cell.table
+    mask = t.in_region(region)
+    if not mask.any():
+        raise ValueError(f"region {region!r} has no compartments; regions are {t.regions}")
+    return str(t.section[mask][np.argmax(t.end[mask])])
+
+
+def _path(cell: Cell, tip: str) -> list[str]:
+    """Section names from ``tip`` back to the soma."""
+    path, name = [], tip
+    while name is not None:
+        path.append(name)
+        name = cell.morphology[name].parent
+    return path
 
 
 def psp_at_sites(cell: Cell, sites: Sequence, receptor: Receptor = AMPA, weight=1 * nS,
@@ -80,10 +100,37 @@ def psp_at_sites(cell: Cell, sites: Sequence, receptor: Receptor = AMPA, weight=
     return rows
 
 
+def path_sites(cell: Cell, distances: Quantity, region: str, tip: str | None = None) -> list:
+    """Sites at ``distances`` along one path from the soma to the tip of section ``tip``
+    (default: the section of ``region`` reaching farthest), so that all lie on one dendrite.
+
+    Example
+    -------
+    >>> from cablemodel import Cell, pyramidal
+    >>> [s.section for s in path_sites(Cell(pyramidal()), [50, 500] * um, "apical")]
+    ['trunk0', 'trunk3']
+    """
+    morph = cell.morphology
+    tip = tip or _farthest_section(cell, region)
+    path = _path(cell, tip)
+    start = morph.start_distance()
+    sites = []
+    for d in distances:
+        dd = float(d / um)
+        on = [n for n in path if morph[n].region != "soma"
+              and start[n] - 1e-9 <= dd <= start[n] + morph[n].length + 1e-9]
+        if not on:
+            raise ValueError(f"{dd:g} um is beyond the path to {tip!r}"
+                             f" ({start[tip] + morph[tip].length:g} um long)")
+        sites.append(at(region, d, section=on[-1]))
+    return sites
+
+
 def attenuation(cell: Cell, distances: Quantity, region: str = "basal",
                 receptor: Receptor = AMPA, weight=1 * nS, period=60 * ms,
                 **simulate_args) -> tuple[list[dict], TrialSet]:
-    """One PSP at each distance (one trial each): local, soma and spike-site (hillock) peaks.
+    """One PSP at each distance (one trial each) along one dendritic path (see
+    :func:`path_sites`): local, soma and spike-site (hillock) peaks.
 
     Returns rows ``{distance_um, local_peak_mV, soma_peak_mV, hillock_peak_mV}`` and the trials.
 
@@ -94,7 +141,7 @@ def attenuation(cell: Cell, distances: Quantity, region: str = "basal",
     >>> rows[0]["hillock_peak_mV"] > rows[1]["hillock_peak_mV"] > 0
     True
     """
-    sites = [at(region, d) for d in distances]
+    sites = path_sites(cell, distances, region)
     trials = [Trial([Synapse(receptor, s, weight, spike_times([ONSET / ms] * ms))], str(s))
               for s in sites]
     ts = run_trials(cell, trials, period=period, **simulate_args)
@@ -109,8 +156,9 @@ def attenuation(cell: Cell, distances: Quantity, region: str = "basal",
 
 def steady_state_attenuation(cell: Cell, distances: Quantity, region: str = "basal",
                              amplitude=-0.02 * nA, settle=150 * ms, **simulate_args) -> dict:
-    """Constant current at the soma; steady-state deflection at each distance and the fitted
-    length constant (exponential fit). A small hyperpolarizing current keeps channels at rest.
+    """Constant current at the soma; steady-state deflection at each distance along one path
+    (:func:`path_sites`) and the fitted length constant (exponential fit). A small
+    hyperpolarizing current keeps channels at rest.
 
     Example
     -------
@@ -120,7 +168,7 @@ def steady_state_attenuation(cell: Cell, distances: Quantity, region: str = "bas
     >>> 250 < out["lambda_um"] < 330
     True
     """
-    sites = [at(region, d) for d in distances]
+    sites = path_sites(cell, distances, region)
     r = simulate(cell, [], duration=settle, clamps=[CurrentClamp("soma", amplitude, 0 * ms,
                                                                  settle * 2)],
                  record=sites, **simulate_args)

@@ -63,6 +63,12 @@ class Location:
 
     def resolve(self, table: CompartmentTable) -> int:
         """The compartment index this location falls in."""
+        if self.kind == "region":  # a region by name: its middle compartment (Brian2 order)
+            idx = np.flatnonzero(table.in_region(self.region))
+            if idx.size == 0:
+                raise LocationError(f"region {self.region!r} has no compartments on this cell;"
+                                    f" regions are {table.regions + ['dendrite', 'all']}")
+            return int(idx[len(idx) // 2])
         if self.kind == "swc":
             return _resolve_swc(self.swc_id, table)
         if self.kind == "nearest":
@@ -117,6 +123,8 @@ class Location:
             return f"compartment {self.index}"
         if self.kind == "section":
             return f"{self.section}({self.fraction:g})"
+        if self.kind == "region":
+            return self.region
         return self.region if self.region in ("soma",) else f"{self.region}@{self.distance_um:g}"
 
 
@@ -307,7 +315,7 @@ def parse_site(site: str | Location) -> Location:
     except ValueError as err:
         raise LocationError(f"cannot read site {text!r}: {err}") from None
     if text.isidentifier():
-        return Location("distance", region=text, distance_um=0.0)
+        return Location("region", region=text)
     raise LocationError(f"cannot read site {text!r}; use 'soma', 'REGION@DISTANCE_UM'"
                         " (e.g. 'basal@200'), 'SECTION(FRACTION)', '#COMPARTMENT' or 'swc:ID'")
 
