@@ -93,7 +93,7 @@ class CellSpec:
             morphology=cell.morphology.to_brian2(), model=self.equations(), Cm=cell.Cm,
             Ri=cell.Ri, method="exponential_euler", threshold=f"v > {thr}*mV",
             threshold_location=cell.spike_compartment, refractory=f"v > {thr}*mV",
-            dt=dt, name=self.name)
+            dt=dt, name=self.name, namespace={})
         neuron.v = cell.v_rest
         neuron.g_L = cell.g_leak
         neuron.E_L = cell.leak_reversal()
@@ -146,7 +146,7 @@ def _synapses(source, target, rec, i, j, items, dt, name, delays=None):
     from brian2 import Synapses
 
     syn = Synapses(source, target, model=rec.synapse_model(), on_pre=rec.on_pre(),
-                   method=rec.method, dt=dt, name=name)
+                   method=rec.method, dt=dt, name=name, namespace={})
     syn.connect(i=np.asarray(i, dtype=int), j=np.asarray(j, dtype=int))
     syn.w = np.array([float(x.weight / siemens) for x in items]) * siemens
     if delays is not None:
@@ -243,7 +243,7 @@ class CircuitSpec:
                      f"{src}_gj_g_post = g_gap*open : siemens (summed)\n"
                      f"{src}_gj_i_post = g_gap*open*v_pre : amp (summed)")
             syn = Synapses(neurons[src], neurons[dst], model=model, dt=dt,
-                           name=f"gap_{src}_to_{dst}")
+                           name=f"gap_{src}_to_{dst}", namespace={})
             i, j, gs, r, sense = (np.array(col) for col in zip(*items, strict=True))
             syn.connect(i=i.astype(int), j=j.astype(int))
             syn.g_gap, syn.rect, syn.sense = gs * siemens, r, sense

@@ -72,8 +72,9 @@ def _psp(args: argparse.Namespace) -> int:
     try:
         cell = _load_cell(args)
         receptor = _receptor(args)
+        duration = args.duration or (600.0 if args.receptor in ("gaba_b", "d1", "d2") else 50.0)
         rows = psp_at_sites(cell, args.site, receptor=receptor, weight=args.weight * nS,
-                            duration=args.duration * ms, dt=args.dt * ms)
+                            duration=duration * ms, dt=args.dt * ms)
     except (SWCError, LocationError, ValueError) as err:
         print(f"cablemodel psp: {str(err).splitlines()[0]}", file=sys.stderr)
         return 2
@@ -90,18 +91,36 @@ def _psp(args: argparse.Namespace) -> int:
     return 0
 
 
+#: the transmitter (cleft preset) of each receptor of the kit
+TRANSMITTER = {"ampa": "glutamate", "nmda": "glutamate", "gaba_a": "gaba", "gaba_b": "gaba",
+               "glycine": "glycine", "d1": "dopamine", "d2": "dopamine"}
+
+
 def _receptor(args: argparse.Namespace):
+    """The receptor of ``cablemodel psp`` from the options (ions, Mg2+, cleft blockers, taus)."""
     from dataclasses import replace
 
-    from brian2 import ms
+    from brian2 import mM, ms
 
-    from .mechanisms.synapses import AMPA, GABA_A
+    from .mechanisms.ions import Ions
+    from .mechanisms.receptors import CLEFTS, receptor
 
-    rec = {"ampa": AMPA, "gaba_a": GABA_A}[args.receptor]
-    if args.tau_rise is not None:
-        rec = replace(rec, tau_rise=args.tau_rise * ms)
-    if args.tau_decay is not None:
-        rec = replace(rec, tau_decay=args.tau_decay * ms)
+    kwargs: dict = {}
+    if args.cl_in is not None:
+        kwargs["ions"] = Ions(cl_in=args.cl_in * mM)
+    if args.mg is not None:
+        if args.receptor != "nmda":
+            raise ValueError("--mg applies to --receptor nmda only")
+        kwargs["mg"] = args.mg * mM
+    if args.block:
+        kwargs["cleft"] = CLEFTS[TRANSMITTER[args.receptor]].blocked(*args.block)
+    rec = receptor(args.receptor, **kwargs)
+    taus = {k: v * ms for k, v in (("tau_rise", args.tau_rise), ("tau_decay", args.tau_decay))
+            if v is not None}
+    if taus:
+        if not hasattr(rec, "tau_decay"):
+            raise ValueError(f"--tau-rise/--tau-decay apply to ionotropic receptors, not {rec.name}")
+        rec = replace(rec, **taus)
     return rec
 
 
@@ -142,7 +161,16 @@ def build_parser() -> argparse.ArgumentParser:
                      " or #COMPARTMENT; repeat for several sites")
     psp.add_argument("--json", action="store_true", help="print JSON")
     psp.add_argument("--passive", action="store_true", help="passive membrane only (no Na+/K+)")
-    psp.add_argument("--receptor", default="ampa", choices=["ampa", "gaba_a"])
+    psp.add_argument("--receptor", default="ampa", choices=list(TRANSMITTER),
+                     help="ampa/nmda (glutamate), gaba_a/glycine (Cl-), gaba_b (metabotropic, K+),"
+                     " d1/d2 (dopamine: excitatory/inhibitory)")
+    psp.add_argument("--block", action="append", choices=["reuptake", "enzyme"], default=[],
+                     help="block a clearance pathway of the transmitter (repeatable); the"
+                     " receptor then responds to the transmitter in the cleft")
+    psp.add_argument("--mg", type=float, default=None,
+                     help="extracellular Mg2+ for NMDA, mM (default: the receptor's, 1 mM)")
+    psp.add_argument("--cl-in", type=float, default=None,
+                     help="intracellular Cl-, mM (sets E_Cl of GABA_A/glycine; default 7 mM)")
     psp.add_argument("--weight", type=float, default=1.0, help="peak conductance, nS")
     psp.add_argument("--tau-rise", type=float, default=None,
                      help="rise time constant, ms (default: the receptor's)")
@@ -153,7 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     psp.add_argument("--gl", type=float, default=3e-4, help="leak conductance, S/cm2")
     psp.add_argument("--el", type=float, default=-65.0, help="resting/leak potential, mV")
     psp.add_argument("--dt", type=float, default=0.025, help="time step, ms")
-    psp.add_argument("--duration", type=float, default=50.0, help="simulated time, ms")
+    psp.add_argument("--duration", type=float, default=None,
+                     help="simulated time, ms (default: 50, or 600 for gaba_b/d1/d2)")
     psp.add_argument("--d-lambda", type=float, default=0.1,
                      help="compartments per section by the d_lambda rule at 100 Hz")
     psp.add_argument("--repair", action="store_true", help="repair a broken SWC file (reported)")

@@ -63,3 +63,36 @@ def test_psp_json_signs_and_attenuation(capsys):
 def test_psp_bad_site_exit_2(capsys):
     assert main(["psp", "ball_and_stick", "--site", "apical@100"]) == 2
     assert "region 'apical' has no compartments" in capsys.readouterr().err
+
+
+def _psp(capsys, *options) -> dict:
+    swc = str(ROOT / "morphologies" / "ball_and_stick.swc")
+    assert main(["psp", swc, "--site", "dendrite@100", "--json", *options]) == 0
+    return json.loads(capsys.readouterr().out)[0]
+
+
+def test_psp_receptor_kit_signs_and_time_courses(capsys):
+    rows = {r: _psp(capsys, "--receptor", r)
+            for r in ("ampa", "d1", "nmda", "gaba_a", "glycine", "d2", "gaba_b")}
+    for r in ("ampa", "d1", "nmda"):
+        assert rows[r]["local_peak_mV"] > 0, r
+    for r in ("gaba_a", "glycine", "d2"):
+        assert rows[r]["local_peak_mV"] < 0, r
+    assert rows["gaba_b"]["time_to_peak_ms"] >= 10 * rows["gaba_a"]["time_to_peak_ms"]
+    assert rows["gaba_b"]["half_width_ms"] >= 10 * rows["gaba_a"]["half_width_ms"]
+
+
+def test_psp_blockers_magnesium_and_chloride(capsys):
+    plain = _psp(capsys, "--receptor", "ampa")
+    blocked = _psp(capsys, "--receptor", "ampa", "--block", "reuptake")
+    assert blocked["half_width_ms"] > 1.3 * plain["half_width_ms"]
+    assert _psp(capsys, "--receptor", "nmda", "--mg", "0")["local_peak_mV"] > 5 * _psp(
+        capsys, "--receptor", "nmda", "--mg", "1")["local_peak_mV"]
+    assert _psp(capsys, "--receptor", "gaba_a", "--cl-in", "30")["local_peak_mV"] > 0
+
+
+def test_psp_unknown_receptor_lists_choices(capsys):
+    with pytest.raises(SystemExit):
+        main(["psp", "ball_and_stick", "--site", "soma", "--receptor", "serotonin"])
+    err = capsys.readouterr().err
+    assert "invalid choice: 'serotonin'" in err and "gaba_b" in err

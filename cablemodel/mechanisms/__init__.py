@@ -2,6 +2,26 @@
 
 from .channels import Channel, Gate, HHPotassium, HHSodium
 from .electrical import GapJunction
+from .ions import DEFAULT_IONS, Ions, ghk_reversal, nernst
+from .receptors import (
+    CLEFTS,
+    RECEPTORS,
+    Cleft,
+    Ionotropic,
+    Metabotropic,
+    NMDAReceptor,
+    ampa,
+    d1,
+    d2,
+    gaba_a,
+    gaba_b,
+    glycine,
+    metabotropic,
+    mg_block,
+    nmda,
+    receptor,
+)
+from .release import Terminal, release_probability, tsodyks_markram
 from .synapses import (
     AMPA,
     GABA_A,
@@ -16,4 +36,7 @@ from .synapses import (
 
 __all__ = ["Channel", "Gate", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GABA_A",
            "Synapse", "Connection", "GapJunction", "CurrentClamp", "spike_times", "regular_train",
-           "poisson_train"]
+           "poisson_train", "Ions", "DEFAULT_IONS", "nernst", "ghk_reversal", "Cleft", "CLEFTS",
+           "Ionotropic", "NMDAReceptor", "Metabotropic", "mg_block", "ampa", "nmda", "gaba_a", "gaba_b",
+           "glycine", "d1", "d2", "metabotropic", "RECEPTORS", "receptor", "Terminal",
+           "release_probability", "tsodyks_markram"]

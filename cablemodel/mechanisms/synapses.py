@@ -52,8 +52,9 @@ class Receptor:
     tau_decay: Quantity
 
     def __post_init__(self) -> None:
-        if not self.name.isidentifier():
-            raise ValueError(f"receptor name must be an identifier, got {self.name!r}")
+        if not self.name.isidentifier() or self.name.endswith(("_pre", "_post")):
+            raise ValueError(f"receptor name must be an identifier not ending in _pre/_post"
+                             f" (Brian2 reserves them), got {self.name!r}")
         _check(self.reversal, mV, f"{self.name}: reversal")
         _check(self.tau_rise, ms, f"{self.name}: tau_rise")
         _check(self.tau_decay, ms, f"{self.name}: tau_decay")
