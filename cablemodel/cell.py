@@ -12,11 +12,11 @@ from functools import cached_property
 
 import numpy as np
 from brian2 import Quantity, cm, mV, ohm, siemens, uF, um
-from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
 from .locations import Region, parse_site, region
 from .mechanisms.channels import Channel, HHPotassium, HHSodium
 from .morphology.model import CompartmentTable, Morphology
+from .units import quantity
 
 __all__ = ["Cell", "standard_cell", "Painted", "DEFAULT_DENSITIES"]
 
@@ -31,11 +31,6 @@ DEFAULT_DENSITIES = {
     "ais": {"na": 0.5, "k": 0.1},
     "axon": {"na": 0.12, "k": 0.036},
 }
-
-
-def _check(value, unit, what: str) -> Quantity:
-    fail_for_dimension_mismatch(value, unit, f"{what} must be in units of {unit!r}, got {value!r}")
-    return Quantity(value)
 
 
 @dataclass(frozen=True)
@@ -87,11 +82,11 @@ class Cell:
         if not isinstance(morphology, Morphology):
             raise TypeError(f"morphology must be a cablemodel Morphology, got {type(morphology)}")
         self.morphology = morphology
-        self.Ri = _check(Ri, ohm * cm, "Ri")
-        self.Cm = _check(Cm, uF / cm**2, "Cm")
-        self.g_leak = _check(g_leak, DENSITY, "g_leak")
-        self.v_rest = _check(v_rest, mV, "v_rest")
-        self.spike_threshold = _check(spike_threshold, mV, "spike_threshold")
+        self.Ri = quantity(Ri, ohm * cm, "Ri")
+        self.Cm = quantity(Cm, uF / cm**2, "Cm")
+        self.g_leak = quantity(g_leak, DENSITY, "g_leak")
+        self.v_rest = quantity(v_rest, mV, "v_rest")
+        self.spike_threshold = quantity(spike_threshold, mV, "spike_threshold")
         for name, val in (("Ri", self.Ri), ("Cm", self.Cm), ("g_leak", self.g_leak)):
             if not float(val) > 0:
                 raise ValueError(f"{name} must be > 0, got {val}")
@@ -134,7 +129,7 @@ class Cell:
             raise ValueError(f"cannot paint {channel.name!r} on {where}: no compartments there"
                              f" (regions: {self.table.regions})")
         if not callable(density):
-            _check(density, DENSITY, f"density of {channel.name!r}")
+            quantity(density, DENSITY, f"density of {channel.name!r}")
             if float(density) < 0:
                 raise ValueError(f"density of {channel.name!r} must be >= 0, got {density}")
         for p in self.painted:
@@ -162,7 +157,7 @@ class Cell:
             mask = p.where.mask(self.table)
             if callable(p.density):
                 vals = p.density(dist[mask])
-                _check(vals, DENSITY, f"density function of {p.channel.name!r}")
+                quantity(vals, DENSITY, f"density function of {p.channel.name!r}")
                 vals = np.broadcast_to(np.asarray(vals / (siemens / cm**2) * 1e4, float),
                                        (int(mask.sum()),))
                 if np.any(~np.isfinite(vals)) or np.any(vals < 0):

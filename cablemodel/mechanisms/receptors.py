@@ -63,6 +63,7 @@ import numpy as np
 from brian2 import Quantity, mM, ms, mV, nS, volt
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
+from ..units import quantity
 from .ions import (
     AMPA_PERMEABILITY,
     CATION_PERMEABILITY,
@@ -86,14 +87,6 @@ MG_HALF = 3.57 * mM
 MG_SLOPE = 0.062  # 1/mV
 
 
-def _check(value, unit, what: str) -> Quantity:
-    fail_for_dimension_mismatch(value, unit, f"{what} must be in units of {unit!r}, got {value!r}")
-    q = Quantity(value)
-    if np.ndim(q) != 0 or not np.isfinite(float(q)):
-        raise ValueError(f"{what} must be one finite value, got {value!r}")
-    return q
-
-
 def _check_name(name) -> None:
     """A receptor name must be an identifier and not end in Brian2's ``_pre``/``_post``."""
     if not isinstance(name, str) or not name.isidentifier():
@@ -104,14 +97,14 @@ def _check_name(name) -> None:
 
 
 def _nonneg(value, unit, what: str) -> Quantity:
-    q = _check(value, unit, what)
+    q = quantity(value, unit, what, scalar=True)
     if float(q) < 0:
         raise ValueError(f"{what} must be >= 0, got {value}")
     return q
 
 
 def _positive(value, unit, what: str) -> Quantity:
-    q = _check(value, unit, what)
+    q = quantity(value, unit, what, scalar=True)
     if not float(q) > 0:
         raise ValueError(f"{what} must be > 0, got {value}")
     return q
@@ -566,7 +559,7 @@ class Metabotropic:
 
     def __post_init__(self) -> None:
         _check_name(self.name)
-        _check(self.reversal, mV, f"{self.name}: reversal")
+        quantity(self.reversal, mV, f"{self.name}: reversal", scalar=True)
         if not isinstance(self.cleft, Cleft):
             raise TypeError(f"{self.name}: cleft must be a Cleft, got {type(self.cleft)}")
         _positive(self.k1, BINDING, f"{self.name}: k1")
@@ -733,7 +726,7 @@ def _coupled(coupled_reversal, ions: Ions) -> tuple[Quantity, str]:
             raise ValueError(f"coupled_reversal must be a voltage or one of"
                              f" {['cation', *sorted(VALENCE)]}, got {coupled_reversal!r}") from None
         return ions.E(ion), f"{ion} channel"
-    return _check(coupled_reversal, volt, "coupled_reversal"), "channel"
+    return quantity(coupled_reversal, volt, "coupled_reversal", scalar=True), "channel"
 
 
 def metabotropic(name: str, coupled_reversal: Quantity | str, ions: Ions = DEFAULT_IONS,

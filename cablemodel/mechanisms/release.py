@@ -41,6 +41,7 @@ import numpy as np
 from brian2 import Quantity, mM, ms, second
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
+from ..units import quantity
 from .receptors import _check_name
 
 __all__ = ["Terminal", "release_probability", "tsodyks_markram"]
@@ -49,14 +50,6 @@ _INCREMENT = re.compile(r"([A-Za-z_]\w*)\s*\+=\s*(.+)")
 #: Names of the terminal's own variables in the Synapses object (all end in ``_rel``).
 _OWN = ("u_rel", "y_rel", "tlast_rel", "U_rel", "tau_rec_rel", "tau_facil_rel", "released_rel",
         "p_scale")
-
-
-def _quantity(value, unit, what: str) -> Quantity:
-    fail_for_dimension_mismatch(value, unit, f"{what} must be in units of {unit!r}, got {value!r}")
-    q = Quantity(value)
-    if np.ndim(q) != 0 or not np.isfinite(float(q)):
-        raise ValueError(f"{what} must be one finite value, got {value!r}")
-    return q
 
 
 def release_probability(ca_out: Quantity, p_max: float = 0.6, k_ca: Quantity = 1.5 * mM,
@@ -72,7 +65,7 @@ def release_probability(ca_out: Quantity, p_max: float = 0.6, k_ca: Quantity = 1
     """
     fail_for_dimension_mismatch(ca_out, mM, f"ca_out must be a concentration, got {ca_out!r}")
     ca = np.asarray(Quantity(ca_out) / mM, dtype=float)
-    k = float(_quantity(k_ca, mM, "k_ca") / mM)
+    k = float(quantity(k_ca, mM, "k_ca", scalar=True) / mM)
     if np.any(ca < 0) or not np.all(np.isfinite(ca)):
         raise ValueError(f"ca_out must be >= 0 mM, got {ca_out}")
     if not k > 0 or not float(n_ca) > 0 or not 0 <= float(p_max) <= 1:
@@ -112,8 +105,8 @@ def tsodyks_markram(spike_times: Quantity, U: float, tau_rec: Quantity, tau_faci
     U = float(U)
     if not 0 <= U <= 1:
         raise ValueError(f"U must be in [0, 1], got {U}")
-    trec = float(_quantity(tau_rec, second, "tau_rec") / ms)
-    tfac = float(_quantity(tau_facil, second, "tau_facil") / ms)
+    trec = float(quantity(tau_rec, second, "tau_rec", scalar=True) / ms)
+    tfac = float(quantity(tau_facil, second, "tau_facil", scalar=True) / ms)
     if trec < 0 or tfac < 0:
         raise ValueError(f"tau_rec and tau_facil must be >= 0, got {tau_rec}, {tau_facil}")
     u = y = 0.0  # utilisation, depleted fraction (1 - x)
@@ -187,12 +180,12 @@ class Terminal:
         if self.name is None:
             object.__setattr__(self, "name", rec.name)
         _check_name(self.name)
-        ca = _quantity(self.ca_out, mM, "ca_out")
+        ca = quantity(self.ca_out, mM, "ca_out", scalar=True)
         if float(ca) < 0:
             raise ValueError(f"ca_out must be >= 0 mM, got {self.ca_out}")
         release_probability(ca, self.p_max, self.k_ca, self.n_ca)  # validates p_max, k_ca, n_ca
         for what in ("tau_rec", "tau_facil"):
-            if float(_quantity(getattr(self, what), second, what)) < 0:
+            if float(quantity(getattr(self, what), second, what, scalar=True)) < 0:
                 raise ValueError(f"{what} must be >= 0 ms, got {getattr(self, what)}")
         if int(self.n_sites) != self.n_sites or not 1 <= self.n_sites <= 200:
             raise ValueError(f"n_sites must be an integer in 1..200, got {self.n_sites}")

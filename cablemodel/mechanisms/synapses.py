@@ -12,17 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from brian2 import Quantity, ms, mV, nS, second
-from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
 from ..locations import Location, parse_site
+from ..units import quantity
 
 __all__ = ["Receptor", "AMPA", "GABA_A", "Synapse", "Connection", "CurrentClamp", "spike_times",
            "regular_train", "poisson_train"]
-
-
-def _check(value, unit, what: str) -> Quantity:
-    fail_for_dimension_mismatch(value, unit, f"{what} must be in units of {unit!r}, got {value!r}")
-    return Quantity(value)
 
 
 @dataclass(frozen=True)
@@ -55,9 +50,9 @@ class Receptor:
         if not self.name.isidentifier() or self.name.endswith(("_pre", "_post")):
             raise ValueError(f"receptor name must be an identifier not ending in _pre/_post"
                              f" (Brian2 reserves them), got {self.name!r}")
-        _check(self.reversal, mV, f"{self.name}: reversal")
-        _check(self.tau_rise, ms, f"{self.name}: tau_rise")
-        _check(self.tau_decay, ms, f"{self.name}: tau_decay")
+        quantity(self.reversal, mV, f"{self.name}: reversal")
+        quantity(self.tau_rise, ms, f"{self.name}: tau_rise")
+        quantity(self.tau_decay, ms, f"{self.name}: tau_decay")
         if not (self.tau_decay > 0 * ms and self.tau_rise >= 0 * ms
                 and self.tau_rise < self.tau_decay):
             raise ValueError(f"{self.name}: need 0 <= tau_rise < tau_decay, got"
@@ -172,7 +167,7 @@ class Synapse:
         if unknown:
             raise ValueError(f"receptor {self.receptor.name!r} has no per-synapse parameter(s)"
                              f" {sorted(unknown)}; it has {sorted(self.receptor.synapse_defaults())}")
-        _check(self.weight, nS, "synapse weight (peak conductance)")
+        quantity(self.weight, nS, "synapse weight (peak conductance)")
         if not self.weight >= 0 * nS:
             raise ValueError(f"synapse weight must be >= 0 nS, got {self.weight}; use an"
                              " inhibitory receptor (e.g. GABA_A) for inhibition")
@@ -202,8 +197,8 @@ class Connection:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "site", parse_site(self.site))
-        _check(self.weight, nS, "connection weight (peak conductance)")
-        _check(self.delay, second, "connection delay")
+        quantity(self.weight, nS, "connection weight (peak conductance)")
+        quantity(self.delay, second, "connection delay")
         if not self.weight >= 0 * nS or not self.delay >= 0 * ms:
             raise ValueError(f"connection weight and delay must be >= 0, got {self.weight},"
                              f" {self.delay}")
@@ -230,15 +225,15 @@ class CurrentClamp:
         from brian2 import amp
 
         object.__setattr__(self, "site", parse_site(self.site))
-        _check(self.amplitude, amp, "clamp amplitude")
-        _check(self.start, second, "clamp start")
-        _check(self.stop, second, "clamp stop")
+        quantity(self.amplitude, amp, "clamp amplitude")
+        quantity(self.start, second, "clamp start")
+        quantity(self.stop, second, "clamp stop")
         if not self.stop > self.start:
             raise ValueError(f"clamp stop ({self.stop}) must be after start ({self.start})")
 
 
 def _times(times, what: str) -> Quantity:
-    t = _check(times, second, what)
+    t = quantity(times, second, what)
     arr = np.atleast_1d(np.asarray(t / second, dtype=float))
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError(f"{what} must be finite and >= 0 s")
@@ -266,10 +261,10 @@ def regular_train(start: Quantity, interval: Quantity, n: int) -> Quantity:
     >>> regular_train(10 * ms, 5 * ms, 3)
     array([10., 15., 20.]) * msecond
     """
-    _check(interval, second, "interval")
+    quantity(interval, second, "interval")
     if not interval > 0 * second or int(n) < 1:
         raise ValueError(f"need interval > 0 and n >= 1, got {interval}, {n}")
-    return _times(_check(start, second, "start") + np.arange(int(n)) * interval, "train")
+    return _times(quantity(start, second, "start") + np.arange(int(n)) * interval, "train")
 
 
 def poisson_train(rate: Quantity, duration: Quantity, seed: int, start=0 * ms) -> Quantity:
@@ -284,8 +279,8 @@ def poisson_train(rate: Quantity, duration: Quantity, seed: int, start=0 * ms) -
     """
     from brian2 import Hz
 
-    r = float(_check(rate, Hz, "rate") / Hz)
-    T = float(_check(duration, second, "duration") / second)
+    r = float(quantity(rate, Hz, "rate") / Hz)
+    T = float(quantity(duration, second, "duration") / second)
     if r < 0 or T < 0:
         raise ValueError(f"rate and duration must be >= 0, got {rate}, {duration}")
     rng = np.random.default_rng(seed)
