@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check cablemodel tests benchmarks
 
 test: $(STAMP) lint
-	$(PY) -m pytest tests --nbmake notebooks
+	$(PY) -m pytest --doctest-modules cablemodel tests --nbmake notebooks
 
 bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'

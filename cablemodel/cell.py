@@ -121,7 +121,7 @@ class Cell:
         >>> from cablemodel import ball_and_stick, HHSodium
         >>> cell = Cell(ball_and_stick()).paint(
         ...     HHSodium(), "basal", lambda d: 0.01 * siemens / cm**2 * np.exp(-d / (300 * um)))
-        >>> cell.densities()["na"].max() < 100
+        >>> bool(cell.densities()["na"].max() < 100)  # S/m^2
         True
         """
         where = region(where)
@@ -183,9 +183,11 @@ class Cell:
 
         Example
         -------
-        >>> from brian2 import mV
-        >>> cell = standard_cell(__import__("cablemodel").ball_and_stick())
-        >>> round(float(cell.leak_reversal()[0] / mV), 1)  # HH soma: NEURON's hh uses -54.3 mV
+        >>> from brian2 import mV, siemens, cm
+        >>> from cablemodel import ball_and_stick, HHSodium, HHPotassium
+        >>> cell = Cell(ball_and_stick()).paint(HHSodium(), "soma", 0.12 * siemens / cm**2)
+        >>> cell = cell.paint(HHPotassium(), "soma", 0.036 * siemens / cm**2)
+        >>> round(float(cell.leak_reversal()[0] / mV), 1)  # squid HH: NEURON's hh uses -54.3 mV
         -54.4
         """
         v = float(self.v_rest / mV)

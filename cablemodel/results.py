@@ -34,11 +34,11 @@ class Result:
 
     Example
     -------
-    >>> from brian2 import ms, nS
+    >>> from brian2 import ms, mV, nS
     >>> from cablemodel import ball_and_stick, Cell, Synapse, AMPA, spike_times, simulate
     >>> r = simulate(Cell(ball_and_stick()), [Synapse(AMPA, "basal@100", 1*nS, spike_times([1]*ms))],
     ...              duration=10*ms, engine="numpy")
-    >>> r.peak("basal@100") > r.peak("soma") > 0*mV
+    >>> bool(r.peak("basal@100") > r.peak("soma") > 0*mV)
     True
     """
 

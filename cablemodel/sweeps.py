@@ -86,7 +86,7 @@ def run_trials(cell: Cell, trials: Sequence[Trial], period=100 * ms, rest_tolera
     >>> from cablemodel import AMPA, Synapse, spike_times, ball_and_stick, Cell
     >>> trials = [Trial([Synapse(AMPA, f"basal@{d}", 1*nS, spike_times([2]*ms))]) for d in (50, 300)]
     >>> ts = run_trials(Cell(ball_and_stick()), trials, period=30*ms, engine="numpy")
-    >>> ts.peak(0, "hillock") > ts.peak(1, "hillock")
+    >>> bool(ts.peak(0, "hillock") > ts.peak(1, "hillock"))
     True
     """
     P = float(period / ms)

@@ -37,8 +37,8 @@ class Receptor:
     Example
     -------
     >>> from brian2 import ms
-    >>> round(AMPA.peak_time / ms, 3)
-    0.506
+    >>> round(float(AMPA.peak_time / ms), 3)
+    0.512
     """
 
     name: str

@@ -81,7 +81,7 @@ def ball_and_stick(
     -------
     >>> from brian2 import um
     >>> m = ball_and_stick(dendrite_length=500 * um)
-    >>> m["dend"].length
+    >>> round(m["dend"].length, 9)
     500.0
     """
     r = _um(soma_diameter, "soma_diameter") / 2
