@@ -111,3 +111,27 @@ def test_electrical_coupling_is_faster_than_chemical(two_cells):
     assert len(elec["pre"].spikes_ms) == 1
     assert float(elec["post"].peak("soma") / mV) > 0.5
     assert onset(elec["post"]) + 0.5 < onset(chem["post"])   # ms: no synaptic delay, no cleft
+
+
+def test_whole_chain_spike_calcium_release_receptor():
+    """The texts' chain end to end: a presynaptic spike, Ca2+-dependent release from a
+    depressing terminal, AMPA receptors on the postsynaptic dendrite; no Ca2+, no release."""
+    from brian2 import mM
+
+    from cablemodel import Terminal, ampa
+
+    cells = {"pre": standard_cell(ball_and_stick()), "post": standard_cell(ball_and_stick())}
+    clamp = {"pre": [CurrentClamp("soma", 1 * nA, 2 * ms, 4 * ms),
+                     CurrentClamp("basal@10", 1 * nA, 22 * ms, 24 * ms)]}
+    peaks = {}
+    for ca in (2.0, 0.0):
+        term = Terminal(ampa(), ca_out=ca * mM)
+        out = simulate_circuit(cells, connections=[Connection("pre", "post", term, "basal@50",
+                                                              3 * nS, 1 * ms)],
+                               clamps=clamp, duration=40 * ms, engine="numpy")
+        assert len(out["pre"].spikes_ms) == 2
+        peaks[ca] = [float(out["post"].peak("basal@50", a * ms, b * ms) / mV)
+                     for a, b in ((0, 20), (20, 40))]
+    first, second = peaks[2.0]
+    assert first > 1.0 and 0 < second < 0.8 * first        # depression of the second release
+    assert max(abs(p) for p in peaks[0.0]) < 1e-6           # mV: no Ca2+, no release
