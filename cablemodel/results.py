@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import Quantity, ms, mV, second
+from brian2 import Quantity, ms, mV
 
 from .morphology.model import CompartmentTable
 
@@ -126,6 +126,3 @@ class Result:
         times = {lab: self.crossing_time(lab, threshold, start, stop) for lab in self.labels}
         times = {k: v for k, v in times.items() if v is not None}
         return min(times, key=lambda k: times[k]) if times else None
-
-    def duration(self) -> Quantity:
-        return float(self.t_ms[-1] - self.t_ms[0]) * ms if len(self.t_ms) else 0 * second
