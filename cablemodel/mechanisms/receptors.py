@@ -607,15 +607,11 @@ class Metabotropic:
         return self.normalization * _activation(kind, params, c0, k, t, int(self.n)) * weight
 
     # -- Brian2 text (the engine's receptor interface) ---------------------------------------
-    def neuron_equations(self) -> str:
-        """The summed conductance and its current in the neuron."""
-        n = self.name
-        return (f"I_{n} = g_{n}*(E_{n} - v) : amp (point current)\n"
-                f"g_{n} : siemens\nE_{n} : volt (shared)")
-
-    def neuron_values(self) -> dict[str, Quantity]:
-        """``E_<name>``: the coupled channel's reversal."""
-        return {f"E_{self.name}": self.reversal}
+    # the cell side is any receptor's: a summed conductance ``g_<name>`` at the coupled
+    # channel's reversal ``E_<name>``; no per-synapse parameters
+    neuron_equations = Receptor.neuron_equations
+    neuron_values = Receptor.neuron_values
+    synapse_defaults = Receptor.synapse_defaults
 
     def synapse_model(self) -> str:
         """Per-synapse cleft, receptor activation ``R_act`` and G-protein ``G_prot``."""
@@ -638,9 +634,6 @@ class Metabotropic:
         return {**self.cleft._values(), "K1": self.k1, "K2": self.k2, "K3": self.k3,
                 "K4": self.k4, "kd_g": float(self.kd), "f_norm": self.normalization}
 
-    def synapse_defaults(self) -> dict[str, Quantity | float]:
-        """No per-synapse parameters."""
-        return {}
 
 
 # --------------------------------------------------------------------------------------------
