@@ -52,14 +52,14 @@ def psp_measures(t: Quantity, v: Quantity, v_rest: Quantity) -> dict[str, Quanti
     while hi < dv.size - 1 and half[hi + 1]:
         hi += 1
 
-    def cross(i0, i1):  # interpolate where |dv| = |peak|/2 between samples i0 and i1
+    def _cross(i0, i1):  # interpolate where |dv| = |peak|/2 between samples i0 and i1
         a, b = abs(dv[i0]), abs(dv[i1])
         if a == b:
             return tt[i1]
         return tt[i0] + (abs(peak) / 2 - a) / (b - a) * (tt[i1] - tt[i0])
 
-    t_on = cross(lo - 1, lo) if lo > 0 else tt[0]
-    t_off = cross(hi + 1, hi) if hi < dv.size - 1 else tt[-1]
+    t_on = _cross(lo - 1, lo) if lo > 0 else tt[0]
+    t_off = _cross(hi + 1, hi) if hi < dv.size - 1 else tt[-1]
     return {"peak": peak * mV, "time_to_peak": (tt[k] - tt[0]) * ms,
             "half_width": (t_off - t_on) * ms}
 

@@ -36,7 +36,16 @@ DEFAULT_DENSITIES = {
 @dataclass(frozen=True)
 class Painted:
     """A channel painted on a region with a density (S/cm^2 quantity, or a function of path
-    distance returning one)."""
+    distance returning one); :meth:`Cell.paint` makes them.
+
+    Example
+    -------
+    >>> from brian2 import siemens, cm
+    >>> from cablemodel import ball_and_stick, HHSodium
+    >>> p = Cell(ball_and_stick()).paint(HHSodium(), "soma", 0.05 * siemens / cm**2).painted[0]
+    >>> p.channel.name, str(p.where), float(p.density / (siemens / cm**2))
+    ('na', 'soma', 0.05)
+    """
 
     channel: Channel
     where: Region
@@ -100,12 +109,29 @@ class Cell:
 
     @cached_property
     def table(self) -> CompartmentTable:
-        """Per-compartment geometry (see :class:`CompartmentTable`)."""
+        """Per-compartment geometry (see :class:`CompartmentTable`; lengths in um).
+
+        Example
+        -------
+        >>> from cablemodel import ball_and_stick
+        >>> table = Cell(ball_and_stick()).table
+        >>> len(table), str(table.region[0]), float(table.diameter[0])
+        (176, 'soma', 20.0)
+        """
         return self.morphology.compartments()
 
     @property
     def spike_compartment(self) -> int:
-        """Index of the compartment that detects spikes (middle of the spike-site region)."""
+        """Index of the compartment that detects spikes (middle of the spike-site region).
+
+        Example
+        -------
+        >>> from cablemodel import ball_and_stick
+        >>> cell = Cell(ball_and_stick())
+        >>> i = cell.spike_compartment
+        >>> i, str(cell.table.region[i]), float(cell.table.distance[i])  # distance in um
+        (2, 'hillock', 15.0)
+        """
         return parse_site(self.spike_site).resolve(self.table)
 
     def paint(self, channel: Channel, where, density) -> Cell:
@@ -140,7 +166,17 @@ class Cell:
 
     @property
     def channels(self) -> list[Channel]:
-        """Channels with a non-zero density somewhere, in painting order."""
+        """Channels with a non-zero density somewhere, in painting order.
+
+        Example
+        -------
+        >>> from brian2 import siemens, cm
+        >>> from cablemodel import ball_and_stick, HHSodium, HHPotassium
+        >>> cell = Cell(ball_and_stick()).paint(HHSodium(), "soma", 0.05 * siemens / cm**2)
+        >>> cell = cell.paint(HHPotassium(), "soma", 0 * siemens / cm**2)
+        >>> [ch.name for ch in cell.channels]  # K+ has zero density everywhere
+        ['na']
+        """
         dens = self.densities()
         out: dict[str, Channel] = {}
         for p in self.painted:
@@ -149,7 +185,17 @@ class Cell:
         return list(out.values())
 
     def densities(self) -> dict[str, np.ndarray]:
-        """Per-compartment density of each painted channel, in S/m^2 (floats, Brian2 order)."""
+        """Per-compartment density of each painted channel, in S/m^2 (floats, Brian2 order).
+
+        Example
+        -------
+        >>> from brian2 import siemens, cm
+        >>> from cablemodel import ball_and_stick, HHSodium
+        >>> cell = Cell(ball_and_stick()).paint(HHSodium(), "soma", 0.05 * siemens / cm**2)
+        >>> na = cell.densities()["na"]  # 0.05 S/cm^2 = 500 S/m^2
+        >>> float(na[0]), float(na[1]), len(na) == len(cell.table)
+        (500.0, 0.0, True)
+        """
         out: dict[str, np.ndarray] = {}
         dist = self.table.distance * um
         for p in self.painted:
@@ -170,7 +216,16 @@ class Cell:
 
     @property
     def active_compartments(self) -> np.ndarray:
-        """Indices of compartments carrying at least one channel (where gates are integrated)."""
+        """Indices of compartments carrying at least one channel (where gates are integrated).
+
+        Example
+        -------
+        >>> from brian2 import siemens, cm
+        >>> from cablemodel import ball_and_stick, HHSodium
+        >>> cell = Cell(ball_and_stick()).paint(HHSodium(), "hillock", 1.2 * siemens / cm**2)
+        >>> cell.active_compartments.tolist()
+        [1, 2, 3]
+        """
         dens = self.densities()
         if not dens:
             return np.array([], dtype=int)

@@ -125,7 +125,17 @@ def _receptor(args: argparse.Namespace):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``cablemodel`` argument parser."""
+    """The ``cablemodel`` argument parser (subcommands ``demo``, ``info``, ``psp``,
+    ``morphologies``; each sets ``func``, the function that runs it).
+
+    Example
+    -------
+    >>> args = build_parser().parse_args(["demo", "--out", "results"])
+    >>> args.command, args.out, args.morphology, args.engine
+    ('demo', 'results', 'ball_and_stick', 'auto')
+    >>> build_parser().parse_args(["psp", "y_neuron", "--site", "apical@200"]).weight  # nS
+    1.0
+    """
     from .demo import DEFAULT_MORPHOLOGY
     from .engine import ENGINES
     from .morphology import GENERATORS
@@ -194,7 +204,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``cablemodel`` console script."""
+    """Entry point of the ``cablemodel`` console script: parse ``argv`` (default
+    ``sys.argv[1:]``), run the subcommand and return its exit status (0 on success, 2 for an
+    invalid SWC file).
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "cell.swc"
+    >>> _ = p.write_text("1 1 0 0 0 5 -1\\n2 3 0 5 0 1 1\\n3 3 0 105 0 1 2\\n")
+    >>> main(["info", str(p)])  # doctest: +ELLIPSIS
+    SWC file .../cell.swc
+      3 samples -> 2 sections, 4 compartments
+    ...
+      repairs: none
+    0
+    """
     args = build_parser().parse_args(argv)
     return args.func(args)
 

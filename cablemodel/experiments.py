@@ -259,7 +259,16 @@ def ipsp_veto(cell: Cell, n_excitatory: int, near=50 * um, far=300 * um, region:
 
 
 def summarize_fit(rows: Sequence[dict], key: str) -> float:
-    """Length constant (um) fitted to ``rows[key]`` against ``distance_um``."""
+    """Length constant (um) of an exponential decay fitted to ``rows[key]`` (mV, > 0) against
+    ``rows["distance_um"]`` (um); see :func:`cablemodel.fit_length_constant`.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> rows = [{"distance_um": d, "peak_mV": 2 * np.exp(-d / 250)} for d in (0, 100, 200, 400)]
+    >>> round(summarize_fit(rows, "peak_mV"), 6)
+    250.0
+    """
     x = np.array([r["distance_um"] for r in rows]) * um
     return float(fit_length_constant(x, np.array([r[key] for r in rows]) * mV)["lambda"] / um)
 

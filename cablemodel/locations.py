@@ -37,7 +37,17 @@ __all__ = ["Location", "at", "on_section", "compartment", "swc_sample", "nearest
 
 
 class LocationError(ValueError):
-    """A location or region does not exist on this cell; the message says why and what does."""
+    """A location or region does not exist on this cell; the message says why and what does.
+
+    Example
+    -------
+    >>> from cablemodel import ball_and_stick
+    >>> try:
+    ...     parse_site("basal@2000").resolve(ball_and_stick().compartments())
+    ... except LocationError as err:
+    ...     print(err)  # doctest: +ELLIPSIS
+    site basal@2000 um is outside region 'basal', which spans 0-1500 um of path distance ...
+    """
 
 
 @dataclass(frozen=True)
@@ -45,8 +55,17 @@ class Location:
     """A point on a cell. Use :func:`at`, :func:`on_section`, :func:`compartment`,
     :func:`swc_sample`, :func:`nearest`, :func:`random_sites` or a string.
 
-    ``kind`` is ``"distance"``, ``"section"``, ``"compartment"``, ``"swc"``, ``"nearest"`` or
-    ``"random"``; the other fields hold that kind's parameters (``point`` in um).
+    ``kind`` is ``"region"`` (a region's middle compartment), ``"distance"``, ``"section"``,
+    ``"compartment"``, ``"swc"``, ``"nearest"`` or ``"random"``; the other fields hold that
+    kind's parameters (``distance_um`` and ``point`` in um).
+
+    Example
+    -------
+    >>> site = parse_site("basal@200")
+    >>> site.kind, site.region, site.distance_um, str(site)
+    ('distance', 'basal', 200.0, 'basal@200')
+    >>> parse_site("hillock").kind
+    'region'
     """
 
     kind: str
@@ -62,7 +81,16 @@ class Location:
     count: int | None = None
 
     def resolve(self, table: CompartmentTable) -> int:
-        """The compartment index this location falls in."""
+        """The compartment index this location falls in (Brian2's order); raises
+        :class:`LocationError` if it is not on this cell.
+
+        Example
+        -------
+        >>> from cablemodel import ball_and_stick
+        >>> table = ball_and_stick().compartments()
+        >>> [parse_site(s).resolve(table) for s in ("soma", "hillock", "basal@200", "#17")]
+        [0, 2, 45, 17]
+        """
         if self.kind == "region":  # a region by name: its middle compartment (Brian2 order)
             idx = np.flatnonzero(table.in_region(self.region))
             if idx.size == 0:
@@ -337,7 +365,14 @@ class Region:
     label: str
 
     def mask(self, table: CompartmentTable) -> np.ndarray:
-        """Boolean mask over compartments."""
+        """Boolean mask over the compartments of ``table`` (Brian2's order).
+
+        Example
+        -------
+        >>> from cablemodel import ball_and_stick
+        >>> region("hillock").mask(ball_and_stick().compartments())[:5].tolist()
+        [False, True, True, True, False]
+        """
         return np.asarray(self.select(table), dtype=bool)
 
     def __or__(self, other: Region) -> Region:

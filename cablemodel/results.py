@@ -53,12 +53,36 @@ class Result:
 
     @property
     def t(self) -> Quantity:
-        """Sample times (second)."""
+        """Sample times (second).
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from cablemodel import ball_and_stick
+        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
+        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
+        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r.t
+        array([0., 1., 2., 3., 4., 5., 6., 7.]) * msecond
+        """
         return self.t_ms * ms
 
     @property
     def spikes(self) -> Quantity:
-        """Spike times at the spike site (second)."""
+        """Spike times at the spike site (second).
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from cablemodel import ball_and_stick
+        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
+        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
+        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r.spikes
+        array([5.5]) * msecond
+        """
         return self.spikes_ms * ms
 
     def _row(self, label: str) -> int:
@@ -78,7 +102,19 @@ class Result:
         return self.v_mV[self._row(label)] * mV
 
     def distance(self, label: str) -> Quantity:
-        """Path distance of a recorded site's compartment from the soma (metre)."""
+        """Path distance of a recorded site's compartment from the soma (metre).
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from cablemodel import ball_and_stick
+        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
+        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
+        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r.distance("hillock")  # midpoint of the hillock's middle compartment
+        15. * umetre
+        """
         from brian2 import um
 
         return float(self.table.distance[self.compartments[self._row(label)]]) * um
@@ -101,15 +137,44 @@ class Result:
         return float(dv[np.argmax(np.abs(dv))]) * mV if dv.size else 0 * mV
 
     def spike_count(self, start: Quantity | None = None, stop: Quantity | None = None) -> int:
-        """Spikes at the spike site in ``[start, stop)``."""
+        """Number of spikes at the spike site in ``[start, stop)`` (times in second; ``None``
+        means from the beginning / to the end).
+
+        Example
+        -------
+        >>> from brian2 import ms
+        >>> import numpy as np
+        >>> from cablemodel import ball_and_stick
+        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
+        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
+        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r.spike_count(), r.spike_count(0 * ms, 5 * ms)
+        (1, 0)
+        """
         lo = -np.inf if start is None else float(start / ms)
         hi = np.inf if stop is None else float(stop / ms)
         return int(np.sum((self.spikes_ms >= lo) & (self.spikes_ms < hi)))
 
     def crossing_time(self, label: str, threshold: Quantity, start: Quantity | None = None,
                       stop: Quantity | None = None) -> Quantity | None:
-        """First upward crossing of ``threshold`` at a site (linear interpolation between
-        samples), or ``None``."""
+        """Time (second) of the first upward crossing of ``threshold`` (volt) at a site in
+        ``[start, stop)``, interpolated linearly between samples, or ``None``.
+
+        Example
+        -------
+        >>> from brian2 import mV
+        >>> import numpy as np
+        >>> from cablemodel import ball_and_stick
+        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
+        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
+        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r.crossing_time("hillock", -20 * mV)
+        5.5 * msecond
+        >>> r.crossing_time("soma", 0 * mV) is None
+        True
+        """
         w = np.flatnonzero(self._window(start, stop))
         v = self.v_mV[self._row(label), w]
         thr = float(threshold / mV)
@@ -122,7 +187,23 @@ class Result:
         return float(t0 + frac * (t1 - t0)) * ms
 
     def first_crossing_site(self, threshold: Quantity, start=None, stop=None) -> str | None:
-        """The recorded site whose potential crossed ``threshold`` first (``None`` if none did)."""
+        """The recorded site whose potential crossed ``threshold`` (volt) first in
+        ``[start, stop)`` (times in second), or ``None`` if none did.
+
+        Example
+        -------
+        >>> from brian2 import ms, mV
+        >>> import numpy as np
+        >>> from cablemodel import ball_and_stick
+        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
+        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
+        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r.first_crossing_site(-20 * mV)
+        'hillock'
+        >>> r.first_crossing_site(-20 * mV, 0 * ms, 5 * ms) is None
+        True
+        """
         times = {lab: self.crossing_time(lab, threshold, start, stop) for lab in self.labels}
         times = {k: v for k, v in times.items() if v is not None}
         return min(times, key=lambda k: times[k]) if times else None

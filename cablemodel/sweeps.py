@@ -39,7 +39,19 @@ class Trial:
 
 @dataclass(frozen=True)
 class TrialSet:
-    """The result of :func:`run_trials`: the whole run and one window per trial."""
+    """The result of :func:`run_trials`: the whole run and one window per trial.
+
+    ``period_ms`` is the trial period (ms); trial ``k`` occupies ``[k, k + 1) * period``.
+
+    Example
+    -------
+    >>> from brian2 import ms, nS
+    >>> from cablemodel import AMPA, Synapse, spike_times, ball_and_stick, Cell
+    >>> epsp = Trial([Synapse(AMPA, "soma", 1*nS, spike_times([1]*ms))], "EPSP")
+    >>> ts = run_trials(Cell(ball_and_stick()), [epsp], period=5*ms, engine="numpy")
+    >>> len(ts), ts.period_ms, ts.trials[0].label, ts.spikes(0)
+    (1, 5.0, 'EPSP', 0)
+    """
 
     result: Result
     trials: tuple[Trial, ...]
@@ -49,26 +61,97 @@ class TrialSet:
         return len(self.trials)
 
     def window(self, k: int) -> tuple[Quantity, Quantity]:
-        """Start and end (second) of trial ``k`` in the run."""
+        """Start and end (second) of trial ``k`` in the run.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from cablemodel import ball_and_stick
+        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
+        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
+        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> ts = TrialSet(r, (Trial([], "weak"), Trial([], "strong")), period_ms=4.0)
+        >>> ts.window(1)
+        (4. * msecond, 8. * msecond)
+        """
         return k * self.period_ms * ms, (k + 1) * self.period_ms * ms
 
     def peak(self, k: int, label: str) -> Quantity:
-        """Signed peak deviation from rest at ``label`` during trial ``k`` (volt)."""
+        """Signed peak deviation from rest at ``label`` during trial ``k`` (volt).
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from cablemodel import ball_and_stick
+        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
+        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
+        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> ts = TrialSet(r, (Trial([], "weak"), Trial([], "strong")), period_ms=4.0)
+        >>> ts.peak(0, "hillock"), ts.peak(1, "hillock")
+        (5. * mvolt, 65. * mvolt)
+        """
         return self.result.peak(label, *self.window(k))
 
     def spikes(self, k: int) -> int:
-        """Number of spikes at the spike site during trial ``k``."""
+        """Number of spikes at the spike site during trial ``k``.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from cablemodel import ball_and_stick
+        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
+        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
+        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> ts = TrialSet(r, (Trial([], "weak"), Trial([], "strong")), period_ms=4.0)
+        >>> ts.spikes(0), ts.spikes(1)
+        (0, 1)
+        """
         return self.result.spike_count(*self.window(k))
 
     def trace(self, k: int, label: str) -> tuple[Quantity, Quantity]:
-        """``(t, v)`` of trial ``k`` at ``label``, time relative to the trial start."""
+        """``(t, v)`` of trial ``k`` at ``label`` (second, volt), time relative to the trial start.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from cablemodel import ball_and_stick
+        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
+        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
+        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> ts = TrialSet(r, (Trial([], "weak"), Trial([], "strong")), period_ms=4.0)
+        >>> t, v = ts.trace(1, "hillock")
+        >>> t
+        array([0., 1., 2., 3.]) * msecond
+        >>> v
+        array([-65., -40.,   0., -65.]) * mvolt
+        """
         lo, hi = (float(w / ms) for w in self.window(k))
         m = (self.result.t_ms >= lo) & (self.result.t_ms < hi)
         return (self.result.t_ms[m] - lo) * ms, self.result.v_mV[self.result.labels.index(label),
                                                                   m] * mV
 
     def first_crossing(self, k: int, threshold: Quantity) -> str | None:
-        """Recorded site that crossed ``threshold`` first in trial ``k``."""
+        """Recorded site that crossed ``threshold`` (volt) first in trial ``k``, or ``None``.
+
+        Example
+        -------
+        >>> from brian2 import mV
+        >>> import numpy as np
+        >>> from cablemodel import ball_and_stick
+        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
+        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
+        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> ts = TrialSet(r, (Trial([], "weak"), Trial([], "strong")), period_ms=4.0)
+        >>> ts.first_crossing(1, -20 * mV)
+        'hillock'
+        >>> ts.first_crossing(0, -20 * mV) is None
+        True
+        """
         return self.result.first_crossing_site(threshold, *self.window(k))
 
 

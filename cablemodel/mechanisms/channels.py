@@ -39,6 +39,12 @@ class Gate:
 
     ``alpha`` and ``beta`` are expressions of ``V`` (mV) giving rates in 1/ms, before temperature
     correction. ``power`` is the exponent in the conductance (3 for HH's ``m``).
+
+    Example
+    -------
+    >>> g = Gate("x", 1, "0.2", "0.6")  # constant rates: 0.2/ms opening, 0.6/ms closing
+    >>> float(g.steady_state(-65.0))
+    0.25
     """
 
     name: str
@@ -47,14 +53,32 @@ class Gate:
     beta: str
 
     def rates(self, v_mV, phi: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-        """``(alpha, beta)`` in 1/ms at membrane potentials ``v_mV`` (plain floats, mV)."""
+        """``(alpha, beta)`` in 1/ms at membrane potentials ``v_mV`` (plain floats, mV), multiplied
+        by the temperature factor ``phi``.
+
+        Example
+        -------
+        >>> n = HHPotassium().gates[0]
+        >>> [round(float(r), 4) for r in n.rates(-55.0)]  # 1/ms
+        [0.1, 0.1103]
+        >>> [round(float(r), 4) for r in n.rates(-55.0, phi=3.0)]
+        [0.3, 0.3309]
+        """
         env = {"V": np.asarray(v_mV, dtype=float), "exp": np.exp, "exprel": exprel}
         alpha = eval(self.alpha, {"__builtins__": {}}, env)  # noqa: S307 - our own constant text
         beta = eval(self.beta, {"__builtins__": {}}, env)  # noqa: S307
         return phi * np.asarray(alpha, dtype=float), phi * np.asarray(beta, dtype=float)
 
     def steady_state(self, v_mV, phi: float = 1.0) -> np.ndarray:
-        """Steady-state open fraction ``alpha / (alpha + beta)`` at ``v_mV`` (mV)."""
+        """Steady-state open fraction ``alpha / (alpha + beta)`` at ``v_mV`` (mV; dimensionless,
+        0..1).
+
+        Example
+        -------
+        >>> n = HHPotassium().gates[0]
+        >>> n.steady_state([-65.0, 0.0]).round(4).tolist()
+        [0.3177, 0.9087]
+        """
         a, b = self.rates(v_mV, phi)
         return a / (a + b)
 
@@ -90,14 +114,36 @@ class Channel:
     reference_celsius: float = 6.3
 
     def phi(self, celsius: float) -> float:
-        """Rate factor at ``celsius`` (deg C)."""
+        """Rate factor ``q10 ** ((celsius - reference_celsius) / 10)`` at ``celsius`` (deg C;
+        dimensionless).
+
+        Example
+        -------
+        >>> HHPotassium().phi(6.3), HHPotassium().phi(16.3)
+        (1.0, 3.0)
+        """
         return float(self.q10 ** ((celsius - self.reference_celsius) / 10.0))
 
     def state_names(self) -> list[str]:
+        """Names of the gate variables, ``{gate}_{name}``, in gate order.
+
+        Example
+        -------
+        >>> HHSodium().state_names()
+        ['m_na', 'h_na']
+        """
         return [f"{g.name}_{self.name}" for g in self.gates]
 
     def open_probability(self, v_mV, celsius: float = 6.3, states: dict | None = None):
-        """``prod(gate**power)`` at ``v_mV``; steady state unless ``states`` (name -> value)."""
+        """Open probability ``prod(gate**power)`` (dimensionless) at ``v_mV`` (mV) and ``celsius``
+        (deg C); the gates' steady state unless ``states`` (name -> value) gives them.
+
+        Example
+        -------
+        >>> k = HHPotassium()
+        >>> round(float(k.open_probability(-65.0)), 4), float(k.open_probability(-65.0, states={"n_k": 0.5}))
+        (0.0102, 0.0625)
+        """
         p = 1.0
         for g, s in zip(self.gates, self.state_names(), strict=True):
             x = states[s] if states is not None else g.steady_state(v_mV, self.phi(celsius))
@@ -106,13 +152,25 @@ class Channel:
 
     # -- Brian2 text --------------------------------------------------------------------------
     def conductance(self) -> str:
-        """Open conductance density ``g * prod(gate**power)`` (siemens/meter**2)."""
+        """Open conductance density ``g * prod(gate**power)`` (siemens/meter**2), as Brian2 text.
+
+        Example
+        -------
+        >>> HHSodium().conductance()
+        'g_na*m_na**3*h_na'
+        """
         gating = "*".join(f"{s}**{g.power}" if g.power != 1 else s
                           for g, s in zip(self.gates, self.state_names(), strict=True))
         return f"g_{self.name}*{gating}"
 
     def current(self) -> str:
-        """Current density term for ``Im`` (amp/meter**2)."""
+        """Current density term for ``Im`` (amp/meter**2), as Brian2 text.
+
+        Example
+        -------
+        >>> HHPotassium().current()
+        'g_k*n_k**4*(E_k - v)'
+        """
         return f"{self.conductance()}*(E_{self.name} - v)"
 
     def equations(self, integrate_gates: bool) -> str:
@@ -120,7 +178,17 @@ class Channel:
 
         With ``integrate_gates=False`` the gates are parameters updated by :meth:`gate_update`
         only where the channel is present (the fast formulation); with ``True`` every compartment
-        integrates them (the reference formulation).
+        integrates them (the reference formulation). Rates are in Hz, ``v`` in volt.
+
+        Example
+        -------
+        >>> print(HHPotassium().equations(integrate_gates=True))
+        g_k : siemens/meter**2
+        E_k : volt (shared)
+        phi_k : 1 (shared)
+        alpha_n_k = phi_k*(0.1/exprel(-((v/mV) + 55)/10))/ms : Hz
+        beta_n_k = phi_k*(0.125*exp(-((v/mV) + 65)/80))/ms : Hz
+        dn_k/dt = alpha_n_k*(1 - n_k) - beta_n_k*n_k : 1
         """
         phi = f"phi_{self.name}"
         lines = [f"g_{self.name} : siemens/meter**2", f"E_{self.name} : volt (shared)",
@@ -135,7 +203,15 @@ class Channel:
         return "\n".join(lines)
 
     def gate_update(self) -> str:
-        """Exponential-Euler update of the gates for one time step (exact for fixed ``v``)."""
+        """Exponential-Euler update of the gates for one time step ``dt`` (exact for fixed ``v``),
+        as Brian2 statements.
+
+        Example
+        -------
+        >>> print(HHPotassium().gate_update())  # doctest: +NORMALIZE_WHITESPACE
+        n_k = (alpha_n_k/(alpha_n_k + beta_n_k)) +
+              (n_k - (alpha_n_k/(alpha_n_k + beta_n_k)))*exp(-dt*(alpha_n_k + beta_n_k))
+        """
         out = []
         for s in self.state_names():
             a, b = f"alpha_{s}", f"beta_{s}"
@@ -144,7 +220,14 @@ class Channel:
         return "\n".join(out)
 
     def initial_values(self, v_rest: Quantity, celsius: float) -> dict[str, float]:
-        """Steady-state gate values at ``v_rest``."""
+        """Steady-state gate values (dimensionless) at ``v_rest`` (volt) and ``celsius`` (deg C).
+
+        Example
+        -------
+        >>> from brian2 import mV
+        >>> {k: round(x, 4) for k, x in HHSodium().initial_values(-65 * mV, 6.3).items()}
+        {'m_na': 0.0529, 'h_na': 0.5961}
+        """
         v = float(v_rest / mV)
         out = {s: float(g.steady_state(v, self.phi(celsius)))
                for g, s in zip(self.gates, self.state_names(), strict=True)}

@@ -139,11 +139,24 @@ class Ions:
         object.__setattr__(self, "celsius", _celsius(self.celsius))
 
     def inside(self, ion: str) -> Quantity:
-        """Intracellular concentration of ``ion`` (mM)."""
+        """Intracellular concentration of ``ion`` (mM).
+
+        Example
+        -------
+        >>> Ions().inside("K+"), Ions().inside("ca")
+        (140. * mmolar, 100. * nmolar)
+        """
         return getattr(self, f"{ion_key(ion)}_in")
 
     def outside(self, ion: str) -> Quantity:
-        """Extracellular concentration of ``ion`` (mM)."""
+        """Extracellular concentration of ``ion`` (mM).
+
+        Example
+        -------
+        >>> from brian2 import mM
+        >>> Ions().outside("na"), Ions(k_out=20 * mM).outside("k")
+        (145. * mmolar, 20. * mmolar)
+        """
         return getattr(self, f"{ion_key(ion)}_out")
 
     def E(self, ion: str) -> Quantity:

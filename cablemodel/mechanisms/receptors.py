@@ -198,12 +198,25 @@ class Cleft:
 
     @property
     def k_total(self) -> Quantity:
-        """Total clearance rate (1/second)."""
+        """Total clearance rate (1/second).
+
+        Example
+        -------
+        >>> GLUTAMATE.k_total, GLUTAMATE.blocked("reuptake").k_total
+        (1. * khertz, 300. * hertz)
+        """
         return sum(self.rates().values(), 0 * PER_MS)
 
     @property
     def time_constant(self) -> Quantity:
-        """Time constant of the concentration decay, ``1/k_total`` (second)."""
+        """Time constant of the concentration decay, ``1/k_total`` (second).
+
+        Example
+        -------
+        >>> from brian2 import ms
+        >>> round(float(DOPAMINE.time_constant / ms), 2)
+        9.52
+        """
         return 1 / self.k_total
 
     def concentration(self, t: Quantity) -> Quantity:
@@ -273,21 +286,21 @@ def _solve(kind: str, params: tuple[float, ...], c0: float, k: float, t_ms: np.n
     if kind == "binding":
         alpha, beta = params
 
-        def rhs(t, y):
+        def _rhs(t, y):
             return [alpha * c0 * np.exp(-k * t) * (1 - y[0]) - beta * y[0]]
 
         y0 = [0.0]
     else:
         k1, k2, k3, k4, _ = params
 
-        def rhs(t, y):
+        def _rhs(t, y):
             return [k1 * c0 * np.exp(-k * t) * (1 - y[0]) - k2 * y[0], k3 * y[0] - k4 * y[1]]
 
         y0 = [0.0, 0.0]
     t_end = float(t_ms[-1]) if t_ms.size else 0.0
     if t_end <= 0:
         return np.zeros_like(t_ms)
-    sol = solve_ivp(rhs, (0.0, t_end), y0, method="LSODA", t_eval=t_ms, rtol=1e-10, atol=1e-14,
+    sol = solve_ivp(_rhs, (0.0, t_end), y0, method="LSODA", t_eval=t_ms, rtol=1e-10, atol=1e-14,
                     first_step=min(1e-4, t_end), max_step=max(t_end / 200, 1e-3))
     if not sol.success:  # pragma: no cover - solver failure is not expected for these systems
         raise RuntimeError(f"single-release response: {sol.message}")
@@ -406,7 +419,16 @@ class Ionotropic(Receptor):
 
     @property
     def peak_time(self) -> Quantity:
-        """Time from a release to the conductance peak (second)."""
+        """Time from a release to the conductance peak (second).
+
+        Example
+        -------
+        >>> from brian2 import ms
+        >>> round(float(ampa().peak_time / ms), 3), round(float(ampa(cleft=GLUTAMATE).peak_time / ms), 3)
+        (0.512, 1.217)
+        >>> round(float(ampa(cleft=GLUTAMATE.blocked("reuptake")).peak_time / ms), 3)
+        1.916
+        """
         if self.cleft is None:
             return super().peak_time
         kind, params, c0, k = self._kinetics()
@@ -414,7 +436,16 @@ class Ionotropic(Receptor):
 
     @property
     def normalization(self) -> float:
-        """Factor making one release peak at 1 (with a cleft: ``1/peak r`` of the unblocked cleft)."""
+        """Factor making one release peak at 1 (with a cleft: ``1/peak r`` of the unblocked cleft;
+        dimensionless).
+
+        Example
+        -------
+        >>> round(float(ampa().normalization), 4), round(float(ampa(cleft=GLUTAMATE).normalization), 4)
+        (1.4351, 2.5347)
+        >>> ampa(cleft=GLUTAMATE.blocked("reuptake")).normalization == ampa(cleft=GLUTAMATE).normalization
+        True
+        """
         if self.cleft is None:
             return super().normalization
         return 1.0 / self._reference_peak()[1]
@@ -437,11 +468,29 @@ class Ionotropic(Receptor):
     # -- Brian2 text ------------------------------------------------------------------------
     @property
     def method(self) -> str:  # type: ignore[override]
-        """Integration method: exact (linear) without a cleft, exponential Euler with one."""
+        """Integration method: exact (linear) without a cleft, exponential Euler with one.
+
+        Example
+        -------
+        >>> ampa().method, ampa(cleft=GLUTAMATE).method
+        ('exact', 'exponential_euler')
+        """
         return "exact" if self.cleft is None else "exponential_euler"
 
     def synapse_model(self) -> str:
-        """Per-synapse state; with a cleft: transmitter ``tx`` and bound fraction ``occ``."""
+        """Per-synapse state (Brian2 text); with a cleft: transmitter ``tx`` (mM) and bound fraction
+        ``occ``.
+
+        Example
+        -------
+        >>> from cablemodel import AMPA
+        >>> ampa().synapse_model() == AMPA.synapse_model()
+        True
+        >>> model = ampa(cleft=GLUTAMATE).synapse_model().splitlines()
+        >>> print("\\n".join(line for line in model if "occ" in line))
+        docc/dt = alpha_bind*tx_step*(1 - occ) - beta_unbind*occ : 1 (clock-driven)
+        g_ampa_post = w*f_norm*occ : siemens (summed)
+        """
         if self.cleft is None:
             return super().synapse_model()
         return "\n".join([
@@ -452,11 +501,29 @@ class Ionotropic(Receptor):
             f"g_{self.name}_post = w*f_norm*occ : siemens (summed)"])
 
     def on_pre(self) -> str:
-        """A release: transmitter into the cleft (with a cleft), else the double exponential."""
+        """A release: transmitter into the cleft (with a cleft), else the double exponential
+        (Brian2 statements).
+
+        Example
+        -------
+        >>> ampa(cleft=GLUTAMATE).on_pre(), ampa().on_pre()
+        ('tx += c_release', 'B += 1\\nA += 1')
+        """
         return super().on_pre() if self.cleft is None else "tx += c_release"
 
     def synapse_values(self) -> dict[str, Quantity | float]:
-        """Shared synapse-side parameters (time constants, or the cleft and binding rates)."""
+        """Shared synapse-side parameters (time constants in second, or the cleft's release in mM,
+        clearance rates in 1/second and the binding rates).
+
+        Example
+        -------
+        >>> from brian2 import mM, ms
+        >>> vals = ampa(cleft=GLUTAMATE).synapse_values()
+        >>> vals["c_release"], vals["k_reuptake"], vals["beta_unbind"]
+        (1. * mmolar, 0.7 * khertz, 0.5 * khertz)
+        >>> round(float(vals["alpha_bind"] * mM * ms), 6)  # 1/(mM ms)
+        1.1
+        """
         if self.cleft is None:
             return super().synapse_values()
         return {**self.cleft._values(), "alpha_bind": self.alpha, "beta_unbind": self.beta,
@@ -489,11 +556,29 @@ class NMDAReceptor(Ionotropic):
         _nonneg(self.mg, mM, f"{self.name}: [Mg2+]")
 
     def block(self, v: Quantity) -> np.ndarray:
-        """Unblocked fraction ``B(v)`` at this receptor's [Mg2+] (dimensionless)."""
+        """Unblocked fraction ``B(v)`` at potential ``v`` (volt) and this receptor's [Mg2+]
+        (dimensionless).
+
+        Example
+        -------
+        >>> from brian2 import mV
+        >>> nmda().block([-80, -40, 0] * mV).round(3).tolist()
+        [0.024, 0.23, 0.781]
+        """
         return mg_block(v, self.mg)
 
     def neuron_equations(self) -> str:
-        """The summed conductance and its Mg2+-blocked current."""
+        """The summed conductance (siemens) and its Mg2+-blocked current (amp), as Brian2 text.
+
+        Example
+        -------
+        >>> print(nmda().neuron_equations())
+        I_nmda = g_nmda*B_nmda*(E_nmda - v) : amp (point current)
+        B_nmda = 1/(1 + mg_nmda/(3.57*mmolar)*exp(-0.062*v/mV)) : 1
+        g_nmda : siemens
+        E_nmda : volt (shared)
+        mg_nmda : mole/meter**3 (shared)
+        """
         n = self.name
         return (f"I_{n} = g_{n}*B_{n}*(E_{n} - v) : amp (point current)\n"
                 f"B_{n} = 1/(1 + mg_{n}/({float(MG_HALF / mM)!r}*mmolar)"
@@ -501,7 +586,15 @@ class NMDAReceptor(Ionotropic):
                 f"g_{n} : siemens\nE_{n} : volt (shared)\nmg_{n} : mole/meter**3 (shared)")
 
     def neuron_values(self) -> dict[str, Quantity]:
-        """Reversal ``E_<name>`` and ``mg_<name>`` ([Mg2+])."""
+        """Reversal ``E_<name>`` (volt) and ``mg_<name>`` ([Mg2+], mM).
+
+        Example
+        -------
+        >>> from brian2 import mM, mV
+        >>> vals = nmda(mg=2 * mM).neuron_values()
+        >>> round(float(vals["E_nmda"] / mV), 2), vals["mg_nmda"]
+        (2.01, 2. * mmolar)
+        """
         return {f"E_{self.name}": self.reversal, f"mg_{self.name}": self.mg}
 
 
@@ -582,13 +675,28 @@ class Metabotropic:
 
     @property
     def peak_time(self) -> Quantity:
-        """Time from a release to the conductance peak (second)."""
+        """Time from a release to the conductance peak (second).
+
+        Example
+        -------
+        >>> from brian2 import ms
+        >>> round(float(gaba_b().peak_time / ms)), round(float(d2().peak_time / ms))
+        (103, 111)
+        """
         kind, params, c0, k = self._kinetics()
         return _peak(kind, params, c0, k, int(self.n), self._horizon(self.cleft))[0] * ms
 
     @property
     def normalization(self) -> float:
-        """``f``: one release with the unblocked cleft peaks at ``weight``."""
+        """``f`` (dimensionless): one release with the unblocked cleft peaks at ``weight``.
+
+        Example
+        -------
+        >>> round(float(gaba_b().normalization))
+        3785
+        >>> gaba_b(cleft=GABA.blocked("reuptake")).normalization == gaba_b().normalization
+        True
+        """
         ref = self.cleft.unblocked()
         kind, params, c0, k = self._kinetics(ref)
         return 1.0 / _peak(kind, params, c0, k, int(self.n), self._horizon(ref))[1]
@@ -614,7 +722,18 @@ class Metabotropic:
     synapse_defaults = Receptor.synapse_defaults
 
     def synapse_model(self) -> str:
-        """Per-synapse cleft, receptor activation ``R_act`` and G-protein ``G_prot``."""
+        """Per-synapse cleft (transmitter ``tx``, mM), receptor activation ``R_act`` and G-protein
+        ``G_prot`` (Brian2 text).
+
+        Example
+        -------
+        >>> model = gaba_b().synapse_model().splitlines()
+        >>> print("\\n".join(line for line in model if line.startswith(("d", "g_"))))
+        dtx/dt = -k_clear*tx : mole/meter**3 (clock-driven)
+        dR_act/dt = K1*tx_step*(1 - R_act) - K2*R_act : 1 (clock-driven)
+        dG_prot/dt = K3*R_act - K4*G_prot : 1 (clock-driven)
+        g_gaba_b_post = w*f_norm*G_prot**4/(G_prot**4 + kd_g) : siemens (summed)
+        """
         n = int(self.n)
         return "\n".join([
             "w : siemens (constant)", _CLEFT_MODEL,
@@ -626,11 +745,26 @@ class Metabotropic:
             f"g_{self.name}_post = w*f_norm*G_prot**{n}/(G_prot**{n} + kd_g) : siemens (summed)"])
 
     def on_pre(self) -> str:
-        """A release puts transmitter into the cleft."""
+        """A release puts transmitter into the cleft (Brian2 statement).
+
+        Example
+        -------
+        >>> d1().on_pre()
+        'tx += c_release'
+        """
         return "tx += c_release"
 
     def synapse_values(self) -> dict[str, Quantity | float]:
-        """Shared rates, cleft and normalisation."""
+        """Shared rates (``K1`` in 1/(mM second), ``K2``-``K4`` in 1/second), cleft and
+        normalisation.
+
+        Example
+        -------
+        >>> from brian2 import mM, ms
+        >>> vals = gaba_b().synapse_values()
+        >>> round(float(vals["K1"] * mM * ms), 6), vals["K2"], vals["K4"], vals["kd_g"]  # K1: 1/(mM ms)
+        (0.09, 1.2 * hertz, 34. * hertz, 100.0)
+        """
         return {**self.cleft._values(), "K1": self.k1, "K2": self.k2, "K3": self.k3,
                 "K4": self.k4, "kd_g": float(self.kd), "f_norm": self.normalization}
 

@@ -204,12 +204,28 @@ class Terminal:
     # -- numbers ---------------------------------------------------------------------------
     @property
     def U(self) -> float:
-        """Release probability of a rested terminal at ``ca_out`` (see :func:`release_probability`)."""
+        """Release probability of a rested terminal at ``ca_out`` (see :func:`release_probability`;
+        dimensionless, 0..1).
+
+        Example
+        -------
+        >>> from brian2 import mM
+        >>> from cablemodel import AMPA
+        >>> round(Terminal(AMPA).U, 4), Terminal(AMPA, ca_out=0 * mM).U
+        (0.4558, 0.0)
+        """
         return float(release_probability(self.ca_out, self.p_max, self.k_ca, self.n_ca))
 
     @property
     def reversal(self) -> Quantity:
-        """Reversal potential of the wrapped receptor (volt)."""
+        """Reversal potential of the wrapped receptor (volt).
+
+        Example
+        -------
+        >>> from cablemodel import GABA_A
+        >>> Terminal(GABA_A).reversal
+        -75. * mvolt
+        """
         return self._inner().reversal
 
     def mean_release(self, spike_times: Quantity, p_scale: float = 1.0) -> np.ndarray:
@@ -229,21 +245,60 @@ class Terminal:
     @property
     def method(self) -> str:
         """Integration method of the wrapped receptor (the terminal adds no differential
-        equations)."""
+        equations).
+
+        Example
+        -------
+        >>> from cablemodel import AMPA
+        >>> from cablemodel.mechanisms.receptors import GLUTAMATE, ampa
+        >>> Terminal(AMPA).method, Terminal(ampa(cleft=GLUTAMATE)).method
+        ('exact', 'exponential_euler')
+        """
         return self._inner().method
 
     def neuron_equations(self) -> str:
-        """The wrapped receptor's neuron-side equations."""
+        """The wrapped receptor's neuron-side equations (Brian2 text).
+
+        Example
+        -------
+        >>> from cablemodel import AMPA
+        >>> Terminal(AMPA).neuron_equations() == AMPA.neuron_equations()
+        True
+        """
         return self._inner().neuron_equations()
 
     def neuron_values(self) -> dict[str, Quantity]:
-        """The wrapped receptor's neuron-side values."""
+        """The wrapped receptor's neuron-side values (its reversal potential, volt).
+
+        Example
+        -------
+        >>> from cablemodel import GABA_A
+        >>> Terminal(GABA_A).neuron_values()
+        {'E_gaba_a': -75. * mvolt}
+        """
         return self._inner().neuron_values()
 
     def synapse_model(self) -> str:
         """The receptor's per-synapse model plus the terminal's state: utilisation ``u_rel``,
         depleted fraction ``y_rel`` (or site flags ``e<i>_rel``), last spike ``tlast_rel``,
-        per-synapse ``p_scale`` and shared ``U_rel``, ``tau_rec_rel``, ``tau_facil_rel``."""
+        per-synapse ``p_scale`` and shared ``U_rel``, ``tau_rec_rel``, ``tau_facil_rel``.
+
+        Example
+        -------
+        >>> from brian2 import ms, mV
+        >>> from cablemodel import Receptor
+        >>> print(Terminal(Receptor("fast", 0 * mV, 0 * ms, 2 * ms)).synapse_model())
+        w : siemens (constant)
+        dB/dt = -B/tau_decay : 1 (clock-driven)
+        tau_decay : second (shared, constant)
+        g_fast_post = w*B : siemens (summed)
+        u_rel : 1
+        tlast_rel : second
+        p_scale : 1 (constant)
+        U_rel : 1 (shared, constant)
+        y_rel : 1
+        tau_rec_rel : second (shared, constant)
+        """
         lines = [self._inner().synapse_model(), "u_rel : 1", "tlast_rel : second",
                  "p_scale : 1 (constant)", "U_rel : 1 (shared, constant)"]
         if self.quantal:
@@ -257,7 +312,23 @@ class Terminal:
         return "\n".join(lines)
 
     def on_pre(self) -> str:
-        """Release (Tsodyks-Markram, mean or quantal), then the receptor's scaled response."""
+        """Release (Tsodyks-Markram, mean or quantal), then the receptor's scaled response
+        (Brian2 statements).
+
+        Example
+        -------
+        >>> from cablemodel import AMPA
+        >>> print(Terminal(AMPA).on_pre())
+        gap_rel = t - tlast_rel
+        u_rel = 0
+        u_rel = u_rel + clip(U_rel*p_scale, 0, 1)*(1 - u_rel)
+        y_rel = y_rel*exp(-gap_rel/tau_rec_rel)
+        released_rel = u_rel*(1 - y_rel)
+        y_rel = y_rel + released_rel
+        tlast_rel = t
+        B += (1)*released_rel
+        A += (1)*released_rel
+        """
         lines = ["gap_rel = t - tlast_rel"]
         lines.append("u_rel = u_rel*exp(-gap_rel/tau_facil_rel)" if self.tau_facil > 0 * ms
                      else "u_rel = 0")
@@ -280,7 +351,16 @@ class Terminal:
         return "\n".join(lines)
 
     def synapse_values(self) -> dict[str, Quantity | float]:
-        """The receptor's shared values plus ``U_rel`` and the time constants."""
+        """The receptor's shared values plus ``U_rel`` and the time constants (second).
+
+        Example
+        -------
+        >>> from brian2 import ms
+        >>> from cablemodel import AMPA
+        >>> vals = Terminal(AMPA, tau_facil=50 * ms).synapse_values()
+        >>> round(vals["U_rel"], 4), vals["tau_rec_rel"], vals["tau_facil_rel"]
+        (0.4558, 0.5 * second, 50. * msecond)
+        """
         out = dict(self._inner().synapse_values())
         out["U_rel"] = self.U
         if self.tau_rec > 0 * ms:
@@ -290,7 +370,14 @@ class Terminal:
         return out
 
     def synapse_defaults(self) -> dict[str, Quantity | float]:
-        """Per-synapse parameters: the receptor's and ``p_scale`` (release-probability scale, 1)."""
+        """Per-synapse parameters: the receptor's and ``p_scale`` (release-probability scale, 1).
+
+        Example
+        -------
+        >>> from cablemodel import AMPA
+        >>> Terminal(AMPA).synapse_defaults()
+        {'p_scale': 1.0}
+        """
         return {**self._inner().synapse_defaults(), "p_scale": 1.0}
 
 

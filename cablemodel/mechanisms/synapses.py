@@ -60,7 +60,16 @@ class Receptor:
 
     @property
     def peak_time(self) -> Quantity:
-        """Time from a spike to the conductance peak (second)."""
+        """Time from a spike to the conductance peak (second); 0 for a single exponential.
+
+        Example
+        -------
+        >>> from brian2 import ms, mV
+        >>> round(float(GABA_A.peak_time / ms), 3)
+        1.479
+        >>> Receptor("slow", -80 * mV, 0 * ms, 10 * ms).peak_time
+        0. * second
+        """
         tr, td = float(self.tau_rise / ms), float(self.tau_decay / ms)
         if tr == 0:
             return 0 * ms
@@ -68,7 +77,14 @@ class Receptor:
 
     @property
     def normalization(self) -> float:
-        """Factor making the peak of ``exp(-t/tau_decay) - exp(-t/tau_rise)`` equal to 1."""
+        """Factor (dimensionless) making the peak of ``exp(-t/tau_decay) - exp(-t/tau_rise)``
+        equal to 1.
+
+        Example
+        -------
+        >>> round(float(AMPA.normalization), 4)
+        1.4351
+        """
         tr, td = float(self.tau_rise / ms), float(self.tau_decay / ms)
         if tr == 0:
             return 1.0
@@ -80,18 +96,44 @@ class Receptor:
     method = "exact"
 
     def neuron_equations(self) -> str:
-        """Lines added to the cell's equations: the summed conductance and its current."""
+        """Lines added to the cell's equations: the summed conductance (siemens) and its current
+        (amp), as Brian2 text.
+
+        Example
+        -------
+        >>> print(AMPA.neuron_equations())
+        I_ampa = g_ampa*(E_ampa - v) : amp (point current)
+        g_ampa : siemens
+        E_ampa : volt (shared)
+        """
         n = self.name
         return (f"I_{n} = g_{n}*(E_{n} - v) : amp (point current)\n"
                 f"g_{n} : siemens\nE_{n} : volt (shared)")
 
     def neuron_values(self) -> dict[str, Quantity]:
-        """Values of the cell-side parameters named in :meth:`neuron_equations`."""
+        """Values of the cell-side parameters named in :meth:`neuron_equations` (the reversal
+        potential, volt).
+
+        Example
+        -------
+        >>> GABA_A.neuron_values()
+        {'E_gaba_a': -75. * mvolt}
+        """
         return {f"E_{self.name}": self.reversal}
 
     def synapse_model(self) -> str:
         """Per-synapse state (each synapse its own) and the summed conductance ``g_{name}_post``;
-        ``w`` (siemens) is the synapse's weight."""
+        ``w`` (siemens) is the synapse's weight.
+
+        Example
+        -------
+        >>> from brian2 import ms, mV
+        >>> print(Receptor("slow", -80 * mV, 0 * ms, 10 * ms).synapse_model())
+        w : siemens (constant)
+        dB/dt = -B/tau_decay : 1 (clock-driven)
+        tau_decay : second (shared, constant)
+        g_slow_post = w*B : siemens (summed)
+        """
         lines = ["w : siemens (constant)", "dB/dt = -B/tau_decay : 1 (clock-driven)",
                  "tau_decay : second (shared, constant)"]
         if self.tau_rise > 0 * ms:
@@ -103,16 +145,40 @@ class Receptor:
         return "\n".join(lines)
 
     def on_pre(self) -> str:
-        """What a presynaptic spike does to the synapse's state."""
+        """What a presynaptic spike does to the synapse's state (Brian2 statements).
+
+        Example
+        -------
+        >>> print(AMPA.on_pre())
+        B += 1
+        A += 1
+        """
         return "B += 1\nA += 1" if self.tau_rise > 0 * ms else "B += 1"
 
     def synapse_defaults(self) -> dict[str, Quantity | float]:
         """Per-synapse parameters (declared in :meth:`synapse_model`, without ``(shared)``) and
-        their defaults; a :class:`Synapse` may override them with ``params``."""
+        their defaults; a :class:`Synapse` may override them with ``params``.
+
+        Example
+        -------
+        >>> from cablemodel import Terminal
+        >>> AMPA.synapse_defaults(), Terminal(AMPA).synapse_defaults()
+        ({}, {'p_scale': 1.0})
+        """
         return {}
 
     def synapse_values(self) -> dict[str, Quantity | float]:
-        """Values of the shared synapse-side parameters named in :meth:`synapse_model`."""
+        """Values of the shared synapse-side parameters named in :meth:`synapse_model` (time
+        constants in second, ``f_norm`` = :attr:`normalization`).
+
+        Example
+        -------
+        >>> from brian2 import ms, mV
+        >>> Receptor("slow", -80 * mV, 0 * ms, 10 * ms).synapse_values()
+        {'tau_decay': 10. * msecond}
+        >>> sorted(AMPA.synapse_values())
+        ['f_norm', 'tau_decay', 'tau_rise']
+        """
         out: dict[str, Quantity | float] = {"tau_decay": self.tau_decay}
         if self.tau_rise > 0 * ms:
             out.update(tau_rise=self.tau_rise, f_norm=self.normalization)

@@ -31,7 +31,17 @@ DENDRITE_REGIONS = ("basal", "apical")
 
 
 class MorphologyError(ValueError):
-    """A morphology is invalid; the message says which section or file line, and how to fix it."""
+    """A morphology is invalid; the message says which section or file line, and how to fix it.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> try:
+    ...     Section("dend", "basal", "soma", np.array([[0, 0, 0, 1], [0, 0, 0, 1]]))
+    ... except MorphologyError as err:
+    ...     print(err)
+    section 'dend': length must be > 0 um, got 0 um; remove the section or give it distinct points
+    """
 
 
 @dataclass(frozen=True)
@@ -103,17 +113,41 @@ class Section:
 
     @property
     def segment_lengths(self) -> np.ndarray:
-        """Lengths (um) of the straight pieces between consecutive points."""
+        """Lengths (um) of the straight pieces between consecutive points.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> s = Section("dend", "basal", "soma", np.array([[10, 0, 0, 2], [40, 40, 0, 2], [40, 40, 30, 1]]))
+        >>> s.segment_lengths.tolist()
+        [50.0, 30.0]
+        """
         return np.linalg.norm(np.diff(self.points[:, :3], axis=0), axis=1)
 
     @property
     def length(self) -> float:
-        """Total length in um (0 for the soma)."""
+        """Total length in um (0 for the soma).
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> s = Section("dend", "basal", "soma", np.array([[10, 0, 0, 2], [40, 40, 0, 2], [40, 40, 30, 1]]))
+        >>> s.length
+        80.0
+        """
         return float(self.segment_lengths.sum()) if self.region != "soma" else 0.0
 
     @property
     def diameter(self) -> float:
-        """Soma diameter, or the length-weighted mean diameter of a section (um)."""
+        """Soma diameter, or the length-weighted mean diameter of a section (um).
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> s = Section("dend", "basal", "soma", np.array([[10, 0, 0, 2], [40, 40, 0, 2], [40, 40, 30, 1]]))
+        >>> s.diameter  # (50 um * 2 um + 30 um * 1.5 um) / 80 um
+        1.8125
+        """
         if self.region == "soma":
             return float(self.points[0, 3])
         seg = self.segment_lengths
@@ -121,7 +155,16 @@ class Section:
         return float((seg * mid).sum() / seg.sum())
 
     def resampled(self) -> tuple[np.ndarray, np.ndarray]:
-        """Compartment boundaries: ``(xyz (n+1, 3), diameters (n+1,))`` at equal arc lengths (um)."""
+        """Compartment boundaries: ``(xyz (n+1, 3), diameters (n+1,))`` at equal arc lengths (um).
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> s = Section("dend", "basal", "soma", np.array([[0, 0, 0, 2], [100, 0, 0, 1]]), 2)
+        >>> xyz, diam = s.resampled()
+        >>> xyz[:, 0].tolist(), diam.tolist()
+        ([0.0, 50.0, 100.0], [2.0, 1.5, 1.0])
+        """
         n = self.n_compartments
         s = np.concatenate([[0.0], np.cumsum(self.segment_lengths)])
         keep = np.concatenate([[True], np.diff(s) > 0])  # drop repeated points for interpolation
@@ -206,7 +249,15 @@ class CompartmentTable:
 
     def in_region(self, region: str) -> np.ndarray:
         """Boolean mask of the compartments in ``region`` (``"dendrite"`` = basal + apical,
-        ``"all"`` = every compartment)."""
+        ``"all"`` = every compartment).
+
+        Example
+        -------
+        >>> from cablemodel import ball_and_stick
+        >>> t = ball_and_stick().compartments()
+        >>> [int(t.in_region(r).sum()) for r in ("hillock", "dendrite", "all")]
+        [3, 151, 176]
+        """
         if region == "all":
             return np.ones(len(self), dtype=bool)
         if region == "dendrite":
@@ -215,7 +266,14 @@ class CompartmentTable:
 
     @property
     def regions(self) -> list[str]:
-        """Region names present, in order of first appearance."""
+        """Region names present, in order of first appearance.
+
+        Example
+        -------
+        >>> from cablemodel import ball_and_stick
+        >>> ball_and_stick().compartments().regions
+        ['soma', 'hillock', 'axon', 'basal']
+        """
         return list(dict.fromkeys(self.region.tolist()))
 
 
@@ -261,6 +319,14 @@ class Morphology:
     # -- tree queries ---------------------------------------------------------------------------
     @property
     def section_names(self) -> list[str]:
+        """Names of the sections, in insertion order (the soma first).
+
+        Example
+        -------
+        >>> from cablemodel import ball_and_stick
+        >>> ball_and_stick().section_names
+        ['soma', 'hillock', 'axon', 'dend']
+        """
         return [s.name for s in self.sections]
 
     def __getitem__(self, name: str) -> Section:
@@ -270,19 +336,56 @@ class Morphology:
         raise KeyError(f"no section {name!r}; sections are {self.section_names}")
 
     def children(self, name: str) -> list[Section]:
-        """Sections whose parent is ``name``, in insertion order."""
+        """Sections whose parent is ``name``, in insertion order.
+
+        Example
+        -------
+        >>> from cablemodel import y_neuron
+        >>> [s.name for s in y_neuron().children("trunk")]
+        ['left', 'right']
+        """
         return [s for s in self.sections if s.parent == name]
 
     @property
     def soma(self) -> Section:
+        """The root section: the soma sphere (its ``diameter`` in um).
+
+        Example
+        -------
+        >>> from cablemodel import ball_and_stick
+        >>> soma = ball_and_stick().soma
+        >>> soma.name, soma.diameter
+        ('soma', 20.0)
+        """
         return self.sections[0]
 
     @property
     def n_compartments(self) -> int:
+        """Total number of compartments (the soma counts as one).
+
+        Example
+        -------
+        >>> from cablemodel import ball_and_stick
+        >>> m = ball_and_stick()
+        >>> m.n_compartments, [s.n_compartments for s in m.sections]
+        (176, [1, 3, 21, 151])
+        """
         return sum(s.n_compartments for s in self.sections)
 
     def depth_first(self) -> list[Section]:
-        """Sections in Brian2's compartment order (depth first, children in insertion order)."""
+        """Sections in Brian2's compartment order (depth first, children in insertion order).
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> line = lambda x0, x1: np.array([[x0, 0, 0, 1], [x1, 0, 0, 1]])  # x in um, 1 um thick
+        >>> m = Morphology((Section("soma", "soma", None, np.array([[0, 0, 0, 10]])),
+        ...                 Section("a", "basal", "soma", line(5, 50)),
+        ...                 Section("b", "basal", "soma", line(-5, -50)),
+        ...                 Section("a1", "basal", "a", line(50, 100))))
+        >>> m.section_names, [s.name for s in m.depth_first()]
+        (['soma', 'a', 'b', 'a1'], ['soma', 'a', 'a1', 'b'])
+        """
         order: list[Section] = []
         stack = [self.soma]
         while stack:
@@ -292,7 +395,14 @@ class Morphology:
         return order
 
     def start_distance(self) -> dict[str, float]:
-        """Path distance (um) from the soma surface at which each section starts."""
+        """Path distance (um) from the soma surface at which each section starts.
+
+        Example
+        -------
+        >>> from cablemodel import y_neuron
+        >>> y_neuron().start_distance()
+        {'soma': 0.0, 'hillock': 0.0, 'axon': 30.0, 'trunk': 0.0, 'left': 200.0, 'right': 200.0}
+        """
         start: dict[str, float] = {self.soma.name: 0.0}
         for sec in self.sections[1:]:
             parent = self[sec.parent]

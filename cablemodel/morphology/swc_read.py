@@ -333,7 +333,7 @@ class _Problem:
     ids: list[int]
     text: str
 
-    def message(self, file: str) -> str:
+    def _message(self, file: str) -> str:
         where = f"{file}:{self.line}" if self.line is not None else file
         return f"{where}: {self.text}; {_FIX[self.kind]}"
 
@@ -512,7 +512,7 @@ def _attach(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.ndarra
     best_any = {a: (math.inf, -1) for a in remaining}
     best_soma = {a: (math.inf, -1) for a in remaining}
 
-    def update(batch: np.ndarray) -> None:
+    def _update(batch: np.ndarray) -> None:
         if not remaining:
             return
         anchors = np.array(sorted(remaining))
@@ -530,16 +530,16 @@ def _attach(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.ndarra
                 if dd < best_soma[a][0]:
                     best_soma[a] = (float(dd), int(soma_batch[ii]))
 
-    def best(a: int) -> tuple[float, int]:
+    def _best(a: int) -> tuple[float, int]:
         return best_soma[a] if is_soma[a] and best_soma[a][1] >= 0 else best_any[a]
 
     done = []
-    update(main_rows)
+    _update(main_rows)
     while remaining:
-        anchor = min(remaining, key=lambda a: (best(a)[0], a))
-        dist, target = best(anchor)
+        anchor = min(remaining, key=lambda a: (_best(a)[0], a))
+        dist, target = _best(anchor)
         done.append((anchor, target, dist))
-        update(remaining.pop(anchor))
+        _update(remaining.pop(anchor))
     return done
 
 
@@ -861,15 +861,15 @@ def _describe_discretization(d: dict) -> str:
 def _raise(file: str, problems: list[_Problem]) -> None:
     problems = sorted(problems, key=lambda p: (_ORDER.index(p.kind), p.line or 0))
     first = problems[0]
-    message = first.message(file)
+    message = first._message(file)
     if len(problems) > 1:
         shown = problems[1:11]
-        message += "".join(f"\n  also {p.message(file)}" for p in shown)
+        message += "".join(f"\n  also {p._message(file)}" for p in shown)
         if len(problems) > 11:
             message += f"\n  ... and {len(problems) - 11} more problems"
     raise SWCError(message, file=file, line=first.line, ids=first.ids, kind=first.kind,
                    problems=[{"kind": p.kind, "line": p.line, "ids": p.ids,
-                              "message": p.message(file)} for p in problems])
+                              "message": p._message(file)} for p in problems])
 
 
 def _build(file, parsed: _Parsed, repairs: set[str], scale, discretizer, conventions, warnings):
