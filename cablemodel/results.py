@@ -96,8 +96,14 @@ class Result:
 
         Example
         -------
-        >>> r.v("soma").shape == r.t.shape  # doctest: +SKIP
-        True
+        >>> import numpy as np
+        >>> from cablemodel import ball_and_stick
+        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
+        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
+        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r.v("hillock")[:3]
+        array([-65., -60., -62.]) * mvolt
         """
         return self.v_mV[self._row(label)] * mV
 
@@ -131,7 +137,14 @@ class Result:
 
         Example
         -------
-        >>> r.peak("soma", 0*ms, 10*ms)  # doctest: +SKIP
+        >>> import numpy as np
+        >>> from cablemodel import ball_and_stick
+        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
+        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
+        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r.peak("soma", 0*ms, 4*ms), r.peak("hillock", 4*ms, 8*ms)
+        (2. * mvolt, 65. * mvolt)
         """
         dv = self.v_mV[self._row(label), self._window(start, stop)] - self.v_rest_mV
         return float(dv[np.argmax(np.abs(dv))]) * mV if dv.size else 0 * mV
