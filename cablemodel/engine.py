@@ -315,18 +315,25 @@ def standalone_directory(key: str) -> Path:
     return root / "standalone" / key
 
 
-def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_dt_ms: float):
+def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_dt_ms: float,
+                    solver: str | None = None):
     from brian2 import device, prefs, set_device
 
-    directory = standalone_directory(circuit.key())
+    from .hines import solver_choice, use_solver
+
+    # cable solver: "hines" (cablemodel's template) or "brian2"; default from $CABLEMODEL_SOLVER
+    solver = solver_choice(solver)
+    key = circuit.key()  # the solver is part of the build directory: never reuse the other's build
+    directory = standalone_directory(key if solver == "brian2" else f"{key}-{solver}")
     gc.collect()
     set_device("cpp_standalone", directory=str(directory), build_on_run=False)
     prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
     try:
         t0 = time.perf_counter()
-        net, monitors = circuit.build(dt_ms, rec_dt_ms)
-        net.run(T * ms)
-        device.build(directory=str(directory), compile=True, run=True, with_output=False)
+        with use_solver(solver):  # code is generated in net.run
+            net, monitors = circuit.build(dt_ms, rec_dt_ms)
+            net.run(T * ms)
+            device.build(directory=str(directory), compile=True, run=True, with_output=False)
         t1 = time.perf_counter()
         traces = _collect(monitors)
         run_s = float(device._last_run_time)
@@ -339,4 +346,4 @@ def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, r
     del net, monitors
     gc.collect()
     return traces, {"build_seconds": t1 - t0 - run_s, "run_seconds": run_s,
-                    "directory": str(directory)}
+                    "directory": str(directory), "solver": solver}
