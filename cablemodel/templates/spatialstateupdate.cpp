@@ -11,6 +11,9 @@
                   r_length_1, r_length_2, area } #}
 {#
   cablemodel's replacement for Brian2's cpp_standalone "spatialstateupdate" template.
+  Its interface necessarily follows Brian2's template (same variables, Jinja blocks, the axial
+  resistance set-up, STEP 1 and the final Ic; Brian2 is CeCILL 2.1, (c) the Brian2 team); the
+  solver below is cablemodel's own.
 
   The linear system is Brian2's (backward Euler in v, the membrane current linearised as
   _I0 - _gtot*v, STEP 1 and the final Ic unchanged); it is solved with the Hines algorithm on
