@@ -51,18 +51,31 @@ class Result:
     table: CompartmentTable
     info: dict = field(default_factory=dict)
 
+    @classmethod
+    def example(cls) -> Result:
+        """A small hand-made result (8 samples at 1 ms; soma and hillock, rest -65 mV, one spike
+        at 5.5 ms) on the default ball-and-stick, for examples and quick checks.
+
+        Example
+        -------
+        >>> r = Result.example()
+        >>> r.labels, float(r.t_ms[-1]), r.spikes_ms.tolist()
+        (['soma', 'hillock'], 7.0, [5.5])
+        """
+        from .morphology.generate import ball_and_stick
+
+        v = np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
+                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float)
+        return cls(["soma", "hillock"], np.array([0, 2]), np.arange(8.0), v, np.array([5.5]),
+                   -65.0, ball_and_stick().compartments())
+
     @property
     def t(self) -> Quantity:
         """Sample times (second).
 
         Example
         -------
-        >>> import numpy as np
-        >>> from cablemodel import ball_and_stick
-        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
-        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
-        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
-        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r = Result.example()
         >>> r.t
         array([0., 1., 2., 3., 4., 5., 6., 7.]) * msecond
         """
@@ -74,12 +87,7 @@ class Result:
 
         Example
         -------
-        >>> import numpy as np
-        >>> from cablemodel import ball_and_stick
-        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
-        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
-        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
-        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r = Result.example()
         >>> r.spikes
         array([5.5]) * msecond
         """
@@ -96,12 +104,7 @@ class Result:
 
         Example
         -------
-        >>> import numpy as np
-        >>> from cablemodel import ball_and_stick
-        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
-        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
-        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
-        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r = Result.example()
         >>> r.v("hillock")[:3]
         array([-65., -60., -62.]) * mvolt
         """
@@ -112,12 +115,7 @@ class Result:
 
         Example
         -------
-        >>> import numpy as np
-        >>> from cablemodel import ball_and_stick
-        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
-        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
-        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
-        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r = Result.example()
         >>> r.distance("hillock")  # midpoint of the hillock's middle compartment
         15. * umetre
         """
@@ -137,12 +135,7 @@ class Result:
 
         Example
         -------
-        >>> import numpy as np
-        >>> from cablemodel import ball_and_stick
-        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
-        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
-        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
-        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r = Result.example()
         >>> r.peak("soma", 0*ms, 4*ms), r.peak("hillock", 4*ms, 8*ms)
         (2. * mvolt, 65. * mvolt)
         """
@@ -156,12 +149,7 @@ class Result:
         Example
         -------
         >>> from brian2 import ms
-        >>> import numpy as np
-        >>> from cablemodel import ball_and_stick
-        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
-        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
-        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
-        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r = Result.example()
         >>> r.spike_count(), r.spike_count(0 * ms, 5 * ms)
         (1, 0)
         """
@@ -177,12 +165,7 @@ class Result:
         Example
         -------
         >>> from brian2 import mV
-        >>> import numpy as np
-        >>> from cablemodel import ball_and_stick
-        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
-        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
-        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
-        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r = Result.example()
         >>> r.crossing_time("hillock", -20 * mV)
         5.5 * msecond
         >>> r.crossing_time("soma", 0 * mV) is None
@@ -206,12 +189,7 @@ class Result:
         Example
         -------
         >>> from brian2 import ms, mV
-        >>> import numpy as np
-        >>> from cablemodel import ball_and_stick
-        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
-        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
-        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
-        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r = Result.example()
         >>> r.first_crossing_site(-20 * mV)
         'hillock'
         >>> r.first_crossing_site(-20 * mV, 0 * ms, 5 * ms) is None

@@ -65,12 +65,7 @@ class TrialSet:
 
         Example
         -------
-        >>> import numpy as np
-        >>> from cablemodel import ball_and_stick
-        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
-        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
-        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
-        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r = Result.example()
         >>> ts = TrialSet(r, (Trial([], "weak"), Trial([], "strong")), period_ms=4.0)
         >>> ts.window(1)
         (4. * msecond, 8. * msecond)
@@ -82,12 +77,7 @@ class TrialSet:
 
         Example
         -------
-        >>> import numpy as np
-        >>> from cablemodel import ball_and_stick
-        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
-        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
-        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
-        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r = Result.example()
         >>> ts = TrialSet(r, (Trial([], "weak"), Trial([], "strong")), period_ms=4.0)
         >>> ts.peak(0, "hillock"), ts.peak(1, "hillock")
         (5. * mvolt, 65. * mvolt)
@@ -99,12 +89,7 @@ class TrialSet:
 
         Example
         -------
-        >>> import numpy as np
-        >>> from cablemodel import ball_and_stick
-        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
-        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
-        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
-        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r = Result.example()
         >>> ts = TrialSet(r, (Trial([], "weak"), Trial([], "strong")), period_ms=4.0)
         >>> ts.spikes(0), ts.spikes(1)
         (0, 1)
@@ -116,12 +101,7 @@ class TrialSet:
 
         Example
         -------
-        >>> import numpy as np
-        >>> from cablemodel import ball_and_stick
-        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
-        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
-        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
-        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r = Result.example()
         >>> ts = TrialSet(r, (Trial([], "weak"), Trial([], "strong")), period_ms=4.0)
         >>> t, v = ts.trace(1, "hillock")
         >>> t
@@ -140,12 +120,7 @@ class TrialSet:
         Example
         -------
         >>> from brian2 import mV
-        >>> import numpy as np
-        >>> from cablemodel import ball_and_stick
-        >>> r = Result(["soma", "hillock"], np.array([0, 2]), np.arange(8.0),  # t in ms, v in mV
-        ...            np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
-        ...                      [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float),
-        ...            np.array([5.5]), -65.0, ball_and_stick().compartments())
+        >>> r = Result.example()
         >>> ts = TrialSet(r, (Trial([], "weak"), Trial([], "strong")), period_ms=4.0)
         >>> ts.first_crossing(1, -20 * mV)
         'hillock'
