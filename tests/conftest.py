@@ -13,6 +13,14 @@ from cablemodel.experiments import spatial_summation
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "morphologies"
 
 
+@pytest.fixture
+def shared() -> Path:
+    """../shared/morphologies beside the project; tests using it skip when it is absent."""
+    if not SHARED.is_dir():
+        pytest.skip(f"shared test morphologies not found at {SHARED} (not part of an installed copy)")
+    return SHARED
+
+
 @pytest.fixture(scope="session")
 def active_cell():
     """Ball-and-stick with the default HH densities (spikes start at the hillock)."""

@@ -28,13 +28,6 @@ REFERENCE = Path(__file__).resolve().parent / "data" / "neuron_dlambda_reference
 C91662 = "ca1pyr_rat_c91662.swc"
 
 
-@pytest.fixture
-def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip(f"shared test morphologies not found at {SHARED} (not part of an installed copy)")
-    return SHARED
-
-
 @pytest.fixture(scope="module")
 def reference() -> dict:
     return json.loads(REFERENCE.read_text())

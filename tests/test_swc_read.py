@@ -25,13 +25,6 @@ REGION = {0: "undefined", 1: "soma", 2: "axon", 3: "basal", 4: "apical"}
 C91662 = "ca1pyr_rat_c91662.swc"
 
 
-@pytest.fixture
-def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip(f"shared test morphologies not found at {SHARED} (not part of an installed copy)")
-    return SHARED
-
-
 # -- independent helpers (do not use the reader) ----------------------------------------------------
 def samples(path: Path) -> list[dict]:
     """Data lines of a clean SWC file, with their physical line numbers."""
