@@ -45,7 +45,13 @@ MAX_PASSIVE_DT = 1.0 * ms
 
 
 class SimulationError(RuntimeError):
-    """A run failed or produced non-finite values; the message names compartment and time."""
+    """A run failed or produced non-finite values; the message names compartment and time.
+
+    Example
+    -------
+    >>> issubclass(SimulationError, RuntimeError)
+    True
+    """
 
 
 def _check_time(value, name: str) -> float:
@@ -310,7 +316,14 @@ def _first_nonfinite(neuron) -> int | None:
 
 
 def standalone_directory(key: str) -> Path:
-    """Build directory reused for the same model structure (so rebuilds are incremental)."""
+    """Build directory reused for the same model structure (so rebuilds are incremental):
+    ``$CABLEMODEL_CACHE/standalone/KEY``, by default under ``~/.cache/cablemodel``.
+
+    Example
+    -------
+    >>> standalone_directory("abc123").parts[-2:]
+    ('standalone', 'abc123')
+    """
     root = Path(os.environ.get("CABLEMODEL_CACHE", Path.home() / ".cache" / "cablemodel"))
     return root / "standalone" / key
 
