@@ -59,7 +59,7 @@ def main() -> int:
     from neuron import h
 
     sys.path.insert(0, str(ROOT))
-    from cablemodel.morphology.swc_read import read_swc
+    from cablemodel.io.swc import read_swc
 
     if not SWC.is_file():
         print(f"missing {SWC}", file=sys.stderr)
@@ -97,7 +97,7 @@ def main() -> int:
         "neuron_version": neuron.__version__,
         "swc_file": "shared/morphologies/real/" + SWC.name,
         "swc_git_blob_sha1": git_blob_sha1(SWC),
-        "reader": "cablemodel.morphology.swc_read.read_swc(path, discretization='swc')",
+        "reader": "cablemodel.io.swc.read_swc(path, discretization='swc')",
         "rule_hoc": HOC_RULE.strip(),
         "sections": [s.name for s in morph.sections[1:]],
         "cases": cases,

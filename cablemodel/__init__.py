@@ -12,6 +12,7 @@ Quick start::
 
 from .cell import DEFAULT_DENSITIES, Cell, standard_cell
 from .engine import SimulationError, simulate, simulate_circuit
+from .io.swc import LoadReport, SWCError, read_swc, write_swc
 from .locations import (
     LocationError,
     Region,
@@ -75,8 +76,6 @@ from .morphology import (
     ball_and_stick,
     discretize,
     pyramidal,
-    read_swc,
-    write_swc,
     y_neuron,
 )
 from .results import Result
@@ -91,7 +90,7 @@ __all__ = [
     "Channel", "Gate", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GABA_A", "Synapse",
     "CurrentClamp", "spike_times", "regular_train", "poisson_train",
     "Morphology", "MorphologyError", "Section", "ball_and_stick", "y_neuron", "pyramidal",
-    "write_swc", "read_swc", "discretize", "add_hillock",
+    "write_swc", "read_swc", "LoadReport", "SWCError", "discretize", "add_hillock",
     "Ions", "DEFAULT_IONS", "nernst", "ghk_reversal", "Cleft", "CLEFTS", "Ionotropic", "NMDAReceptor",
     "Metabotropic", "mg_block", "ampa", "nmda", "gaba_a", "gaba_b", "glycine", "d1", "d2",
     "metabotropic", "RECEPTORS", "receptor", "Terminal", "release_probability", "tsodyks_markram",

@@ -15,7 +15,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _morphologies(args: argparse.Namespace) -> int:
-    from .morphology import GENERATORS, write_swc
+    from .io.swc import write_swc
+    from .morphology import GENERATORS
 
     for name, make in GENERATORS.items():
         path = write_swc(make(), Path(args.out) / f"{name}.swc",
@@ -28,7 +29,7 @@ def _morphologies(args: argparse.Namespace) -> int:
 def _info(args: argparse.Namespace) -> int:
     import json
 
-    from .morphology import SWCError, read_swc
+    from .io.swc import SWCError, read_swc
 
     try:
         _, report = read_swc(args.file, repair=args.repair, scale=args.scale)
@@ -45,7 +46,8 @@ def _load_cell(args: argparse.Namespace):
     from brian2 import Hz, cm, mV, ohm, siemens, uF
 
     from .cell import Cell, standard_cell
-    from .morphology import GENERATORS, read_swc
+    from .io.swc import read_swc
+    from .morphology import GENERATORS
     from .morphology.discretize import discretize
     from .morphology.hillock import add_hillock
 
@@ -66,8 +68,8 @@ def _psp(args: argparse.Namespace) -> int:
     from brian2 import ms, nS
 
     from .experiments import psp_at_sites
+    from .io.swc import SWCError
     from .locations import LocationError
-    from .morphology import SWCError
 
     try:
         cell = _load_cell(args)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from brian2 import DimensionMismatchError, Hz, cm, kHz, ms, ohm, uF, um
 
+from cablemodel.io.swc import SWCError, read_swc
 from cablemodel.morphology.discretize import (
     DiscretizationReport,
     d_lambda_count,
@@ -21,7 +22,6 @@ from cablemodel.morphology.discretize import (
 )
 from cablemodel.morphology.generate import ball_and_stick
 from cablemodel.morphology.model import Morphology, MorphologyError, Section
-from cablemodel.morphology.swc_read import SWCError, read_swc
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "morphologies"
 REFERENCE = Path(__file__).resolve().parent / "data" / "neuron_dlambda_reference.json"

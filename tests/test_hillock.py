@@ -10,10 +10,10 @@ import pytest
 from brian2 import DimensionMismatchError, ms, mV, um
 
 from cablemodel import simulate, standard_cell
+from cablemodel.io.swc import read_swc
 from cablemodel.morphology.generate import ball_and_stick
 from cablemodel.morphology.hillock import add_hillock
 from cablemodel.morphology.model import Morphology, MorphologyError, Section
-from cablemodel.morphology.swc_read import read_swc
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "morphologies"
 REAL = sorted((SHARED / "real").glob("*.swc")) if SHARED.is_dir() else []

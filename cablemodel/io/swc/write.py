@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .model import Morphology
+from ...morphology.model import Morphology
 
 SWC_TYPES = {"soma": 1, "axon": 2, "basal": 3, "apical": 4, "hillock": 10, "ais": 11}
 

@@ -1,4 +1,4 @@
-"""Tests of the SWC reader (cablemodel.morphology.swc_read): real files, defective files, round
+"""Tests of the SWC reader (cablemodel.io.swc): real files, defective files, round
 trips through write_swc, topological sorting, and property-based corruption tests."""
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cablemodel.io.swc import REPAIRS, LoadReport, SWCError, read_swc, write_swc
 from cablemodel.morphology.generate import ball_and_stick, pyramidal, y_neuron
 from cablemodel.morphology.model import Morphology, MorphologyError, Section
-from cablemodel.morphology.swc_read import REPAIRS, LoadReport, SWCError, read_swc
-from cablemodel.morphology.swc_write import write_swc
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "morphologies"
 REGION = {0: "undefined", 1: "soma", 2: "axon", 3: "basal", 4: "apical"}

@@ -1,0 +1,1 @@
+"""Input and output: SWC files (:mod:`cablemodel.io.swc`)."""
