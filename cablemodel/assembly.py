@@ -94,6 +94,8 @@ class CellSpec:
             Ri=cell.Ri, method="exponential_euler", threshold=f"v > {thr}*mV",
             threshold_location=cell.spike_compartment, refractory=f"v > {thr}*mV",
             dt=dt, name=self.name, namespace={})
+        for name, values in cell.table.brian2_values().items():  # integrated geometry
+            setattr(neuron, name, values)
         neuron.v = cell.v_rest
         neuron.g_L = cell.g_leak
         neuron.E_L = cell.leak_reversal()

@@ -143,7 +143,7 @@ def plot_morphology(table: CompartmentTable, ax=None, marks: dict | None = None,
     lines = LineCollection(segments, linewidths=widths, capstyle="round", zorder=2)
     lines.set_gid("morphology")
     ax.add_collection(lines)
-    soma = np.flatnonzero(table.region == "soma")
+    soma = np.flatnonzero(parent < 0)  # the soma sphere (soma sections are drawn as cables)
     if values is None:
         extra = iter(_EXTRA_COLORS * (1 + len(table.regions) // len(_EXTRA_COLORS)))
         colors = {r: REGION_COLORS.get(r) or next(extra) for r in table.regions}

@@ -99,7 +99,7 @@ def assert_clean(morph: Morphology, report: LoadReport) -> None:
 
 
 def accounted_ids(morph: Morphology, report: LoadReport) -> set[int]:
-    ids = {i for sec in morph.sections for i in sec.swc_ids}
+    ids = {i for sec in morph.sections for i in sec.swc_ids if i >= 0}
     for r in report.repairs:
         if r["repair"] in ("merged_zero_length", "dropped_lone_point"):
             ids |= set(r["ids"])
@@ -134,9 +134,11 @@ def test_every_real_file_is_listed(shared):
 
 @pytest.mark.parametrize("name", sorted(REAL))
 def test_real_file_loads(shared, name):
+    """The file's own geometry: neurites on the soma sphere (attachment="sphere"); the NEURON
+    attachment is tested in tests/test_import3d.py."""
     path = shared / "real" / name
     rows = samples(path)
-    morph, report = read_swc(path)
+    morph, report = read_swc(path, attachment="sphere")
     assert report.soma_convention == REAL[name]
     reference = 990.0 if REAL[name] == "contour" else reference_soma_area(rows)
     assert report.soma_area_um2 == pytest.approx(reference, rel=0.10)
@@ -168,8 +170,11 @@ def test_exact_soma_areas(shared):
 
 
 def test_contour_variant_is_the_same_cell(shared):
-    m1, r1 = read_swc(shared / "real" / C91662)
-    m2, r2 = read_swc(shared / "real" / "ca1pyr_rat_c91662_variant_contour_soma.swc")
+    """On the sphere the neurites are the same; NEURON's attachment adds the pieces from the
+    outline samples (tests/test_import3d.py)."""
+    m1, r1 = read_swc(shared / "real" / C91662, attachment="sphere")
+    m2, r2 = read_swc(shared / "real" / "ca1pyr_rat_c91662_variant_contour_soma.swc",
+                      attachment="sphere")
     assert len(m1.sections) == len(m2.sections)
     for region, length in r1.total_length_um.items():
         assert r2.total_length_um[region] == pytest.approx(length, rel=1e-12)
@@ -517,10 +522,17 @@ def test_soma_child_that_branches_at_once(tmp_path):
     """A neurite whose first sample branches: both branches start at it and attach to the soma."""
     text = swc_text([(1, 1, 0, 0, 0, 5, -1), (2, 3, 0, 5, 0, 1, 1),
                      (3, 3, 5, 10, 0, 1, 2), (4, 3, -5, 10, 0, 1, 2)])
-    morph, report = read_swc(write(tmp_path, text))
+    morph, report = read_swc(write(tmp_path, text), attachment="sphere")
     assert [(s.parent, s.swc_ids) for s in morph.sections[1:]] == [("soma", (2, 3)),
                                                                    ("soma", (2, 4))]
     assert report.total_length_um["basal"] == pytest.approx(2 * math.hypot(5, 5))
+    # NEURON's Import3d makes sample 2 a one-sample section, so it is joined to the soma centre
+    # by a real piece (no wire), and the branches attach at its end
+    morph, report = read_swc(write(tmp_path, text))
+    assert [(s.parent, s.swc_ids) for s in morph.sections[1:]] == [
+        ("soma", (-1, 2)), ("basal_0", (2, 3)), ("basal_0", (2, 4))]
+    np.testing.assert_allclose(morph["basal_0"].points, [[0, 0, 0, 2], [0, 5, 0, 2]])
+    assert report.total_length_um["basal"] == pytest.approx(5 + 2 * math.hypot(5, 5))
 
 
 def test_three_point_tolerance(tmp_path):
@@ -573,19 +585,24 @@ def test_contour_soma_of_an_ellipse_is_a_prolate_spheroid(tmp_path):
 def test_zero_length_and_lone_points_are_reported(tmp_path):
     rows = [(1, 1, 0, 0, 0, 5, -1), (2, 3, 0, 5, 0, 1, 1), (3, 3, 0, 5, 0, 2, 2),
             (4, 3, 0, 15, 0, 1, 3), (5, 2, 0, -6, 0, 1, 1)]
-    morph, report = read_swc(write(tmp_path, swc_text(rows)))
+    morph, report = read_swc(write(tmp_path, swc_text(rows)), attachment="sphere")
     listed = {r["repair"]: r for r in report.repairs}
     assert listed["merged_zero_length"]["ids"] == [3]
     assert listed["dropped_lone_point"]["ids"] == [5]
     assert morph.section_names == ["soma", "basal_0"]
     assert morph["basal_0"].swc_ids == (2, 4)
     assert accounted_ids(morph, report) == {1, 2, 3, 4, 5}
+    # Import3d keeps the lone axon sample, joined to the soma centre by a piece
+    morph, report = read_swc(write(tmp_path, swc_text(rows)))
+    assert morph.section_names == ["soma", "basal_0", "axon_0"]
+    assert morph["axon_0"].swc_ids == (-1, 5)
+    assert "dropped_lone_point" not in {r["repair"] for r in report.repairs}
 
 
 def test_root_that_is_not_the_soma_is_rerooted(tmp_path):
     rows = [(1, 3, 0, 30, 0, 1, -1), (2, 3, 0, 20, 0, 1, 1), (3, 1, 0, 0, 0, 5, 2),
             (4, 2, 0, -10, 0, 1, 3), (5, 2, 0, -30, 0, 1, 4)]
-    morph, report = read_swc(write(tmp_path, swc_text(rows)))
+    morph, report = read_swc(write(tmp_path, swc_text(rows)), attachment="sphere")
     assert any("re-rooted" in w for w in report.warnings)
     assert morph.soma.swc_ids == (3,)
     assert report.total_length_um == {"basal": pytest.approx(10.0), "axon": pytest.approx(20.0)}
@@ -600,7 +617,7 @@ def test_extra_root_and_missing_parent_attach_to_nearest(tmp_path):
         read_swc(path)
     assert [p["kind"] for p in info.value.problems] == ["missing_parent", "extra_roots"]
     assert re.search(r":6: sample\(s\) 20 name parent\(s\) 99", str(info.value))
-    morph, report = read_swc(path, repair=True)
+    morph, report = read_swc(path, repair=True, attachment="sphere")
     listed = {r["repair"]: r for r in report.repairs}
     assert "10 -> 3 (3.16 um)" in listed["extra_roots"]["detail"]
     assert "20 -> 2 (1.41 um)" in listed["missing_parent"]["detail"]
@@ -621,12 +638,17 @@ def test_pieces_are_attached_closest_first(tmp_path):
 def test_radius_repair_takes_nearest_along_the_tree(tmp_path):
     rows = [(1, 1, 0, 0, 0, 5, -1), (2, 3, 0, 5, 0, 1, 1), (3, 3, 0, 6, 0, 0, 2),
             (4, 3, 0, 11, 0, 2, 3), (5, 3, 0, 30, 0, -1, 4), (6, 1, 0, -5, 0, 0, 1)]
-    morph, report = read_swc(write(tmp_path, swc_text(rows)), repair={"radius"})
+    morph, report = read_swc(write(tmp_path, swc_text(rows)), repair={"radius"},
+                             attachment="sphere")
     d = dict(zip(morph["basal_0"].swc_ids, morph["basal_0"].points[:, 3], strict=True))
     assert d == {2: 2.0, 3: 2.0, 4: 4.0, 5: 4.0}
     assert report.repairs[0]["ids"] == [3, 5, 6]  # the soma sample takes the soma's radius
     assert report.soma_convention == "scattered"
     assert report.soma_area_um2 == pytest.approx(2 * math.pi * 5 * 5)
+    # Import3d: the root sample starts no soma chain (its next sample is a dendrite), so it is a
+    # sphere of its own, added to the frustum 1 -> 6
+    _, report = read_swc(write(tmp_path, swc_text(rows)), repair={"radius"})
+    assert report.soma_area_um2 == pytest.approx(2 * math.pi * 5 * 5 + math.pi * 10**2)
 
 
 def test_errors_always_raised(tmp_path):
@@ -734,7 +756,8 @@ def _load_or_error(text: str, **kwargs):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trees())
 def test_random_valid_trees_load(rows):
-    result = _load_or_error(swc_text(rows))
+    assert _load_or_error(swc_text(rows)) is not None  # NEURON's attachment
+    result = _load_or_error(swc_text(rows), attachment="sphere")
     assert result is not None
     morph, report = result
     assert report.points == len(rows)

@@ -133,7 +133,7 @@ def lambda_f(section: Section, *, frequency=DEFAULT_FREQUENCY, Ri=DEFAULT_RI,
     282.09
     """
     _, f, ri, c = _parameters(DEFAULT_D_LAMBDA, frequency, Ri, Cm)
-    if section.region == "soma":
+    if section.parent is None:  # the soma sphere
         d = float(section.points[0, 3])
         return 1e5 * math.sqrt(d / (4 * math.pi * f * ri * c)) * um
     return _lambda_f_um(section.points, f, ri, c) * um
@@ -317,7 +317,7 @@ def discretize(morphology: Morphology, *, d_lambda: float = DEFAULT_D_LAMBDA,
         counts = regions.setdefault(sec.region, {"sections": 0, "before": 0, "after": 0})
         counts["sections"] += 1
         counts["before"] += sec.n_compartments
-        if sec.region == "soma":
+        if sec.parent is None:
             n = 1
         else:
             lam = _lambda_f_um(sec.points, f, ri, c)

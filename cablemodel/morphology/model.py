@@ -9,16 +9,31 @@ Conventions
 -----------
 * Lengths and diameters are stored as plain floats in micrometres inside the model; the public
   constructors take Brian2 quantities.
-* The soma is a single-compartment sphere whose *surface area* equals that of the original soma.
+* The soma is the root: a single-compartment sphere whose *surface area* equals that of the
+  original soma. A file's branched soma may add *soma sections* (region ``"soma"``, hanging from
+  the soma), cables like NEURON's ``soma[1]``, ``soma[2]``, ... (see
+  :func:`~cablemodel.io.swc.read_swc`).
+* Compartment geometry is integrated over the 3-D pieces inside each compartment, as NEURON does
+  with ``pt3d`` points: a compartment's membrane area is the sum of the lateral surfaces of the
+  frustums between consecutive points (pieces cut at the compartment's ends, diameters
+  interpolated linearly in arc length; a diameter step at one position adds its annulus), and
+  its axial resistance is two halves, from each end to the centre, each the sum of
+  ``4 Ri L / (pi d1 d2)`` over its pieces (exact for a linear taper). See
+  :func:`compartment_geometry`.
 * A section's first point is where it starts: the end of its parent section, or the soma centre.
   A section attaches to the *end* of its parent (as in Brian2); the soma is the root.
-* Path distance is measured from the soma surface along the tree (a dendrite starts at 0 um);
-  a compartment's distance is that of its midpoint. This is what Brian2's ``distance`` gives.
+* Path distance is measured along the tree from the distance origin: the soma centre node,
+  where sections attached to the soma start at ``Section.origin_distance`` (0 um for a
+  single-point soma; for a file's multi-point soma, NEURON's distance from the middle of its
+  first soma section to where Import3d attaches the section, see
+  :func:`~cablemodel.io.swc.read_swc`). A compartment's distance is that of its
+  midpoint.
 * Compartments are numbered as Brian2 numbers them: depth first, children in insertion order.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -53,16 +68,22 @@ class Section:
     name : str
         Unique name, e.g. ``"apical_trunk"``.
     region : str
-        ``"soma"``, ``"hillock"``, ``"ais"``, ``"axon"``, ``"basal"``, ``"apical"`` or a custom name.
+        ``"soma"``, ``"hillock"``, ``"ais"``, ``"axon"``, ``"basal"``, ``"apical"`` or a custom name
+        (a ``"soma"`` section other than the root is a soma section: a cable hanging from the soma
+        or another soma section).
     parent : str or None
         Name of the parent section (``None`` only for the soma, the root).
     points : array (n_points, 4)
-        ``x, y, z, diameter`` in um. For the soma a single row (centre and sphere diameter);
+        ``x, y, z, diameter`` in um. For the soma (the root) a single row (centre and sphere
+        diameter);
         for other sections a polyline of at least two points, starting where the section starts.
     n_compartments : int
         Number of compartments the section is divided into (1 for the soma).
     swc_ids : tuple of int, optional
         SWC sample ids of the points, when the section came from a file.
+    origin_distance : float
+        Path distance (um) from the distance origin to the section's first point; only sections
+        attached to the soma may have one (0 by default: they start on the soma).
 
     Example
     -------
@@ -78,8 +99,12 @@ class Section:
     points: np.ndarray
     n_compartments: int = 1
     swc_ids: tuple[int, ...] | None = None
+    origin_distance: float = 0.0
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.origin_distance) and self.origin_distance >= 0):
+            raise MorphologyError(f"section {self.name!r}: origin_distance must be >= 0 um and"
+                                  f" finite, got {self.origin_distance!r}")
         pts = np.asarray(self.points, dtype=float)
         if pts.ndim != 2 or pts.shape[1] != 4:
             raise MorphologyError(
@@ -95,7 +120,7 @@ class Section:
                 f"section {self.name!r}: diameter must be > 0 um, got {pts[bad, 3].tolist()} at "
                 f"point(s) {bad.tolist()}; fix the diameters (or repair the file on loading)"
             )
-        if self.region == "soma":
+        if self.parent is None:  # the root: the soma sphere
             if len(pts) != 1:
                 raise MorphologyError(f"soma {self.name!r}: give exactly one point (centre, diameter)")
         else:
@@ -135,7 +160,7 @@ class Section:
         >>> s.length
         80.0
         """
-        return float(self.segment_lengths.sum()) if self.region != "soma" else 0.0
+        return float(self.segment_lengths.sum()) if self.parent is not None else 0.0
 
     @property
     def diameter(self) -> float:
@@ -148,7 +173,7 @@ class Section:
         >>> s.diameter  # (50 um * 2 um + 30 um * 1.5 um) / 80 um
         1.8125
         """
-        if self.region == "soma":
+        if self.parent is None:
             return float(self.points[0, 3])
         seg = self.segment_lengths
         mid = 0.5 * (self.points[1:, 3] + self.points[:-1, 3])
@@ -166,12 +191,119 @@ class Section:
         ([0.0, 50.0, 100.0], [2.0, 1.5, 1.0])
         """
         n = self.n_compartments
-        s = np.concatenate([[0.0], np.cumsum(self.segment_lengths)])
-        keep = np.concatenate([[True], np.diff(s) > 0])  # drop repeated points for interpolation
-        s, pts = s[keep], self.points[keep]
-        t = np.linspace(0.0, s[-1], n + 1)
-        xyz = np.column_stack([np.interp(t, s, pts[:, k]) for k in range(3)])
-        return xyz, np.interp(t, s, pts[:, 3])
+        return _interpolate(self.points, np.linspace(0.0, self.length, n + 1))
+
+    def geometry(self) -> SectionGeometry:
+        """Membrane area and axial resistance factors of each compartment, integrated over the
+        3-D pieces inside it (see :func:`compartment_geometry`).
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> s = Section("dend", "basal", "soma", np.array([[0, 0, 0, 2], [10, 0, 0, 2]]), 1)
+        >>> g = s.geometry()
+        >>> round(float(g.area[0]), 4), round(float(g.axial_1[0] * np.pi), 4)  # 2 pi r L; 4 (L/2)/d^2
+        (62.8319, 5.0)
+        """
+        return compartment_geometry(self.points, self.n_compartments)
+
+
+@dataclass(frozen=True)
+class SectionGeometry:
+    """Per-compartment geometry of one section (arrays of length ``n``; um, um^2, 1/um).
+
+    ``area``: membrane area; ``axial_1``/``axial_2``: integral of ``4 / (pi d^2)`` over the
+    compartment's first and second half (multiply by ``Ri`` for the half resistances);
+    ``midpoint``: 3-D position of each compartment's centre (n, 3); ``edge_diameter``: diameters at
+    the n + 1 compartment boundaries.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> g = compartment_geometry(np.array([[0, 0, 0, 2], [30, 0, 0, 2]]), 3)
+    >>> g.area.round(3).tolist(), g.midpoint[:, 0].tolist()
+    ([62.832, 62.832, 62.832], [5.0, 15.0, 25.0])
+    """
+
+    area: np.ndarray
+    axial_1: np.ndarray
+    axial_2: np.ndarray
+    midpoint: np.ndarray
+    edge_diameter: np.ndarray
+
+
+def _arc(points: np.ndarray) -> np.ndarray:
+    return np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points[:, :3], axis=0), axis=1))])
+
+
+def _interpolate(points: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (len(t), 3) and diameters at arc lengths ``t`` along a polyline (um).
+
+    At an arc length where the polyline has a diameter step (two points at one position), the
+    first of the two points is used."""
+    s = _arc(points)
+    k = np.clip(np.searchsorted(s, t, side="left") - 1, 0, len(s) - 2)
+    span = s[k + 1] - s[k]  # > 0 except at t = 0 before a diameter step
+    w = np.clip((t - s[k]) / np.where(span > 0, span, 1.0), 0.0, 1.0)
+    out = points[k] + w[:, None] * (points[k + 1] - points[k])
+    return out[:, :3], out[:, 3]
+
+
+def compartment_geometry(points: np.ndarray, n: int) -> SectionGeometry:
+    """Geometry of ``n`` equal-length compartments along a polyline (x, y, z, diameter in um).
+
+    The polyline is cut at the compartment ends and centres (2n equal pieces of arc length,
+    diameters interpolated linearly); every straight piece of length ``L`` between diameters
+    ``d1``, ``d2`` adds ``pi (r1 + r2) sqrt(L^2 + (r1 - r2)^2)`` to its compartment's membrane
+    area and ``4 L / (pi d1 d2)`` (the exact integral of ``4 / (pi d^2)`` along a linear taper) to
+    the axial factor of its half. A zero-length piece (a diameter step) adds its annulus
+    ``pi |r1^2 - r2^2|``. This is how NEURON computes ``area()`` and ``ri()`` from ``pt3d``
+    points, so every SWC point inside a compartment counts.
+
+    Parameters
+    ----------
+    points : array (m, 4)
+        The section's polyline (um), at least two points, positive length.
+    n : int
+        Number of compartments.
+
+    Returns
+    -------
+    SectionGeometry
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> bent = np.array([[0, 0, 0, 1], [10, 0, 0, 3], [20, 0, 0, 1]])  # widest in the middle
+    >>> g = compartment_geometry(bent, 1)
+    >>> ends = compartment_geometry(bent[[0, 2]], 1)  # what the two end diameters alone give
+    >>> round(float(g.area[0] / ends.area[0]), 2)
+    2.01
+    """
+    pts = np.asarray(points, dtype=float)
+    s = _arc(pts)
+    L = float(s[-1])
+    grid = np.linspace(0.0, L, 2 * n + 1)
+    tol = 1e-12 * max(L, 1.0)
+    near = np.abs(grid[:, None] - s[None, :]).min(axis=1) <= tol
+    extra = grid[~near]
+    _, extra_d = _interpolate(pts, extra)
+    pos = np.concatenate([s, extra])
+    diam = np.concatenate([pts[:, 3], extra_d])
+    order = np.argsort(pos, kind="stable")  # original points before inserted ones at equal arc
+    pos, diam = pos[order], diam[order]
+    dl = np.diff(pos)
+    d1, d2 = diam[:-1], diam[1:]
+    r1, r2 = d1 / 2, d2 / 2
+    piece_area = np.pi * (r1 + r2) * np.sqrt(dl**2 + (r1 - r2) ** 2)
+    piece_axial = 4 * dl / (np.pi * d1 * d2)
+    half = np.clip(np.floor(0.5 * (pos[:-1] + pos[1:]) / (L / (2 * n))).astype(int), 0, 2 * n - 1)
+    area_h = np.bincount(half, weights=piece_area, minlength=2 * n)
+    axial_h = np.bincount(half, weights=piece_axial, minlength=2 * n)
+    mid_xyz, _ = _interpolate(pts, grid[1::2])
+    _, edge_d = _interpolate(pts, grid[0::2])
+    return SectionGeometry(area=area_h[0::2] + area_h[1::2], axial_1=axial_h[0::2],
+                           axial_2=axial_h[1::2], midpoint=mid_xyz, edge_diameter=edge_d)
 
 
 @dataclass(frozen=True)
@@ -179,8 +311,12 @@ class CompartmentTable:
     """Per-compartment geometry, in Brian2's flat compartment order (arrays; lengths in um).
 
     Attributes: ``section`` (name), ``region``, ``index`` (within its section), ``distance``
-    (path distance of the midpoint from the soma surface), ``start``/``end`` (path distance of the
-    compartment's ends), ``diameter`` (mean), ``length``, ``area`` (um^2), ``x, y, z`` (midpoint).
+    (path distance of the midpoint from the distance origin), ``start``/``end`` (path distance of
+    the compartment's ends), ``diameter`` (mean of the two end diameters), ``length``, ``area``
+    (um^2, integrated over the 3-D pieces inside the compartment), ``x, y, z`` (midpoint), and
+    ``axial_1``/``axial_2`` (1/um): the integral of ``4 / (pi d^2)`` over the compartment's first
+    and second half, so that ``Ri * axial_1`` is the axial resistance from its start to its
+    centre (0 for the soma, which is isopotential). See :func:`compartment_geometry`.
 
     Tree columns (``None`` only in a table built by hand without them):
 
@@ -218,6 +354,8 @@ class CompartmentTable:
     x: np.ndarray
     y: np.ndarray
     z: np.ndarray
+    axial_1: np.ndarray | None = None
+    axial_2: np.ndarray | None = None
     parent: np.ndarray | None = None
     n_children: np.ndarray | None = None
     swc_ids: np.ndarray | None = None
@@ -246,6 +384,32 @@ class CompartmentTable:
             for sample in ids:
                 out.setdefault(int(sample), i)
         return out
+
+    def brian2_values(self) -> dict[str, np.ndarray]:
+        """Per-compartment geometry in SI units, keyed by the names of a Brian2
+        ``SpatialNeuron``'s variables (``area_``, ``r_length_1_``, ``r_length_2_``, ``length_``,
+        ``distance_``): set them on the neuron so that it simulates this table's geometry.
+
+        ``r_length = 1 / axial`` (meter): Brian2 divides it by ``Ri`` to get a half-compartment's
+        axial conductance. The soma sphere (the root) keeps Brian2's value for a soma (1 m: no
+        axial resistance).
+
+        Example
+        -------
+        >>> from cablemodel import ball_and_stick
+        >>> t = ball_and_stick().compartments()
+        >>> v = t.brian2_values()
+        >>> float(v["area_"][0] * 1e12) == float(t.area[0]), float(v["r_length_1_"][0])
+        (True, 1.0)
+        """
+        if self.axial_1 is None or self.axial_2 is None:
+            raise ValueError("this table has no axial resistance columns; build it with"
+                             " Morphology.compartments()")
+        root = self.parent == -1 if self.parent is not None else self.region == "soma"
+        r1 = np.where(root, 1.0, 1e-6 / np.where(root, 1.0, self.axial_1))
+        r2 = np.where(root, 1.0, 1e-6 / np.where(root, 1.0, self.axial_2))
+        return {"area_": self.area * 1e-12, "r_length_1_": r1, "r_length_2_": r2,
+                "length_": self.length * 1e-6, "distance_": self.distance * 1e-6}
 
     def in_region(self, region: str) -> np.ndarray:
         """Boolean mask of the compartments in ``region`` (``"dendrite"`` = basal + apical,
@@ -312,8 +476,9 @@ class Morphology:
                     f"section {sec.name!r}: parent {sec.parent!r} is not defined before it;"
                     " list parents before children"
                 )
-            elif sec.region == "soma":
-                raise MorphologyError(f"section {sec.name!r}: only the root may be a soma")
+            elif sec.region == "soma" and seen[sec.parent].region != "soma":
+                raise MorphologyError(f"section {sec.name!r}: a soma section must hang from the"
+                                      f" soma or another soma section, not from {sec.parent!r}")
             seen[sec.name] = sec
 
     # -- tree queries ---------------------------------------------------------------------------
@@ -395,7 +560,8 @@ class Morphology:
         return order
 
     def start_distance(self) -> dict[str, float]:
-        """Path distance (um) from the soma surface at which each section starts.
+        """Path distance (um) from the distance origin at which each section starts (a section on
+        the soma starts at its ``origin_distance``, 0 unless a file's soma says otherwise).
 
         Example
         -------
@@ -404,9 +570,10 @@ class Morphology:
         {'soma': 0.0, 'hillock': 0.0, 'axon': 30.0, 'trunk': 0.0, 'left': 200.0, 'right': 200.0}
         """
         start: dict[str, float] = {self.soma.name: 0.0}
+        by_name = {sec.name: sec for sec in self.sections}
         for sec in self.sections[1:]:
-            parent = self[sec.parent]
-            start[sec.name] = start[parent.name] + parent.length
+            parent = by_name[sec.parent]
+            start[sec.name] = start[parent.name] + parent.length + sec.origin_distance
         return start
 
     # -- discretization -------------------------------------------------------------------------
@@ -426,7 +593,7 @@ class Morphology:
             raise MorphologyError(f"max_length must be > 0 um, got {max_length}")
         new = []
         for sec in self.sections:
-            if sec.region == "soma":
+            if sec.parent is None:
                 new.append(sec)
                 continue
             n = max(1, int(np.ceil(sec.length / max_length - 1e-9)))
@@ -455,24 +622,25 @@ class Morphology:
         seen: set[int] = set()  # SWC ids already given to a compartment (first one wins)
         for sec in self.depth_first():
             first = len(cols["section"])
-            if sec.region == "soma":
+            if sec.parent is None:
                 d = sec.points[0, 3]
                 rows = dict(index=[0], distance=[0.0], start=[0.0], end=[0.0], diameter=[d],
                             length=[d], area=[np.pi * d**2], x=[sec.points[0, 0]],
-                            y=[sec.points[0, 1]], z=[sec.points[0, 2]], parent=[-1])
+                            y=[sec.points[0, 1]], z=[sec.points[0, 2]], axial_1=[0.0],
+                            axial_2=[0.0], parent=[-1])
                 samples = [[i for i in (sec.swc_ids or ()) if i >= 0]]
             else:
-                xyz, diam = sec.resampled()
+                geo = sec.geometry()
                 n = sec.n_compartments
                 L = sec.length / n
-                r1, r2 = diam[:-1] / 2, diam[1:] / 2
                 edges = start[sec.name] + L * np.arange(n + 1)
-                mid = 0.5 * (xyz[1:] + xyz[:-1])
+                mid = geo.midpoint
                 rows = dict(index=list(range(n)), distance=list(edges[:-1] + L / 2),
                             start=list(edges[:-1]), end=list(edges[1:]),
-                            diameter=list(r1 + r2), length=[L] * n,
-                            area=list(np.pi * (r1 + r2) * np.sqrt(L**2 + (r1 - r2) ** 2)),
+                            diameter=list(0.5 * (geo.edge_diameter[:-1] + geo.edge_diameter[1:])),
+                            length=[L] * n, area=list(geo.area),
                             x=list(mid[:, 0]), y=list(mid[:, 1]), z=list(mid[:, 2]),
+                            axial_1=list(geo.axial_1), axial_2=list(geo.axial_2),
                             parent=[last[sec.parent]] + list(range(first, first + n - 1)))
                 samples = _samples_per_compartment(sec)
             n_rows = len(rows["index"])
@@ -498,6 +666,11 @@ class Morphology:
     def to_brian2(self):
         """Build the equivalent :class:`brian2.Morphology` (soma sphere + tapered sections).
 
+        It carries the topology and the compartment counts. Brian2 computes each compartment's
+        area and axial resistance from the two end diameters only; the simulation replaces them
+        with the integrated geometry of :meth:`compartments` (see
+        :meth:`CompartmentTable.brian2_values`).
+
         Example
         -------
         >>> from cablemodel import ball_and_stick
@@ -510,7 +683,7 @@ class Morphology:
 
         built = {}
         for sec in self.sections:
-            if sec.region == "soma":
+            if sec.parent is None:
                 obj = Soma(diameter=sec.points[0, 3] * um)
             else:
                 _, diam = sec.resampled()
@@ -536,7 +709,7 @@ class Morphology:
             mask = t.region == r
             regions[r] = {
                 "compartments": int(mask.sum()),
-                "length_um": float(t.length[mask].sum()) if r != "soma" else 0.0,
+                "length_um": float(t.length[mask & (t.parent >= 0)].sum()),
                 "area_um2": float(t.area[mask].sum()),
             }
         return {

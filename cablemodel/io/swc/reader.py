@@ -102,163 +102,25 @@ raise; for nanometres pass ``scale=0.001``. ``scale`` multiplies every coordinat
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from brian2 import Quantity, um
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
 from ...morphology.discretize import DEFAULT_CM, DEFAULT_D_LAMBDA, DEFAULT_FREQUENCY, DEFAULT_RI, discretize
 from ...morphology.discretize import _options as _discretize_options
-from ...morphology.model import Morphology, MorphologyError, Section
-from .errors import SWCError, _fmt_ids, _Problem, _raise
+from ...morphology.model import Morphology, MorphologyError
+from .build import ATTACHMENTS, build
+from .errors import SWCError, _Problem, _raise
 from .parse import _decode, _parse
 from .repair import REPAIRS, check_and_repair
-from .soma import _frustum_area, _soma_shape
+from .report import LoadReport
 
-__all__ = ["read_swc", "LoadReport", "SWCError", "REPAIRS"]
-
-
-@dataclass
-class LoadReport:
-    """What :func:`read_swc` found, assumed and repaired. Lengths in um, areas in um^2.
-
-    Attributes
-    ----------
-    file : str
-        The path as given.
-    points : int
-        Samples (data lines) read from the file.
-    sections, compartments : int
-        Sections (soma included) and compartments of the returned morphology.
-    soma_convention : str
-        ``"single-point"``, ``"three-point"``, ``"contour"``, ``"multi-point"``, ``"scattered"``
-        or ``"made-from-root"``.
-    soma_area_um2, soma_diameter_um : float
-        Area of the file's soma and the diameter of the equal-area sphere.
-    total_length_um, surface_um2 : dict
-        Per region (soma excluded from lengths), from the loaded polylines (frustum lateral areas).
-    max_path_distance_um : float
-        Longest path from the soma surface to a tip.
-    scale : float
-        Factor applied to coordinates and radii.
-    regions : dict
-        Type code (as str) -> region name, for the codes present.
-    conventions, warnings : list of str
-        Conventions detected, and things to look at.
-    repairs : list of dict
-        ``{"repair": name, "count": n, "ids": [...], "detail": str}`` for every change.
-    discretization : dict
-        How the compartments were set: ``"method"`` (``"d_lambda"``, ``"max_length"`` or
-        ``"swc"``), ``"compartments_before"`` (one per SWC segment, plus the soma),
-        ``"compartments_after"``, ``"longest_compartment_um"``; for ``"d_lambda"`` also the
-        parameters, the ``lambda_f`` range and the counts per region
-        (:meth:`~cablemodel.morphology.discretize.DiscretizationReport.to_dict`); for
-        ``"max_length"`` also ``"max_length_um"``.
-
-    Example
-    -------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "cell.swc"
-    >>> _ = p.write_text("1 1 0 0 0 5 -1\\n2 3 0 5 0 1 1\\n3 3 0 105 0 1 2\\n")
-    >>> report = read_swc(p)[1]
-    >>> report.soma_convention, report.total_length_um
-    ('single-point', {'basal': 100.0})
-    """
-
-    file: str
-    points: int
-    sections: int
-    compartments: int
-    soma_convention: str
-    soma_area_um2: float
-    soma_diameter_um: float
-    total_length_um: dict[str, float]
-    surface_um2: dict[str, float]
-    max_path_distance_um: float
-    scale: float = 1.0
-    regions: dict[str, str] = field(default_factory=dict)
-    conventions: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    repairs: list[dict] = field(default_factory=list)
-    discretization: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        """Plain JSON-ready dict of every field (floats, ints, str, lists, dicts).
-
-        Example
-        -------
-        >>> import json, tempfile, pathlib
-        >>> p = pathlib.Path(tempfile.mkdtemp()) / "cell.swc"
-        >>> _ = p.write_text("1 1 0 0 0 5 -1\\n2 3 0 5 0 1 1\\n3 3 0 105 0 1 2\\n")
-        >>> json.loads(json.dumps(read_swc(p)[1].to_dict()))["points"]
-        3
-        """
-        out = {
-            "file": self.file, "points": int(self.points), "sections": int(self.sections),
-            "compartments": int(self.compartments), "soma_convention": self.soma_convention,
-            "soma_area_um2": float(self.soma_area_um2),
-            "soma_diameter_um": float(self.soma_diameter_um),
-            "total_length_um": {k: float(v) for k, v in self.total_length_um.items()},
-            "surface_um2": {k: float(v) for k, v in self.surface_um2.items()},
-            "max_path_distance_um": float(self.max_path_distance_um),
-            "scale": float(self.scale), "regions": dict(self.regions),
-            "conventions": list(self.conventions), "warnings": list(self.warnings),
-            "repairs": [{"repair": r["repair"], "count": int(r["count"]),
-                         "ids": [int(i) for i in r["ids"]], "detail": str(r.get("detail", ""))}
-                        for r in self.repairs],
-            "discretization": json.loads(json.dumps(self.discretization)),
-        }
-        json.dumps(out)  # fail here, not in the caller, if something is not serializable
-        return out
-
-    def format(self) -> str:
-        """Readable multi-line summary (lengths in um, areas in um^2).
-
-        Example
-        -------
-        >>> import tempfile, pathlib
-        >>> p = pathlib.Path(tempfile.mkdtemp()) / "cell.swc"
-        >>> _ = p.write_text("1 1 0 0 0 5 -1\\n2 3 0 5 0 1 1\\n3 3 0 105 0 1 2\\n")
-        >>> print(read_swc(p)[1].format().splitlines()[2])
-          soma: single-point, area 314.2 um^2 (sphere of diameter 10 um)
-        """
-        lines = [
-            f"SWC file {self.file}",
-            f"  {self.points} samples -> {self.sections} sections, {self.compartments} compartments"
-            + (f" (scale {self.scale:g})" if self.scale != 1.0 else ""),
-            f"  soma: {self.soma_convention}, area {self.soma_area_um2:.1f} um^2"
-            f" (sphere of diameter {self.soma_diameter_um:.4g} um)",
-        ]
-        if self.discretization:
-            lines.append(f"  compartments: {_describe_discretization(self.discretization)}")
-        lines += [
-            f"  {'region':<12}{'length (um)':>14}{'surface (um^2)':>17}",
-        ]
-        for region in self.surface_um2:
-            length = self.total_length_um.get(region, 0.0)
-            lines.append(f"  {region:<12}{length:>14.1f}{self.surface_um2[region]:>17.1f}")
-        lines.append(f"  max path distance from the soma: {self.max_path_distance_um:.1f} um")
-        for title, items in (("conventions", self.conventions), ("warnings", self.warnings)):
-            if items:
-                lines.append(f"  {title}:")
-                lines += [f"    - {item}" for item in items]
-        if self.repairs:
-            lines.append("  repairs:")
-            for r in self.repairs:
-                lines.append(f"    - {r['repair']} x{r['count']} (ids {_fmt_ids(r['ids'])}):"
-                             f" {r.get('detail', '')}")
-        else:
-            lines.append("  repairs: none")
-        return "\n".join(lines)
+__all__ = ["read_swc", "LoadReport", "SWCError", "REPAIRS", "ATTACHMENTS"]
 
 
-
-# -- the reader -------------------------------------------------------------------------------------
 def _repair_set(repair) -> set[str]:
     if repair is True:
         return set(REPAIRS)
@@ -288,7 +150,7 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
              scale: float | None = None,
              discretization: str | Quantity | dict = "d_lambda",
              max_compartment_length_um: float | None | _NotGiven = _NOT_GIVEN,
-             ) -> tuple[Morphology, LoadReport]:
+             attachment: str = "neuron") -> tuple[Morphology, LoadReport]:
     """Read an SWC file (um) into a :class:`Morphology` and a :class:`LoadReport`.
 
     Parameters
@@ -312,6 +174,12 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
     max_compartment_length_um : float or None
         Older form, kept working: when given it replaces ``discretization``; a number of um is
         the same as ``discretization=<number>*um``, ``None`` the same as ``"swc"``.
+    attachment : str
+        How neurites are attached to the soma. ``"neuron"`` (default): as NEURON's Import3d
+        attaches them, so that geometry and path distances agree with NEURON, the simulator
+        users compare with (:mod:`cablemodel.io.swc.import3d`; for a single-point or three-point
+        soma this is the same as ``"sphere"``). ``"sphere"``: every neurite starts at its own
+        first sample on the soma sphere, path distances start at 0 there.
 
     Returns
     -------
@@ -346,6 +214,9 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
         raise SWCError(f"{file}: scale must be a positive finite number, got {scale!r}",
                        file=file, kind="argument")
     discretizer = _discretizer(file, discretization, max_compartment_length_um)
+    if attachment not in ATTACHMENTS:
+        raise SWCError(f"{file}: attachment must be one of {list(ATTACHMENTS)}, got {attachment!r}",
+                       file=file, kind="argument")
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -360,7 +231,7 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
     if not parsed.ids:
         _raise(file, [_Problem("parse", 1, [], "no samples found (no data lines)")])
     tree = check_and_repair(file, parsed, repairs, scale, conventions, warnings)
-    return _build(file, tree, len(parsed.ids), discretizer, conventions, warnings)
+    return build(file, tree, len(parsed.ids), discretizer, attachment, conventions, warnings)
 
 
 def _discretizer(file: str, discretization, max_compartment_length_um):
@@ -434,105 +305,3 @@ def _by_max_length(morph: Morphology, max_um: float) -> tuple[Morphology, dict]:
 def _by_d_lambda(morph: Morphology, options: dict) -> tuple[Morphology, dict]:
     out, report = discretize(morph, **options)
     return out, report.to_dict()
-
-
-def _describe_discretization(d: dict) -> str:
-    """One line for :meth:`LoadReport.format`."""
-    method = d.get("method")
-    head = f"{d.get('compartments_before', '?')} -> {d.get('compartments_after', '?')}"
-    if method == "d_lambda":
-        text = (f"d_lambda {d['d_lambda']:g} at {d['frequency_hz']:g} Hz (Ri {d['Ri_ohm_cm']:g}"
-                f" ohm*cm, Cm {d['Cm_uF_per_cm2']:g} uF/cm^2)")
-        if d.get("max_length_um") is not None:
-            text += f", at most {d['max_length_um']:g} um"
-        if d.get("lambda_f_min_um") is not None:
-            text += f", lambda_f {d['lambda_f_min_um']:.1f}-{d['lambda_f_max_um']:.1f} um"
-    elif method == "max_length":
-        text = f"at most {d['max_length_um']:g} um per compartment (odd counts)"
-    else:
-        text = "one per SWC segment"
-    return (f"{text}: {head} compartments, longest"
-            f" {d.get('longest_compartment_um', float('nan')):.1f} um")
-
-
-
-def _build(file: str, tree, n_points: int, discretizer, conventions: list[str],
-           warnings: list[str]) -> tuple[Morphology, LoadReport]:
-    """Soma, sections, discretization and the report, from a checked tree."""
-    n, ids, types, xyz, r = tree.n, tree.ids, tree.types, tree.xyz, tree.r
-    regions, order, tree_parent, new_parent = tree.regions, tree.order, tree.tree_parent, tree.new_parent
-    soma_rows, alive, kids, seq, factor, done = (tree.soma_rows, tree.alive, tree.kids, tree.seq,
-                                                 tree.factor, tree.done)
-    soma_from_root = tree.soma_from_root
-    id_arr = np.array(ids)
-    # -- soma
-    soma = _soma_shape(soma_rows, tree_parent, xyz, r, seq)
-    if soma_from_root:
-        soma.convention, soma.detail = "made-from-root", "no soma in the file (repair no_soma)"
-    warnings += soma.warnings
-    soma_d = math.sqrt(soma.area / math.pi)
-    soma_ids = tuple(sorted({ids[k] for k in soma_rows}))
-    sections = [Section("soma", "soma", None, np.array([[*soma.centre, soma_d]]), 1, soma_ids)]
-    conventions.append(f"soma: {soma.convention} ({soma.detail}); area {soma.area:.4g} um^2 ->"
-                       f" sphere of diameter {soma_d:.4g} um at the soma centroid")
-    conventions.append("neurites start at their own first sample (no segment from the soma"
-                       " centre); a segment's region is the type of its distal sample")
-
-    # -- sections
-    in_soma = np.zeros(n, dtype=bool)
-    in_soma[soma_rows] = True
-    soma_roots = sorted((k for k in order if alive[k] and not in_soma[k]
-                         and tree_parent[k] >= 0 and in_soma[new_parent[k]]),
-                        key=lambda j: id_arr[j])
-    lone = [k for k in soma_roots if not kids[k]]
-    if lone:
-        done.append({"repair": "dropped_lone_point", "count": len(lone),
-                     "ids": [ids[k] for k in lone],
-                     "detail": "neurites made of a single sample attached to the soma have no"
-                               " length and were dropped"})
-    stack = [(c, k, "soma") for c in soma_roots for k in kids[c]][::-1]
-    counters: dict[str, int] = {}
-    while stack:
-        first, nxt, parent_name = stack.pop()
-        region = regions[int(types[nxt])]
-        rows = [first, nxt]
-        while len(kids[rows[-1]]) == 1 and regions[int(types[kids[rows[-1]][0]])] == region:
-            rows.append(kids[rows[-1]][0])
-        name = f"{region}_{counters.get(region, 0)}"
-        counters[region] = counters.get(region, 0) + 1
-        pts = np.column_stack([xyz[rows], 2 * r[rows]])
-        n_comp = len(rows) - 1
-        sections.append(Section(name, region, parent_name, pts, n_comp,
-                                tuple(ids[k] for k in rows)))
-        stack.extend((rows[-1], k, name) for k in reversed(kids[rows[-1]]))
-
-    notes = [f"read from {file}", f"soma: {soma.convention}, area {soma.area:.4g} um^2"]
-    notes += [f"repair {d['repair']}: {d['count']} sample(s)" for d in done]
-    try:
-        morph = Morphology(tuple(sections), name=Path(file).stem, notes=tuple(notes))
-        morph, discretization = discretizer(morph)
-    except MorphologyError as exc:  # should not happen: report it with the file name
-        raise SWCError(f"{file}: the loaded geometry is invalid ({exc}); please report this file",
-                       file=file, kind="internal") from exc
-
-    lengths: dict[str, float] = {}
-    surface: dict[str, float] = {"soma": float(soma.area)}
-    for sec in morph.sections[1:]:
-        seg_len = sec.segment_lengths
-        rr = sec.points[:, 3] / 2
-        lengths[sec.region] = lengths.get(sec.region, 0.0) + float(seg_len.sum())
-        surface[sec.region] = surface.get(sec.region, 0.0) + float(
-            _frustum_area(rr[:-1], rr[1:], seg_len).sum())
-    start_d = morph.start_distance()
-    max_path = max([start_d[s.name] + s.length for s in morph.sections[1:]], default=0.0)
-    used = sorted({int(t) for k, t in enumerate(types) if k < n_points})
-    report = LoadReport(
-        file=file, points=n_points, sections=len(morph.sections),
-        compartments=morph.n_compartments, soma_convention=soma.convention,
-        soma_area_um2=float(soma.area), soma_diameter_um=soma_d, total_length_um=lengths,
-        surface_um2=surface, max_path_distance_um=float(max_path), scale=factor,
-        regions={str(t): regions[t] for t in used}, conventions=conventions,
-        warnings=warnings, repairs=done, discretization=discretization)
-    return morph, report
-
-

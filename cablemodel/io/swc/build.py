@@ -1,0 +1,202 @@
+"""From a checked SWC tree to a :class:`~cablemodel.morphology.model.Morphology` and its
+:class:`~cablemodel.io.swc.report.LoadReport`: the soma sphere, the neurite sections (attached as
+NEURON's Import3d attaches them, or on the sphere) and the discretization."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ...morphology.model import Morphology, MorphologyError, Section
+from .errors import SWCError
+from .import3d import NeuronSoma, neuron_soma
+from .repair import ZERO_LENGTH_UM, _Tree
+from .report import LoadReport
+from .soma import _frustum_area, _Soma, _soma_shape
+
+__all__ = ["ATTACHMENTS", "build"]
+
+#: How neurites are attached to the soma (``read_swc(..., attachment=...)``).
+ATTACHMENTS = ("neuron", "sphere")
+
+
+def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachment: str,
+          conventions: list[str], warnings: list[str]) -> tuple[Morphology, LoadReport]:
+    """Soma, sections, discretization and the report, from a checked tree."""
+    soma = _soma_shape(tree.soma_rows, tree.tree_parent, tree.xyz, tree.r, tree.seq)
+    if tree.soma_from_root:
+        soma.convention, soma.detail = "made-from-root", "no soma in the file (repair no_soma)"
+    warnings += soma.warnings
+    wire: dict[int, bool] = {}
+    origin: dict[int, float] = {}
+    proximal: frozenset[int] = frozenset()
+    root_rows, centre, root_area = tree.soma_rows, soma.centre, soma.area
+    soma_sections: list[Section] = []
+    owner: dict[int, tuple[str, bool]] = {}  # soma row -> (its section's name, is its last sample)
+    if attachment == "neuron":
+        nrn = neuron_soma(tree.ids, tree.types, tree.xyz, tree.r, tree.tree_parent)
+        wire, origin, proximal = nrn.wire, nrn.origin_distance, nrn.proximal
+        if soma.convention in ("multi-point", "scattered") and len(nrn.soma_sections) > 1:
+            soma_sections, owner = _soma_sections(tree, nrn, warnings)
+            root_rows = list(nrn.soma_sections[0].rows)
+            centre, root_area = _root_centre(tree, root_rows), nrn.root_area
+            soma.area = root_area + sum(_polyline_area(sec.points) for sec in soma_sections)
+            soma.detail += (f"; as NEURON's Import3d: a root section of {root_area:.4g} um^2"
+                            f"{' (its one sample as a sphere)' if nrn.root_sphere_area else ''}"
+                            f" and {len(soma_sections)} soma section(s) of cable")
+    soma_d = math.sqrt(root_area / math.pi)
+    conventions.append(f"soma: {soma.convention} ({soma.detail}); area {soma.area:.4g} um^2 ->"
+                       f" sphere of diameter {soma_d:.4g} um at the soma centroid")
+    conventions.append(_ATTACHMENT_NOTE[attachment])
+    sections = [Section("soma", "soma", None, np.array([[*centre, soma_d]]), 1,
+                        tuple(sorted({tree.ids[k] for k in root_rows})))]
+    sections += soma_sections
+    sections += _neurites(tree, wire, origin, proximal, owner, warnings)
+    notes = [f"read from {file}", f"soma: {soma.convention}, area {soma.area:.4g} um^2",
+             f"neurites attached as {attachment!r}"]
+    notes += [f"repair {d['repair']}: {d['count']} sample(s)" for d in tree.done]
+    try:
+        morph = Morphology(tuple(sections), name=Path(file).stem, notes=tuple(notes))
+        morph, discretization = discretizer(morph)
+    except MorphologyError as exc:  # should not happen: report it with the file name
+        raise SWCError(f"{file}: the loaded geometry is invalid ({exc}); please report this file",
+                       file=file, kind="internal") from exc
+    return morph, _report(file, morph, soma, root_area, soma_d, tree, n_points, attachment,
+                          discretization, conventions, warnings)
+
+
+_ATTACHMENT_NOTE = {
+    "neuron": "neurites attached to the soma as NEURON's Import3d attaches them (a neurite starts at"
+              " its parent soma sample with its own first diameter, or at its own first sample where"
+              " Import3d joins it by a wire); path distances from the middle of NEURON's first soma"
+              " section; a segment's region is the type of its distal sample",
+    "sphere": "neurites start at their own first sample on the soma sphere (no segment from a soma"
+              " sample); path distances from the soma (0 at each neurite's start); a segment's"
+              " region is the type of its distal sample",
+}
+
+
+def _soma_sections(tree: _Tree, nrn: NeuronSoma,
+                   warnings: list[str]) -> tuple[list[Section], dict[int, tuple[str, bool]]]:
+    """Import3d's soma sections other than the root, as cable sections of region ``"soma"``
+    (each starts at its parent sample with that sample's diameter), and which section owns each
+    soma sample."""
+    names = ["soma"] + [f"soma_{k}" for k in range(1, len(nrn.soma_sections))]
+    owner = {row: (names[k], row == sec.rows[-1])
+             for k, sec in enumerate(nrn.soma_sections) for row in sec.rows}
+    out = []
+    for k, sec in enumerate(nrn.soma_sections[1:], start=1):
+        rows = [sec.start, *sec.rows]
+        pts = np.column_stack([tree.xyz[rows], 2 * tree.r[rows]])
+        parent, offset = names[sec.parent], sec.origin_distance if sec.parent == 0 else 0.0
+        if sec.parent != 0 and sec.parentx != 1.0:
+            warnings.append(f"soma section {names[k]} (from sample {tree.ids[sec.start]}) is attached"
+                            f" to the end of {parent}; NEURON attaches it at x = {sec.parentx:g}")
+        out.append(Section(names[k], "soma", parent, pts, len(sec.rows),
+                           tuple(tree.ids[j] for j in rows), origin_distance=offset))
+    return out, owner
+
+
+def _root_centre(tree: _Tree, rows: list[int]) -> np.ndarray:
+    """Centre of the root section: its sample, or the area-weighted centroid of its frustums."""
+    if len(rows) == 1:
+        return tree.xyz[rows[0]].copy()
+    pts, rr = tree.xyz[rows], tree.r[rows]
+    pieces = _frustum_area(rr[:-1], rr[1:], np.linalg.norm(np.diff(pts, axis=0), axis=1))
+    return (0.5 * (pts[1:] + pts[:-1]) * pieces[:, None]).sum(axis=0) / pieces.sum()
+
+
+def _polyline_area(points: np.ndarray) -> float:
+    length = np.linalg.norm(np.diff(points[:, :3], axis=0), axis=1)
+    return float(_frustum_area(points[:-1, 3] / 2, points[1:, 3] / 2, length).sum())
+
+
+def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
+              proximal: frozenset[int], owner: dict[int, tuple[str, bool]],
+              warnings: list[str]) -> list[Section]:
+    """Sections of the neurites, depth first from the soma (children by id). With ``wire``
+    empty (the ``"sphere"`` attachment) every neurite starts at its own first sample.
+
+    A neurite that starts at its parent soma sample (a piece to its first sample) carries on
+    through its first sample into its other children; branches that Import3d connects to the
+    neurite's proximal end (``proximal``) become sections on the soma that start at that first
+    sample, at the neurite's origin distance. ``owner`` maps the samples of soma sections (if
+    the soma has some) to their section: a neurite on such a sample hangs from that section."""
+    ids, regions, types, xyz, r = tree.ids, tree.regions, tree.types, tree.xyz, tree.r
+    kids = list(tree.kids)
+    in_soma = np.zeros(tree.n, dtype=bool)
+    in_soma[tree.soma_rows] = True
+    soma_roots = sorted((k for k in tree.order if tree.alive[k] and not in_soma[k]
+                         and tree.tree_parent[k] >= 0 and in_soma[tree.new_parent[k]]),
+                        key=lambda j: ids[j])
+    # a stack entry: (start point [x, y, z, d], its id, first row of the chain, parent, origin)
+    stack: list[tuple[np.ndarray, int, int, str, float]] = []
+    lone = []
+    for c in soma_roots:
+        p = int(tree.new_parent[c])
+        parent, at_end = owner.get(p, ("soma", True))
+        if not at_end and parent != "soma":
+            warnings.append(f"neurite from sample {ids[c]} is attached to the end of soma section"
+                            f" {parent}; NEURON attaches it to that section's middle (its parent"
+                            f" sample {ids[p]} is inside the section)")
+        offset = origin.get(c, 0.0) if parent == "soma" else 0.0
+        piece = (c in wire and not wire[c]
+                 and float(np.linalg.norm(xyz[c] - xyz[p])) > ZERO_LENGTH_UM)
+        if piece:  # from the parent soma sample, with the neurite's first diameter
+            stack.append((np.array([*xyz[p], 2 * r[c]]), -1, c, parent, offset))
+            stack += [(np.array([*xyz[c], 2 * r[c]]), ids[c], k, parent, offset)
+                      for k in kids[c] if k in proximal]
+            kids[c] = [k for k in kids[c] if k not in proximal]
+        elif kids[c]:
+            stack += [(np.array([*xyz[c], 2 * r[c]]), ids[c], k, parent, offset) for k in kids[c]]
+        else:
+            lone.append(c)
+    if lone:
+        tree.done.append({"repair": "dropped_lone_point", "count": len(lone),
+                          "ids": [ids[k] for k in lone],
+                          "detail": "neurites made of a single sample attached to the soma have"
+                                    " no length and were dropped"})
+    stack.reverse()
+    counters: dict[str, int] = {}
+    out = []
+    while stack:
+        start, start_id, nxt, parent_name, offset = stack.pop()
+        region = regions[int(types[nxt])]
+        rows = [nxt]
+        while len(kids[rows[-1]]) == 1 and regions[int(types[kids[rows[-1]][0]])] == region:
+            rows.append(kids[rows[-1]][0])
+        name = f"{region}_{counters.get(region, 0)}"
+        counters[region] = counters.get(region, 0) + 1
+        pts = np.vstack([start, np.column_stack([xyz[rows], 2 * r[rows]])])
+        out.append(Section(name, region, parent_name, pts, len(rows),
+                           (start_id, *(ids[k] for k in rows)), origin_distance=offset))
+        end = rows[-1]
+        stack.extend((np.array([*xyz[end], 2 * r[end]]), ids[end], k, name, 0.0)
+                     for k in reversed(kids[end]))
+    return out
+
+
+def _report(file: str, morph: Morphology, soma: _Soma, root_area: float, soma_d: float, tree: _Tree,
+            n_points: int, attachment: str, discretization: dict, conventions: list[str],
+            warnings: list[str]) -> LoadReport:
+    lengths: dict[str, float] = {}
+    surface: dict[str, float] = {"soma": float(root_area)}
+    for sec in morph.sections[1:]:
+        if sec.region != "soma":
+            lengths[sec.region] = lengths.get(sec.region, 0.0) + sec.length
+        surface[sec.region] = surface.get(sec.region, 0.0) + _polyline_area(sec.points)
+    table = morph.compartments()
+    simulated = {region: float(table.area[table.region == region].sum()) for region in surface}
+    used = sorted({int(t) for k, t in enumerate(tree.types) if k < n_points})
+    return LoadReport(
+        file=file, points=n_points, sections=len(morph.sections),
+        compartments=morph.n_compartments, soma_convention=soma.convention,
+        soma_area_um2=float(soma.area), soma_diameter_um=soma_d, total_length_um=lengths,
+        surface_um2=surface, simulated_surface_um2=simulated,
+        max_path_distance_um=float(table.end.max()) if len(table) > 1 else 0.0,
+        attachment=attachment, scale=tree.factor,
+        regions={str(t): tree.regions[t] for t in used}, conventions=conventions,
+        warnings=warnings, repairs=tree.done, discretization=discretization)
