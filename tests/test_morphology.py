@@ -73,6 +73,10 @@ def test_swc_has_one_point_per_sample_and_valid_parents(tmp_path):
     parents = [int(r[6]) for r in rows]
     assert ids == list(range(1, len(rows) + 1))
     assert parents[0] == -1 and all(0 < p < i for p, i in zip(parents[1:], ids[1:], strict=True))
-    # one sample per section end point + one start point for each child of the soma
+    # one sample per section end point + one start point for each child of the soma and for each
+    # section that starts with another diameter than its parent ends with (a step)
     n_soma_children = len(m.children("soma"))
-    assert len(rows) == 1 + sum(len(s.points) - 1 for s in m.sections[1:]) + n_soma_children
+    steps = sum(1 for s in m.sections[1:] if s.parent != "soma"
+                and s.points[0, 3] != m[s.parent].points[-1, 3])
+    assert steps == 15  # 3 obliques, 3 tuft branches, 8 basal daughters, the ais (1.2 -> 1 um)
+    assert len(rows) == 1 + sum(len(s.points) - 1 for s in m.sections[1:]) + n_soma_children + steps

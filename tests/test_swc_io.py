@@ -425,24 +425,60 @@ def test_extra_roots_attach_every_fragment(shared):
 # -- round trip and sorting -------------------------------------------------------------------------
 @pytest.mark.parametrize("make", [ball_and_stick, y_neuron, pyramidal])
 def test_round_trip_through_write_swc(tmp_path, make):
+    """read_swc(write_swc(cell)) is the same cell: sections, names, compartment counts, and every
+    compartment's area, axial resistance and distance to 1e-9 (measured: exact)."""
     original = make()
     path = write_swc(original, tmp_path / "cell.swc")
-    morph, report = read_swc(path, max_compartment_length_um=10)
+    morph, report = read_swc(path)
     assert report.soma_convention == "single-point"
     assert report.warnings == [] and report.repairs == []
-    assert len(morph.sections) == len(original.sections)
-    assert {s.region for s in morph.sections} == {s.region for s in original.sections}
-    want: dict[str, float] = {}
-    for sec in original.sections[1:]:
-        want[sec.region] = want.get(sec.region, 0.0) + sec.length
-    assert report.total_length_um.keys() == want.keys()
-    for region, length in want.items():
-        assert report.total_length_um[region] == pytest.approx(length, rel=1e-6)
-    assert report.soma_area_um2 == pytest.approx(math.pi * original.soma.points[0, 3] ** 2,
-                                                 rel=1e-6)
-    # write_swc keeps 4 decimals: each section length is exact to 1e-3 um
-    assert sorted(s.length for s in morph.sections) == pytest.approx(
-        sorted(s.length for s in original.sections), abs=1e-3)
+    assert report.discretization["method"] == "file"
+    assert morph.section_names == original.section_names
+    assert [s.n_compartments for s in morph.sections] == [s.n_compartments for s in original.sections]
+    assert [s.region for s in morph.sections] == [s.region for s in original.sections]
+    a, b = original.compartments(), morph.compartments()
+    for column in ("area", "axial_1", "axial_2", "distance", "length", "x", "y", "z"):
+        np.testing.assert_allclose(getattr(b, column), getattr(a, column), rtol=1e-9, atol=1e-12,
+                                   err_msg=column)
+    # with d_lambda instead of the file's counts the geometry is still the same cell
+    again, rep = read_swc(path, discretization="d_lambda")
+    assert rep.discretization["method"] == "d_lambda"
+    assert sum(again.compartments().area) == pytest.approx(sum(a.area), rel=1e-12)
+
+
+@pytest.mark.parametrize("make, site", [(ball_and_stick, "basal@300"), (y_neuron, "apical@350"),
+                                        (pyramidal, "apical@500")])
+def test_round_trip_gives_the_same_psps(tmp_path, make, site):
+    """The same EPSP at the synapse and the soma to 1e-6 mV (passive, numpy engine)."""
+    from brian2 import ms, mV, nS
+
+    from cablemodel import AMPA, Cell, Synapse, simulate, spike_times
+
+    original = make()
+    morph, _ = read_swc(write_swc(original, tmp_path / "cell.swc"))
+    runs = [simulate(Cell(m), [Synapse(AMPA, site, 2 * nS, spike_times([1] * ms))],
+                     duration=15 * ms, engine="numpy") for m in (original, morph)]
+    for label in (site, "soma"):
+        assert abs(float((runs[0].peak(label) - runs[1].peak(label)) / mV)) < 1e-6
+    np.testing.assert_allclose(runs[1].v_mV, runs[0].v_mV, rtol=0, atol=1e-6)
+
+
+def test_diameter_step_at_a_branch_point_survives(tmp_path):
+    """y_neuron's daughters obey Rall's 3/2 rule: 2 um trunk, 1.26 um daughters from the branch
+    point on (issue 7: the file used to make them taper 2.0 -> 1.26 um)."""
+    morph, report = read_swc(write_swc(y_neuron(), tmp_path / "y.swc"))
+    for name in ("left", "right"):
+        np.testing.assert_allclose(morph[name].points[:, 3], 2 / 2 ** (2 / 3), rtol=1e-15)
+        assert morph[name].swc_ids[0] != morph["trunk"].swc_ids[-1]  # its own step sample
+    assert "merged_zero_length" not in {r["repair"] for r in report.repairs}
+
+
+def test_write_refuses_what_swc_cannot_hold(shared, tmp_path):
+    morph, _ = read_swc(shared / "real" / "tc_relay_rat_tc200.CNG.swc")
+    with pytest.raises(MorphologyError, match="soma section"):
+        write_swc(morph, tmp_path / "tc.swc")
+    sphere, _ = read_swc(shared / "real" / "tc_relay_rat_tc200.CNG.swc", attachment="sphere")
+    write_swc(sphere, tmp_path / "tc.swc")
 
 
 def test_round_trip_keeps_custom_regions(tmp_path):

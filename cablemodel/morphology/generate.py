@@ -40,7 +40,7 @@ def _line(start, direction, length: float, d0: float, d1: float | None = None) -
 def _unit(angle_deg: float) -> np.ndarray:
     """Unit vector in the x-y plane; 90 degrees points up (+y, towards the pia)."""
     a = np.deg2rad(angle_deg)
-    return np.array([np.cos(a), np.sin(a), 0.0])
+    return np.round([np.cos(a), np.sin(a), 0.0], 15) + 0.0  # exact 0 and 1 on the axes
 
 
 def _axon_parts(soma_r: float, hillock_length: float, hillock_d: tuple[float, float],

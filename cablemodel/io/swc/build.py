@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +25,11 @@ ATTACHMENTS = ("neuron", "sphere")
 
 
 def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachment: str,
-          conventions: list[str], warnings: list[str]) -> tuple[Morphology, LoadReport]:
-    """Soma, sections, discretization and the report, from a checked tree."""
+          conventions: list[str], warnings: list[str],
+          declared: dict[int, tuple[str, int]] | None = None) -> tuple[Morphology, LoadReport]:
+    """Soma, sections, discretization and the report, from a checked tree. ``declared``: the
+    file's ``# SECTION`` lines (last sample id -> name, compartments), used when they describe
+    every section."""
     soma = _soma_shape(tree.soma_rows, tree.tree_parent, tree.xyz, tree.r, tree.seq)
     if tree.soma_from_root:
         soma.convention, soma.detail = "made-from-root", "no soma in the file (repair no_soma)"
@@ -58,9 +62,14 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
     notes = [f"read from {file}", f"soma: {soma.convention}, area {soma.area:.4g} um^2",
              f"neurites attached as {attachment!r}"]
     notes += [f"repair {d['repair']}: {d['count']} sample(s)" for d in tree.done]
+    named = _declared_sections(sections, declared or {})
     try:
-        morph = Morphology(tuple(sections), name=Path(file).stem, notes=tuple(notes))
-        morph, discretization = discretizer(morph)
+        if named is not None:
+            morph = Morphology(tuple(named), name=Path(file).stem, notes=tuple(notes))
+            discretization = _file_discretization(morph)
+        else:
+            morph = Morphology(tuple(sections), name=Path(file).stem, notes=tuple(notes))
+            morph, discretization = discretizer(morph)
     except MorphologyError as exc:  # should not happen: report it with the file name
         raise SWCError(f"{file}: the loaded geometry is invalid ({exc}); please report this file",
                        file=file, kind="internal") from exc
@@ -77,6 +86,31 @@ _ATTACHMENT_NOTE = {
               " sample); path distances from the soma (0 at each neurite's start); a segment's"
               " region is the type of its distal sample",
 }
+
+
+def _declared_sections(sections: list[Section],
+                       declared: dict[int, tuple[str, int]]) -> list[Section] | None:
+    """The sections renamed and counted as the file declares them, or ``None`` unless the
+    declarations match every section (by its last sample) with unique names."""
+    if not declared or len(declared) != len(sections) - 1:
+        return None
+    names = {"soma": "soma"}
+    for sec in sections[1:]:
+        entry = declared.get(sec.swc_ids[-1] if sec.swc_ids else -1)
+        if entry is None:
+            return None
+        names[sec.name] = entry[0]
+    if len(set(names.values())) != len(names):
+        return None
+    return [sections[0]] + [replace(sec, name=names[sec.name], parent=names[sec.parent],
+                                    n_compartments=declared[sec.swc_ids[-1]][1])
+                            for sec in sections[1:]]
+
+
+def _file_discretization(morph: Morphology) -> dict:
+    longest = max((s.length / s.n_compartments for s in morph.sections[1:]), default=0.0)
+    return {"method": "file", "compartments_before": morph.n_compartments,
+            "compartments_after": morph.n_compartments, "longest_compartment_um": longest}
 
 
 def _soma_sections(tree: _Tree, nrn: NeuronSoma,
@@ -170,9 +204,13 @@ def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
             rows.append(kids[rows[-1]][0])
         name = f"{region}_{counters.get(region, 0)}"
         counters[region] = counters.get(region, 0) + 1
-        pts = np.vstack([start, np.column_stack([xyz[rows], 2 * r[rows]])])
-        out.append(Section(name, region, parent_name, pts, len(rows),
-                           (start_id, *(ids[k] for k in rows)), origin_distance=offset))
+        pts = np.column_stack([xyz[rows], 2 * r[rows]])
+        sample_ids = tuple(ids[k] for k in rows)
+        if np.linalg.norm(start[:3] - pts[0, :3]) > ZERO_LENGTH_UM or len(rows) == 1:
+            pts, sample_ids = np.vstack([start, pts]), (start_id, *sample_ids)
+        # else the first sample is a diameter step at the parent's end: it starts the section
+        out.append(Section(name, region, parent_name, pts, len(pts) - 1, sample_ids,
+                           origin_distance=offset))
         end = rows[-1]
         stack.extend((np.array([*xyz[end], 2 * r[end]]), ids[end], k, name, 0.0)
                      for k in reversed(kids[end]))

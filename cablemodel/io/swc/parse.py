@@ -13,6 +13,8 @@ from .errors import _Problem
 SWC_REGIONS = {0: "undefined", 1: "soma", 2: "axon", 3: "basal", 4: "apical"}
 
 _REGION_RE = re.compile(r"^#\s*REGION\s+([+-]?\d+)\s+([A-Za-z_][A-Za-z0-9_]*)\s*$")
+#: ``# SECTION <name> <compartments> <last sample id>`` (written by write_swc)
+_SECTION_RE = re.compile(r"^#\s*SECTION\s+([A-Za-z_][A-Za-z0-9_]*)\s+(\d+)\s+(\d+)\s*$")
 
 
 @dataclass
@@ -24,6 +26,7 @@ class _Parsed:
     radius: list[float]
     parents: list[int]
     declared: dict[int, str]
+    sections: dict[int, tuple[str, int]]  # last sample id -> (section name, compartments)
     conventions: list[str]
     warnings: list[str]
     problems: list[_Problem]
@@ -71,7 +74,7 @@ def _decode(raw: bytes) -> tuple[str, list[str], list[str]]:
 
 
 def _parse(text: str) -> _Parsed:
-    out = _Parsed([], [], [], [], [], [], {}, [], [], [])
+    out = _Parsed([], [], [], [], [], [], {}, {}, [], [], [])
     extra_cols: list[int] = []
     tabs = leading = False
     for lineno, raw_line in enumerate(text.split("\n"), start=1):
@@ -87,6 +90,9 @@ def _parse(text: str) -> _Parsed:
                                         " is the soma, and only type 1)")
                 else:
                     out.declared[code] = name
+            m = _SECTION_RE.match(stripped)
+            if m and int(m.group(2)) >= 1:
+                out.sections[int(m.group(3))] = (m.group(1), int(m.group(2)))
             continue
         data = stripped.split("#", 1)[0]
         cols = data.split()

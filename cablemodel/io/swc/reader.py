@@ -52,7 +52,10 @@ parent's last sample).
 
 Compartments (``discretization=``, summarized in ``LoadReport.discretization``):
 
-* ``"d_lambda"`` (default): NEURON's d_lambda rule, d_lambda = 0.1 of the AC length constant at
+* ``"auto"`` (default): the file's own compartment counts and section names when it declares
+  them (``# SECTION`` lines, as :func:`~cablemodel.io.swc.write_swc` writes them), so that a
+  written cell reads back as the same cell; otherwise ``"d_lambda"``.
+* ``"d_lambda"``: NEURON's d_lambda rule, d_lambda = 0.1 of the AC length constant at
   100 Hz computed with Ri = 100 ohm*cm and Cm = 1 uF/cm^2 (odd counts, the soma keeps one); see
   :func:`~cablemodel.morphology.discretize.discretize`. If your cell has another Ri or Cm, give
   them: ``discretization={"Ri": 150*ohm*cm, "Cm": 0.75*uF/cm**2}``.
@@ -148,7 +151,7 @@ DISCRETIZE_KEYS = ("d_lambda", "frequency", "Ri", "Cm", "max_length")
 
 def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
              scale: float | None = None,
-             discretization: str | Quantity | dict = "d_lambda",
+             discretization: str | Quantity | dict = "auto",
              max_compartment_length_um: float | None | _NotGiven = _NOT_GIVEN,
              attachment: str = "neuron") -> tuple[Morphology, LoadReport]:
     """Read an SWC file (um) into a :class:`Morphology` and a :class:`LoadReport`.
@@ -166,7 +169,9 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
         file that looks like nanometres raises :class:`SWCError`.
     discretization : str, Quantity or dict
         How many compartments each section gets (the soma always has one):
-        ``"d_lambda"`` (default): NEURON's d_lambda rule, 0.1 of the AC length constant at
+        ``"auto"`` (default): the counts (and section names) the file declares in ``# SECTION``
+        lines (files written by :func:`write_swc`), else ``"d_lambda"``;
+        ``"d_lambda"``: NEURON's d_lambda rule, 0.1 of the AC length constant at
         100 Hz with Ri = 100 ohm*cm and Cm = 1 uF/cm^2 (:func:`discretize`, odd counts);
         a dict of :func:`discretize` keywords (``d_lambda``, ``frequency``, ``Ri``, ``Cm``,
         ``max_length``) to change them; a length such as ``10*um``: at most that long per
@@ -231,13 +236,16 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
     if not parsed.ids:
         _raise(file, [_Problem("parse", 1, [], "no samples found (no data lines)")])
     tree = check_and_repair(file, parsed, repairs, scale, conventions, warnings)
-    return build(file, tree, len(parsed.ids), discretizer, attachment, conventions, warnings)
+    auto = isinstance(discretization, str) and discretization == "auto" and isinstance(
+        max_compartment_length_um, _NotGiven)
+    return build(file, tree, len(parsed.ids), discretizer, attachment, conventions, warnings,
+                 declared=parsed.sections if auto else {})
 
 
 def _discretizer(file: str, discretization, max_compartment_length_um):
     """Check the discretization arguments; return ``Morphology -> (Morphology, summary dict)``."""
     if not isinstance(max_compartment_length_um, _NotGiven):
-        if not (isinstance(discretization, str) and discretization == "d_lambda"):
+        if not (isinstance(discretization, str) and discretization in ("auto", "d_lambda")):
             raise SWCError(f"{file}: give either discretization= or max_compartment_length_um=,"
                            " not both", file=file, kind="argument")
         value = max_compartment_length_um
@@ -249,12 +257,13 @@ def _discretizer(file: str, discretization, max_compartment_length_um):
                            f" None, got {value!r}", file=file, kind="argument")
         return lambda morph: _by_max_length(morph, float(value))
     if isinstance(discretization, str):
-        if discretization == "d_lambda":
+        if discretization in ("auto", "d_lambda"):
             return lambda morph: _by_d_lambda(morph, {})
         if discretization == "swc":
             return _by_segment
-        raise SWCError(f"{file}: unknown discretization {discretization!r}; use 'd_lambda',"
-                       " 'swc', a length such as 10*um, or a dict of discretize() keywords",
+        raise SWCError(f"{file}: unknown discretization {discretization!r}; use 'auto',"
+                       " 'd_lambda', 'swc', a length such as 10*um, or a dict of discretize()"
+                       " keywords",
                        file=file, kind="argument")
     if isinstance(discretization, dict):
         unknown = sorted(set(discretization) - set(DISCRETIZE_KEYS))

@@ -313,10 +313,12 @@ def check_and_repair(file: str, parsed: _Parsed, repairs: set[str], scale, conve
     rep = np.arange(n)
     new_parent = tree_parent.copy()
     merged = []
+    steps = _diameter_steps(order, tree_parent, xyz, r, types, regions, is_soma)
     for k in order[1:]:
         p = rep[tree_parent[k]]
         new_parent[k] = p
-        if not is_soma[k] and not is_soma[p] and np.linalg.norm(xyz[k] - xyz[p]) <= ZERO_LENGTH_UM:
+        if (not is_soma[k] and not is_soma[p] and k not in steps
+                and np.linalg.norm(xyz[k] - xyz[p]) <= ZERO_LENGTH_UM):
             rep[k] = p
             merged.append(k)
     if merged:
@@ -338,6 +340,31 @@ def check_and_repair(file: str, parsed: _Parsed, repairs: set[str], scale, conve
                  regions=regions, order=order, tree_parent=tree_parent, new_parent=new_parent,
                  soma_rows=soma_rows, alive=alive, kids=kids, seq=seq, factor=factor,
                  soma_from_root=soma_from_root, done=done)
+
+
+def _diameter_steps(order, parent, xyz, r, types, regions, is_soma) -> set[int]:
+    """Zero-length samples that start a branch with their own radius (as write_swc writes a
+    diameter step at a branch point): kept as the branch's first point, not merged.
+
+    A sample qualifies when it is at its (neurite) parent's position with another radius, its
+    parent ends a section (a branch point, or the region changes), and it continues in one
+    child of its own region at a positive distance."""
+    kids: dict[int, list[int]] = {}
+    for k in order[1:]:
+        kids.setdefault(int(parent[k]), []).append(k)
+    out = set()
+    for k in order[1:]:
+        p = int(parent[k])
+        if is_soma[k] or is_soma[p] or r[k] == r[p]:
+            continue
+        if np.linalg.norm(xyz[k] - xyz[p]) > ZERO_LENGTH_UM:
+            continue
+        ends_section = len(kids[p]) != 1 or regions[int(types[k])] != regions[int(types[p])]
+        nxt = kids.get(k, [])
+        if (ends_section and len(nxt) == 1 and regions[int(types[nxt[0]])] == regions[int(types[k])]
+                and np.linalg.norm(xyz[nxt[0]] - xyz[k]) > ZERO_LENGTH_UM):
+            out.add(k)
+    return out
 
 
 def _anchors(parent: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:

@@ -48,8 +48,8 @@ class LoadReport:
     repairs : list of dict
         ``{"repair": name, "count": n, "ids": [...], "detail": str}`` for every change.
     discretization : dict
-        How the compartments were set: ``"method"`` (``"d_lambda"``, ``"max_length"`` or
-        ``"swc"``), ``"compartments_before"`` (one per SWC segment, plus the soma),
+        How the compartments were set: ``"method"`` (``"d_lambda"``, ``"file"``,
+        ``"max_length"`` or ``"swc"``), ``"compartments_before"`` (one per SWC segment, plus the soma),
         ``"compartments_after"``, ``"longest_compartment_um"``; for ``"d_lambda"`` also the
         parameters, the ``lambda_f`` range and the counts per region
         (:meth:`~cablemodel.morphology.discretize.DiscretizationReport.to_dict`); for
@@ -175,6 +175,8 @@ def _describe_discretization(d: dict) -> str:
             text += f", at most {d['max_length_um']:g} um"
         if d.get("lambda_f_min_um") is not None:
             text += f", lambda_f {d['lambda_f_min_um']:.1f}-{d['lambda_f_max_um']:.1f} um"
+    elif method == "file":
+        text = "as declared in the file (# SECTION lines)"
     elif method == "max_length":
         text = f"at most {d['max_length_um']:g} um per compartment (odd counts)"
     else:
