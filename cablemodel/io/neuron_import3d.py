@@ -76,7 +76,7 @@ def _where(cell: Cell, site) -> dict:
 
 def _pieces(cell: Cell) -> list[dict]:
     """The hillock chain made by add_hillock: hillock/ais sections, and what follows them when it
-    was added (no SWC ids) or split off (first id -1)."""
+    was added (no SWC ids) or split off (first id -1); ``start`` is the first sample's point."""
     out = []
     names: set[str] = set()
     for sec in cell.morphology.sections[1:]:
@@ -84,9 +84,11 @@ def _pieces(cell: Cell) -> list[dict]:
         split = not added and sec.swc_ids[0] == -1
         if sec.region in _PIECE_REGIONS or ((added or split) and sec.parent in names):
             names.add(sec.name)
-            n = int(sec.n_compartments)
-            out.append({"name": sec.name, "region": sec.region, "nseg": n, "added": added,
-                        "parent": sec.parent, "points": [[float(v) for v in p] for p in sec.points]})
+            start = None if added else sec.points[[i >= 0 for i in sec.swc_ids].index(True), :3]
+            out.append({"name": sec.name, "region": sec.region, "nseg": int(sec.n_compartments),
+                        "added": added, "parent": sec.parent,
+                        "start": None if start is None else [float(v) for v in start],
+                        "points": [[float(v) for v in p] for p in sec.points]})
     return out
 
 
@@ -294,29 +296,29 @@ def make_pieces(model, secs, region):
         sec = h.Section(name=p["name"])
         set_points(sec, p["points"])
         sec.connect(made[p["parent"]](1) if p["parent"] in made else soma(0.5), 0)
-        made[p["name"]], nseg[p["name"]] = sec, p["nseg"]
+        made[p["name"]], nseg[sec.name()] = sec, p["nseg"]
         region[sec.name()] = p["region"]
     cuts = [p for p in pieces if not p["added"]]
-    if cuts:
-        end = cuts[-1]["points"][-1]
-        whole = [s for s in secs if s.n3d() and near(points(s)[-1], end)]
-        if len(whole) != 1:
-            raise RuntimeError("cannot find the Import3d section holding the hillock")
-        host = whole[0]
+    if cuts:  # the host: where the first piece's first sample is not the last point
+        found = [(i == sec.n3d() - 1, sec) for sec in secs for i, q in enumerate(points(sec))
+                 if near(q, cuts[0]["start"])]
+        if not found:
+            raise RuntimeError("the hillock's first sample is not among the Import3d sections' points")
+        host = min(found, key=lambda f: f[0])[1]
         pts = points(host)
-        arcs = [arc_of(pts, p["points"][-1]) for p in cuts[:-1]]
-        parts = cut(pts, arcs) if arcs else [pts]
-        parent = host.parentseg()
+        ends = [arc_of(pts, p["points"][-1]) for p in cuts]
+        parts = cut(pts, [a for a in ends if a < host.L - TOL_UM])
+        previous = host.parentseg()
         h.disconnect(sec=host)
-        previous = parent
-        for p, part in zip(cuts, parts):
-            sec = host if p is cuts[-1] else h.Section(name=p["name"])
+        for k, part in enumerate(parts):
+            p = cuts[k] if k < len(cuts) else None  # a last part beyond the pieces stays Import3d's
+            sec = host if k == len(parts) - 1 else h.Section(name=p["name"])
             set_points(sec, part)
-            if previous is not None:
-                sec.connect(previous, 0)
+            sec.connect(previous, 0)
             previous = sec(1)
-            made[p["name"]], nseg[p["name"]] = sec, p["nseg"]
-            region[sec.name()] = p["region"]
+            if p is not None:
+                made[p["name"]], nseg[sec.name()] = sec, p["nseg"]
+                region[sec.name()] = p["region"]
     return made, nseg
 
 
