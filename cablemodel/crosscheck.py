@@ -30,10 +30,13 @@ import argparse
 import json
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from brian2 import Hz, Quantity, cm, ms, mV, nA, nS, ohm, siemens, uF, um
+
+from .locations import Location
 
 __all__ = ["add_parser", "crosscheck", "format_crosscheck", "run"]
 
@@ -79,7 +82,7 @@ def _descriptions(active: bool, d_lambda: float, frequency_hz: float, notes: lis
     }
 
 
-def crosscheck(path: str | Path, sites, *, active: bool = False, Ri=150 * ohm * cm,
+def crosscheck(path: str | Path, sites: Sequence[str | Location], *, active: bool = False, Ri=150 * ohm * cm,
                Cm=1 * uF / cm**2, g_leak=1e-4 * siemens / cm**2, v_rest=-65 * mV,
                weight=1 * nS, tau_rise=0.2 * ms, tau_decay=2 * ms, reversal=0 * mV, onset=1 * ms,
                duration=40 * ms, dt=25 * 1e-3 * ms, d_lambda: float = 0.1,
@@ -309,7 +312,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "crosscheck", help="PSP peaks, path distances (and spikes) at SWC samples: cablemodel,"
         " our geometry in NEURON, and NEURON's own Import3d of the file, with the differences",
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        description="One SWC file, three models side by side: cablemodel, our geometry exported to"
+        " NEURON, and NEURON's own Import3d of the file (same d_lambda rule, membrane and synapse);"
+        " one synaptic event per site, each in its own simulation.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("file", help="SWC file")
     p.add_argument("--site", action="append", required=True,
                    help="swc:ID (an SWC sample) or soma; repeat for several sites")
