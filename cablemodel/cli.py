@@ -199,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="compartments per section by the d_lambda rule at 100 Hz")
     psp.add_argument("--repair", action="store_true", help="repair a broken SWC file (reported)")
     psp.set_defaults(func=_psp)
+    from .crosscheck import add_parser as add_crosscheck
+    add_crosscheck(sub)
     morph = sub.add_parser("morphologies", help="write the generated morphologies as SWC files")
     morph.add_argument("--out", default="morphologies", help="folder (default: morphologies)")
     morph.set_defaults(func=_morphologies)

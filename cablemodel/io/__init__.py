@@ -1,1 +1,1 @@
-"""Input and output: SWC files (:mod:`cablemodel.io.swc`)."""
+"""Input and output: SWC files (:mod:`cablemodel.io.swc`), NEURON scripts (:mod:`cablemodel.io.neuron`)."""
