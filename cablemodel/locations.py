@@ -92,6 +92,8 @@ class Location:
         [0, 2, 45, 17]
         """
         if self.kind == "region":  # a region by name: its middle compartment (Brian2 order)
+            if self.region == "soma":  # the soma sphere, also when a file adds soma sections
+                return 0
             idx = np.flatnonzero(table.in_region(self.region))
             if idx.size == 0:
                 raise LocationError(f"region {self.region!r} has no compartments on this cell;"

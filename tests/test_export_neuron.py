@@ -99,11 +99,9 @@ def test_solver_check_real_cell_straightened(nrn, shared):
     _solver_check(cell, Synapse(EXP2, "#100", 1 * nS, spike_times([1] * ms)), ["#40", "#170"])
 
 
-@pytest.mark.xfail(strict=False, reason="cablemodel's compartments use only their boundary"
-                   " diameters, NEURON integrates over the 3-D points inside each segment (issue 7"
-                   " (a), item 1, being changed); measured now on this cell: compartment areas differ"
-                   " by up to 50 %, the basal surface by +12 %, PSP peaks by up to 3 %")
 def test_solver_check_real_cell(nrn, shared):
+    """The granule cell's own 3-D points: NEURON integrates area and resistance over the pieces
+    inside each segment, as cablemodel does (issue 7 (a))."""
     cell = Cell(_granule(shared), Ri=150 * ohm * cm, g_leak=1e-4 * siemens / cm**2, spike_site="soma")
     _solver_check(cell, Synapse(EXP2, "swc:118", 1 * nS, spike_times([1] * ms)), ["swc:235"])
 

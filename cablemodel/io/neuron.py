@@ -115,8 +115,8 @@ def _where(table, index: int) -> list:
 
 
 def _points(sec) -> list[list[float]]:
-    """pt3d points of a section; the soma sphere as a cylinder L = diam = d along x."""
-    if sec.region == "soma":
+    """pt3d points of a section; the soma sphere (the root) as a cylinder L = diam = d along x."""
+    if sec.parent is None:
         x, y, z, d = (float(v) for v in sec.points[0])
         return [[x - d / 2, y, z, d], [x, y, z, d], [x + d / 2, y, z, d]]
     return [[float(v) for v in row] for row in sec.points]
@@ -143,12 +143,15 @@ def _model(cell: Cell, synapses: Sequence[Synapse], clamps: Sequence[CurrentClam
     e_leak = np.asarray(cell.leak_reversal() / mV)
     g_leak = float(cell.g_leak / (siemens / cm**2))
     sections, soma = [], cell.morphology.soma.name
+    offset: dict[str, float] = {soma: 0.0}  # distance origin offsets (read_swc's NEURON attachment)
     for sec in cell.morphology.sections:
+        if sec.parent is not None:
+            offset[sec.name] = offset[sec.parent] + sec.origin_distance
         rows = np.flatnonzero(table.section == sec.name)
         rows = rows[np.argsort(table.index[rows])]
         item = {"name": sec.name, "region": sec.region, "parent": sec.parent,
                 "parent_x": None if sec.parent is None else 0.5 if sec.parent == soma else 1.0,
-                "nseg": int(rows.size), "points": _points(sec),
+                "nseg": int(rows.size), "points": _points(sec), "origin_um": offset[sec.name],
                 "g_pas_S_cm2": [g_leak] * rows.size, "e_pas_mV": [float(e) for e in e_leak[rows]]}
         if any(dens[r][rows].any() for r in dens):
             for role, key in (("na", "gnabar_S_cm2"), ("k", "gkbar_S_cm2")):
@@ -274,6 +277,7 @@ def run(model, secs):
 def geometry(model, secs):
     """Area, axial resistance to the parent node and path distance of every compartment."""
     region = {s["name"]: s["region"] for s in model["sections"]}
+    origin_um = {s["name"]: s["origin_um"] for s in model["sections"]}  # where a soma child starts
     origin = secs[model["sections"][0]["name"]](0.5)
     out = {"section": [], "index": [], "area_um2": [], "ri_megohm": [], "distance_um": [],
            "area_um2_by_region": {}}
@@ -285,7 +289,7 @@ def geometry(model, secs):
         out["index"].append(k)
         out["area_um2"].append(seg.area())
         out["ri_megohm"].append(ri if ri < 1e29 else None)
-        out["distance_um"].append(h.distance(origin, seg))
+        out["distance_um"].append(h.distance(origin, seg) + origin_um[name])
         by_region = out["area_um2_by_region"]
         by_region[region[name]] = by_region.get(region[name], 0.0) + seg.area()
     return out

@@ -43,6 +43,9 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
     if attachment == "neuron":
         nrn = neuron_soma(tree.ids, tree.types, tree.xyz, tree.r, tree.tree_parent)
         wire, origin, proximal = nrn.wire, nrn.origin_distance, nrn.proximal
+        if not nrn.id_order:
+            warnings.append("samples are listed before their parents, which NEURON's Import3d"
+                            " refuses: its attachment rules were applied in tree order")
         if soma.convention in ("multi-point", "scattered") and len(nrn.soma_sections) > 1:
             soma_sections, owner = _soma_sections(tree, nrn, warnings)
             root_rows = list(nrn.soma_sections[0].rows)
@@ -126,6 +129,16 @@ def _soma_sections(tree: _Tree, nrn: NeuronSoma,
         rows = [sec.start, *sec.rows]
         pts = np.column_stack([tree.xyz[rows], 2 * tree.r[rows]])
         parent, offset = names[sec.parent], sec.origin_distance if sec.parent == 0 else 0.0
+        if np.linalg.norm(np.diff(pts[:, :3], axis=0), axis=1).sum() <= ZERO_LENGTH_UM:
+            # no length (samples at one position): as NEURON's Import3d, drop it; what hangs
+            # from it hangs from its parent sample
+            names[k] = parent
+            for row in sec.rows:
+                owner[row] = owner.get(sec.start, (parent, True))
+            warnings.append(f"soma section from sample {tree.ids[sec.start]} has no length"
+                            f" (samples {[tree.ids[j] for j in sec.rows]} at one position):"
+                            " dropped, as Import3d drops it")
+            continue
         if sec.parent != 0 and sec.parentx != 1.0:
             warnings.append(f"soma section {names[k]} (from sample {tree.ids[sec.start]}) is attached"
                             f" to the end of {parent}; NEURON attaches it at x = {sec.parentx:g}")

@@ -73,6 +73,9 @@ class NeuronSoma:
         Import3d's soma sections, the root first, parents before children.
     section_of : dict
         Row of a soma sample -> index in ``soma_sections`` of the section it is a point of.
+    id_order : bool
+        Every parent comes before its children in id order, as Import3d requires. If not (NEURON
+        refuses such a file), the rules were applied in depth-first order (children by id).
     """
 
     wire: dict[int, bool]
@@ -83,6 +86,7 @@ class NeuronSoma:
     three_point: bool
     soma_sections: list[SomaSection]
     section_of: dict[int, int]
+    id_order: bool
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,11 @@ def neuron_soma(ids, types, xyz: np.ndarray, radius: np.ndarray, parent: np.ndar
     order = np.argsort(np.asarray(ids), kind="stable")  # Import3d works in id order
     pos = np.empty(n, dtype=int)
     pos[order] = np.arange(n)
+    has_parent = np.asarray(parent) >= 0
+    id_order = bool(np.all(pos[np.asarray(parent)[has_parent]] < pos[has_parent]))
+    if not id_order:  # Import3d refuses such a file: apply its rules in depth-first order
+        order = _depth_first(np.asarray(ids), np.asarray(parent))
+        pos[order] = np.arange(n)
     t = np.asarray(types)[order]
     p = np.array([-1 if parent[k] < 0 else pos[parent[k]] for k in order])
     pts = np.asarray(xyz, dtype=float)[order]
@@ -224,7 +233,21 @@ def neuron_soma(ids, types, xyz: np.ndarray, radius: np.ndarray, parent: np.ndar
     section_of = {row: k for k, sec in enumerate(soma_secs) for row in sec.rows}
     root_area = root_sphere if size[0] == 1 else _frustums(pts[:own[0]], d[:own[0]])
     return NeuronSoma(wires, origin, proximal, root_sphere, float(root_area), three_point,
-                      soma_secs, section_of)
+                      soma_secs, section_of, id_order)
+
+
+def _depth_first(ids: np.ndarray, parent: np.ndarray) -> np.ndarray:
+    """Rows in depth-first order from the root, children by id."""
+    kids: list[list[int]] = [[] for _ in range(len(ids))]
+    for k in np.argsort(ids, kind="stable"):
+        if parent[k] >= 0:
+            kids[parent[k]].append(int(k))
+    out, stack = [], [int(np.flatnonzero(parent < 0)[0])]
+    while stack:
+        k = stack.pop()
+        out.append(k)
+        stack.extend(reversed(kids[k]))
+    return np.array(out)
 
 
 def _frustums(points: np.ndarray, diameters: np.ndarray) -> float:
