@@ -12,6 +12,30 @@ Speed by design
 * Brian2 object names are fixed, so the generated code is identical from run to run and the
   Cython cache (``~/.cython/brian_extensions``) or the standalone build directory is reused.
 
+Timing of events (NEURON's fixed-step rule)
+-------------------------------------------
+Step ``k`` takes the cell from ``t_k = k*dt`` to ``t_{k+1}``. Within it, in Brian2's schedule
+(start, groups, thresholds, synapses, resets, end, each slot with its ``before_``/``after_``):
+
+* ``start``: the monitors sample ``v(t_k)``.
+* ``before_groups``: the gates are advanced with ``v(t_k)``; the external spike generator
+  emits the spikes of step ``k`` and their ``on_pre`` statements run (``when="before_groups"``
+  for the generator, order 0, and for each receptor's ``Synapses.pre``, order 1). An external
+  spike at ``t`` thus acts on the membrane in the step that starts at ``t``, as NEURON delivers
+  a ``NetCon`` event at the start of a step. A time between steps goes to the nearest step
+  (NEURON delivers an event in the step that starts within ``dt/2`` of it).
+* ``groups``: the synaptic conductances are summed from the synapses' states at ``t_k`` (the
+  events just delivered included), those states are advanced, and the cable equation gives
+  ``v(t_{k+1})``.
+* ``thresholds``: a spike is detected when ``v(t_{k+1})`` at the spike site exceeds the
+  threshold (once per crossing: the cell stays refractory while ``v`` is above it). NEURON
+  detects it at ``t_{k+1}`` (what ``NetCon.record`` reports).
+* ``synapses``: the ``on_pre`` of :class:`~cablemodel.Connection` synapses (Brian2's default
+  slot). A spike detected in step ``k`` with delay ``d`` is delivered at the end of step
+  ``k + d/dt`` (``d/dt`` rounded to the nearest integer), so it acts from the step that starts
+  at ``t_{k+1} + d``: NEURON's detection time plus the delay, as a ``NetCon`` delivers it. With
+  ``d = 0`` it acts from ``t_{k+1}``.
+
 Engines: ``"numpy"`` (no compilation; fine for small cells and short runs), ``"cython"``
 (compiled once per model structure, then cached), ``"cpp_standalone"`` (whole run compiled to
 C++; ~10 s build, fastest for long runs). ``"auto"`` picks by the amount of work.
