@@ -206,7 +206,8 @@ class CircuitSpec:
             objects += [neuron, *spec.gating(neuron), *spec.inputs(neuron, dt)]
             vmon = StateMonitor(neuron, "v", record=np.array(list(spec.record.values())),
                                 dt=rec_dt_ms * ms, name=f"{name}_vmon")
-            smon = SpikeMonitor(neuron, name=f"{name}_spikes")
+            # v and Ic at the spike site after each detection give v before it (crossing times)
+            smon = SpikeMonitor(neuron, variables=["v", "Ic"], name=f"{name}_spikes")
             monitors[name] = (vmon, smon)
             objects += [vmon, smon]
         objects += self._connections(neurons, dt) + self._gaps(neurons, dt)
