@@ -13,10 +13,9 @@ after one untimed warm-up run in each simulator whose traces are compared), thei
 cablemodel's build/compile time on the first run, and the largest difference of the somatic
 potential between the two simulators over the whole run. Everything else goes to stderr.
 
-Both simulators get the same spike times. Brian2 lets a spike at step k act on the membrane from
-step k + 1 (a Synapses' on_pre runs after the cable update of its step), NEURON from step k; this
-one-dt lag is the whole somatic difference (delivering NEURON's events dt later makes the traces
-agree to ~1e-7 mV).
+Both simulators get the same spike times, and both let a spike at step k act on the membrane from
+step k on (cablemodel runs the spike generator and the synapses' on_pre before the cable update of
+the step, see cablemodel.engine), so the traces are compared without a time shift.
 
 Usage::
 

@@ -133,13 +133,18 @@ class CellSpec:
             return []
         idx = np.concatenate([np.full(len(s.spikes), k) for k, s in enumerate(self.synapses)])
         times = np.concatenate([np.asarray(s.spikes / ms) for s in self.synapses])
-        source = SpikeGeneratorGroup(len(self.synapses), idx.astype(int), times * ms, dt=dt,
-                                     name=f"{self.name}_inputs")
+        # NEURON's rule (see cablemodel.engine): a spike acts from the step nearest to it, so the
+        # generator and the on_pre statements run before the cable update of that step
+        steps = np.ceil(times / float(dt / ms) - 0.5)
+        source = SpikeGeneratorGroup(len(self.synapses), idx.astype(int), steps * dt, dt=dt,
+                                     when="before_groups", order=0, name=f"{self.name}_inputs")
         out = [source]
         for rec in self.receptors:
             mine = [k for k, s in enumerate(self.synapses) if s.receptor.name == rec.name]
-            out.append(_synapses(source, neuron, rec, mine, [self.syn_idx[k] for k in mine],
-                                 [self.synapses[k] for k in mine], dt, f"{self.name}_syn_{rec.name}"))
+            syn = _synapses(source, neuron, rec, mine, [self.syn_idx[k] for k in mine],
+                            [self.synapses[k] for k in mine], dt, f"{self.name}_syn_{rec.name}")
+            syn.pre.when, syn.pre.order = "before_groups", 1
+            out.append(syn)
         return out
 
 
@@ -203,7 +208,8 @@ class CircuitSpec:
             objects += [neuron, *spec.gating(neuron), *spec.inputs(neuron, dt)]
             vmon = StateMonitor(neuron, "v", record=np.array(list(spec.record.values())),
                                 dt=rec_dt_ms * ms, name=f"{name}_vmon")
-            smon = SpikeMonitor(neuron, name=f"{name}_spikes")
+            # v and Ic at the spike site after each detection give v before it (crossing times)
+            smon = SpikeMonitor(neuron, variables=["v", "Ic"], name=f"{name}_spikes")
             monitors[name] = (vmon, smon)
             objects += [vmon, smon]
         objects += self._connections(neurons, dt) + self._gaps(neurons, dt)

@@ -74,7 +74,8 @@ class Cell:
         Region whose middle compartment detects spikes (the axon hillock by default).
     spike_threshold : Quantity
         Voltage crossing counted as a spike at the spike site; a new spike counts only after
-        the potential has fallen back below it.
+        the potential has fallen back below it. Spike times are the crossings interpolated
+        linearly within the time step.
 
     Example
     -------

@@ -41,8 +41,10 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _load_cell(args: argparse.Namespace):
-    """The cell of ``cablemodel psp``: a generated morphology by name, or an SWC file (with a
-    hillock added when it has none), discretized by the d_lambda rule, passive or standard."""
+    """The cell of ``cablemodel psp`` and what was changed in it: a generated morphology by name,
+    or an SWC file as it is, discretized by the d_lambda rule, passive or standard. A hillock is
+    added only with ``--add-hillock``, or when the standard (active) cell needs one and the
+    morphology has none; the second value says so (``add_hillock``'s note), else ``None``."""
     from brian2 import Hz, cm, mV, ohm, siemens, uF
 
     from .cell import Cell, standard_cell
@@ -55,11 +57,18 @@ def _load_cell(args: argparse.Namespace):
         morph = GENERATORS[args.morphology]()
     else:
         morph, _ = read_swc(args.morphology, repair=args.repair)
-        morph = add_hillock(morph)
+    added = None
+    has_hillock = any(s.region == "hillock" for s in morph.sections)
+    if not has_hillock and (args.add_hillock or not args.passive):
+        morph, has_hillock = add_hillock(morph), True
+        added = morph.notes[-1] + ("; asked for with --add-hillock" if args.add_hillock else
+                                   "; the Na+/K+ channels need it as spike site (--passive: none added)")
     Ri, Cm = args.ra * ohm * cm, args.cm * uF / cm**2
     morph, _ = discretize(morph, d_lambda=args.d_lambda, frequency=100 * Hz, Ri=Ri, Cm=Cm)
     passive = dict(Ri=Ri, Cm=Cm, g_leak=args.gl * siemens / cm**2, v_rest=args.el * mV)
-    return Cell(morph, **passive) if args.passive else standard_cell(morph, **passive)
+    if args.passive:
+        return Cell(morph, spike_site="hillock" if has_hillock else "soma", **passive), added
+    return standard_cell(morph, **passive), added
 
 
 def _psp(args: argparse.Namespace) -> int:
@@ -72,8 +81,10 @@ def _psp(args: argparse.Namespace) -> int:
     from .locations import LocationError
 
     try:
-        cell = _load_cell(args)
-        receptor = _receptor(args)
+        receptor = _receptor(args)  # options first, then the file
+        cell, added = _load_cell(args)
+        if added is not None:
+            print(f"cablemodel psp: {args.morphology}: {added}", file=sys.stderr)
         duration = args.duration or (600.0 if args.receptor in ("gaba_b", "d1", "d2") else 50.0)
         rows = psp_at_sites(cell, args.site, receptor=receptor, weight=args.weight * nS,
                             duration=duration * ms, dt=args.dt * ms)
@@ -81,7 +92,7 @@ def _psp(args: argparse.Namespace) -> int:
         print(f"cablemodel psp: {str(err).splitlines()[0]}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps([dict(r, hillock_added=added) for r in rows], indent=2))
     else:
         print(f"{'site':>16} {'dist um':>8} {'local mV':>9} {'soma mV':>8} {'hillock mV':>10}"
               f" {'t_peak ms':>9} {'hw ms':>7}")
@@ -102,7 +113,7 @@ def _receptor(args: argparse.Namespace):
     """The receptor of ``cablemodel psp`` from the options (ions, Mg2+, cleft blockers, taus)."""
     from dataclasses import replace
 
-    from brian2 import mM, ms
+    from brian2 import mM, ms, mV
 
     from .mechanisms.ions import Ions
     from .mechanisms.receptors import CLEFTS, receptor
@@ -123,6 +134,11 @@ def _receptor(args: argparse.Namespace):
         if not hasattr(rec, "tau_decay"):
             raise ValueError(f"--tau-rise/--tau-decay apply to ionotropic receptors, not {rec.name}")
         rec = replace(rec, **taus)
+    if args.reversal is not None:
+        if args.cl_in is not None:
+            raise ValueError("--reversal sets the reversal potential that --cl-in would set:"
+                             " give one of them")
+        rec = replace(rec, reversal=args.reversal * mV)
     return rec
 
 
@@ -173,6 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
                      " or #COMPARTMENT; repeat for several sites")
     psp.add_argument("--json", action="store_true", help="print JSON")
     psp.add_argument("--passive", action="store_true", help="passive membrane only (no Na+/K+)")
+    psp.add_argument("--add-hillock", action="store_true",
+                     help="add an axon hillock if the morphology has none (split from the axon, or"
+                     " added at the soma); without --passive one is added anyway when missing, as"
+                     " the spike site of the Na+/K+ channels; either way stderr and the JSON field"
+                     " 'hillock_added' say what was added and where")
     psp.add_argument("--receptor", default="ampa", choices=list(TRANSMITTER),
                      help="ampa/nmda (glutamate), gaba_a/glycine (Cl-), gaba_b (metabotropic, K+),"
                      " d1/d2 (dopamine: excitatory/inhibitory)")
@@ -183,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="extracellular Mg2+ for NMDA, mM (default: the receptor's, 1 mM)")
     psp.add_argument("--cl-in", type=float, default=None,
                      help="intracellular Cl-, mM (sets E_Cl of GABA_A/glycine; default 7 mM)")
+    psp.add_argument("--reversal", type=float, default=None,
+                     help="reversal potential of the receptor, mV (default: the receptor's, from"
+                     " the ions)")
     psp.add_argument("--weight", type=float, default=1.0, help="peak conductance, nS")
     psp.add_argument("--tau-rise", type=float, default=None,
                      help="rise time constant, ms (default: the receptor's)")

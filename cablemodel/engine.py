@@ -12,6 +12,32 @@ Speed by design
 * Brian2 object names are fixed, so the generated code is identical from run to run and the
   Cython cache (``~/.cython/brian_extensions``) or the standalone build directory is reused.
 
+Timing of events (NEURON's fixed-step rule)
+-------------------------------------------
+Step ``k`` takes the cell from ``t_k = k*dt`` to ``t_{k+1}``. Within it, in Brian2's schedule
+(start, groups, thresholds, synapses, resets, end, each slot with its ``before_``/``after_``):
+
+* ``start``: the monitors sample ``v(t_k)``.
+* ``before_groups``: the gates are advanced with ``v(t_k)``; the external spike generator
+  emits the spikes of step ``k`` and their ``on_pre`` statements run (``when="before_groups"``
+  for the generator, order 0, and for each receptor's ``Synapses.pre``, order 1). An external
+  spike at ``t`` thus acts on the membrane in the step that starts at ``t``, as NEURON delivers
+  a ``NetCon`` event at the start of a step. A time between steps goes to the nearest step
+  (NEURON delivers an event in the step that starts within ``dt/2`` of it).
+* ``groups``: the synaptic conductances are summed from the synapses' states at ``t_k`` (the
+  events just delivered included), those states are advanced, and the cable equation gives
+  ``v(t_{k+1})``.
+* ``thresholds``: a spike is detected when ``v(t_{k+1})`` at the spike site exceeds the
+  threshold (once per crossing: the cell stays refractory while ``v`` is above it). NEURON
+  detects it at ``t_{k+1}`` (what ``NetCon.record`` reports); :attr:`Result.spikes
+  <cablemodel.Result.spikes>` is the crossing interpolated linearly between ``v(t_k)`` and
+  ``v(t_{k+1})``, a time in ``(t_k, t_{k+1}]``.
+* ``synapses``: the ``on_pre`` of :class:`~cablemodel.Connection` synapses (Brian2's default
+  slot). A spike detected in step ``k`` with delay ``d`` is delivered at the end of step
+  ``k + d/dt`` (``d/dt`` rounded to the nearest integer), so it acts from the step that starts
+  at ``t_{k+1} + d``: NEURON's detection time plus the delay, as a ``NetCon`` delivers it. With
+  ``d = 0`` it acts from ``t_{k+1}``.
+
 Engines: ``"numpy"`` (no compilation; fine for small cells and short runs), ``"cython"``
 (compiled once per model structure, then cached), ``"cpp_standalone"`` (whole run compiled to
 C++; ~10 s build, fastest for long runs). ``"auto"`` picks by the amount of work.
@@ -266,9 +292,33 @@ def _auto_engine(n_compartments: int, n_steps: float) -> str:
     return "cpp_standalone"
 
 
-def _collect(monitors) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    return {name: (np.asarray(vmon.t / ms), np.asarray(vmon.v / mV), np.asarray(smon.t / ms))
-            for name, (vmon, smon) in monitors.items()}
+def _collect(monitors, circuit: CircuitSpec, dt_ms: float
+             ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per cell: sample times (ms), potentials (mV) and spike times (ms, threshold crossings)."""
+    out = {}
+    for name, (vmon, smon) in monitors.items():
+        cell = circuit.cells[name].cell
+        after = np.asarray(smon.v / mV)  # at the end of the detecting step; Ic = Cm (v - v_before)/dt
+        before = after - np.asarray(smon.Ic * (dt_ms * ms) / cell.Cm / mV)
+        out[name] = (np.asarray(vmon.t / ms), np.asarray(vmon.v / mV),
+                     _crossing_times(np.asarray(smon.t / ms), before, after,
+                                     float(cell.spike_threshold / mV), dt_ms))
+    return out
+
+
+def _crossing_times(t_ms: np.ndarray, before: np.ndarray, after: np.ndarray, threshold: float,
+                    dt_ms: float) -> np.ndarray:
+    """Times (ms) at which the potential crossed ``threshold`` (mV), linearly interpolated within
+    the steps ``[t, t + dt]`` that went from ``before`` (<= threshold) to ``after`` (> threshold).
+
+    Example
+    -------
+    >>> _crossing_times(np.array([1.0]), np.array([-30.0]), np.array([-10.0]), -20.0, 0.025)
+    array([1.0125])
+    """
+    rise = after - before
+    frac = np.divide(threshold - before, rise, out=np.ones_like(rise), where=rise > 0)
+    return t_ms + dt_ms * np.clip(frac, 0.0, 1.0)
 
 
 def _run_runtime(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_dt_ms: float):
@@ -294,7 +344,7 @@ def _run_runtime(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_
                         "membrane potential or a channel state became nan")) from err
             raise
         t2 = time.perf_counter()
-        traces = _collect(monitors)
+        traces = _collect(monitors, circuit, dt_ms)
     finally:
         prefs.codegen.target = old
     del net, monitors
@@ -348,7 +398,7 @@ def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, r
             net.run(T * ms)
             device.build(directory=str(directory), compile=True, run=True, with_output=False)
         t1 = time.perf_counter()
-        traces = _collect(monitors)
+        traces = _collect(monitors, circuit, dt_ms)
         run_s = float(device._last_run_time)
     except Exception as err:  # compilation problems are reported with the directory
         raise SimulationError(f"cpp_standalone build/run failed in {directory}: {err}") from err

@@ -25,7 +25,8 @@ class Result:
     t_ms, v_mV : ndarray
         Sample times (ms) and potentials (mV, shape ``(n_sites, n_samples)``).
     spikes_ms : ndarray
-        Spike times (ms) detected at the spike site (the hillock by default).
+        Spike times (ms) at the spike site (the hillock by default): upward crossings of the
+        cell's spike threshold, interpolated linearly within the step that crossed it.
     v_rest_mV : float
     table : CompartmentTable
         Geometry of the simulated cell (for distances and plotting).
@@ -83,7 +84,8 @@ class Result:
 
     @property
     def spikes(self) -> Quantity:
-        """Spike times at the spike site (second).
+        """Spike times at the spike site (second): threshold crossings interpolated linearly
+        within their time step (NEURON's ``NetCon.record`` gives the end of that step instead).
 
         Example
         -------

@@ -96,3 +96,83 @@ def test_psp_unknown_receptor_lists_choices(capsys):
         main(["psp", "ball_and_stick", "--site", "soma", "--receptor", "serotonin"])
     err = capsys.readouterr().err
     assert "invalid choice: 'serotonin'" in err and "gaba_b" in err
+
+
+#: soma and a 200 um dendrite, no axon; with an axon (type 2) too
+SWC_NO_AXON = "1 1 0 0 0 8 -1\n2 3 0 8 0 1 1\n3 3 0 208 0 1 2\n"
+SWC_AXON = SWC_NO_AXON + "4 2 0 -8 0 0.75 1\n5 2 0 -108 0 0.5 4\n"
+
+
+def _file_psp(capsys, path: Path, *options) -> tuple[dict, str]:
+    assert main(["psp", str(path), "--site", "basal@100", "--json", *options]) == 0
+    out = capsys.readouterr()
+    (row,) = json.loads(out.out)
+    return row, out.err
+
+
+def _library_cell(path: Path) -> Cell:
+    """The cell of ``cablemodel psp --passive`` built from the file with the library, untouched."""
+    from brian2 import Hz, cm, ohm, uF
+
+    from cablemodel.morphology.discretize import discretize
+
+    morph, _ = read_swc(path)
+    morph, _ = discretize(morph, d_lambda=0.1, frequency=100 * Hz, Ri=100 * ohm * cm, Cm=1 * uF / cm**2)
+    return Cell(morph, spike_site="soma")
+
+
+def test_psp_passive_simulates_the_file_unchanged(capsys, tmp_path):
+    from cablemodel.experiments import psp_at_sites
+    from cablemodel.mechanisms.receptors import ampa
+
+    f = tmp_path / "no_axon.swc"
+    f.write_text(SWC_NO_AXON)
+    row, err = _file_psp(capsys, f, "--passive")
+    assert err == "" and row["hillock_added"] is None and row["hillock_peak_mV"] is None
+    (ref,) = psp_at_sites(_library_cell(f), ["basal@100"], receptor=ampa(), duration=50 * ms)
+    assert row["soma_peak_mV"] == pytest.approx(ref["soma_peak_mV"], rel=1e-12)
+    assert row["local_peak_mV"] == pytest.approx(ref["local_peak_mV"], rel=1e-12)
+
+
+def test_psp_add_hillock_says_what_and_where(capsys, tmp_path):
+    f = tmp_path / "no_axon.swc"
+    f.write_text(SWC_NO_AXON)
+    plain, _ = _file_psp(capsys, f, "--passive")
+    row, err = _file_psp(capsys, f, "--passive", "--add-hillock")
+    (line,) = err.splitlines()
+    assert line.startswith(f"cablemodel psp: {f}: added hillock: 15 um") and "at the soma" in line
+    assert row["hillock_added"] in line and "--add-hillock" in row["hillock_added"]
+    assert row["hillock_peak_mV"] > 0
+    assert row["soma_peak_mV"] < plain["soma_peak_mV"]  # the hillock's membrane is a load
+
+
+def test_psp_active_cell_gets_the_hillock_it_needs_and_says_so(capsys, tmp_path):
+    f = tmp_path / "axon.swc"
+    f.write_text(SWC_AXON)
+    row, err = _file_psp(capsys, f)
+    (line,) = err.splitlines()
+    assert "hillock from the axon" in line and "spike site" in line
+    assert row["hillock_added"] in line and row["hillock_peak_mV"] > 0
+    row, err = _file_psp(capsys, ROOT / "morphologies" / "ball_and_stick.swc")  # has a hillock
+    assert err == "" and row["hillock_added"] is None
+
+
+def test_psp_reversal_overrides_the_receptor_exactly(capsys, tmp_path):
+    from brian2 import mV
+
+    from cablemodel import Receptor
+    from cablemodel.experiments import psp_at_sites
+
+    f = tmp_path / "no_axon.swc"
+    f.write_text(SWC_NO_AXON)
+    default, _ = _file_psp(capsys, f, "--passive")               # AMPA reverses at -0.28 mV
+    e0, _ = _file_psp(capsys, f, "--passive", "--reversal", "0")
+    (ref,) = psp_at_sites(_library_cell(f), ["basal@100"], receptor=Receptor(
+        "ampa", 0 * mV, 0.2 * ms, 2 * ms), duration=50 * ms)  # an Exp2Syn with e = 0 mV
+    assert e0["local_peak_mV"] == pytest.approx(ref["local_peak_mV"], rel=1e-12)
+    assert e0["local_peak_mV"] > default["local_peak_mV"]
+    at_rest, _ = _file_psp(capsys, f, "--passive", "--reversal", "-65")
+    assert abs(at_rest["local_peak_mV"]) < 1e-5   # mV (solver round-off): no driving force at rest
+    assert main(["psp", str(f), "--site", "basal@100", "--receptor", "gaba_a", "--reversal", "-70",
+                 "--cl-in", "30"]) == 2
+    assert "--cl-in" in capsys.readouterr().err
