@@ -19,6 +19,7 @@ def test_tc200_soma_as_import3d_builds_it(shared):
     soma sections of cable; 13 neurites start at their parent soma sample."""
     morph, report = read_swc(shared / "real" / TC200)
     assert report.attachment == "neuron" and report.soma_convention == "scattered"
+    assert report.soma_sections == 6
     soma_secs = [s for s in morph.sections[1:] if s.region == "soma"]
     assert [s.name for s in soma_secs] == [f"soma_{k}" for k in range(1, 7)]
     assert [s.parent for s in soma_secs] == ["soma", "soma_1", "soma_2", "soma_3", "soma", "soma_5"]

@@ -55,8 +55,11 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
                             f"{' (its one sample as a sphere)' if nrn.root_sphere_area else ''}"
                             f" and {len(soma_sections)} soma section(s) of cable")
     soma_d = math.sqrt(root_area / math.pi)
+    shape = (f"a root sphere of diameter {soma_d:.4g} um ({root_area:.4g} um^2) and"
+             f" {len(soma_sections)} soma section(s)" if soma_sections
+             else f"sphere of diameter {soma_d:.4g} um at the soma centroid")
     conventions.append(f"soma: {soma.convention} ({soma.detail}); area {soma.area:.4g} um^2 ->"
-                       f" sphere of diameter {soma_d:.4g} um at the soma centroid")
+                       f" {shape}")
     conventions.append(_ATTACHMENT_NOTE[attachment])
     sections = [Section("soma", "soma", None, np.array([[*centre, soma_d]]), 1,
                         tuple(sorted({tree.ids[k] for k in root_rows})))]
@@ -248,6 +251,7 @@ def _report(file: str, morph: Morphology, soma: _Soma, root_area: float, soma_d:
         soma_area_um2=float(soma.area), soma_diameter_um=soma_d, total_length_um=lengths,
         surface_um2=surface, simulated_surface_um2=simulated,
         max_path_distance_um=float(table.end.max()) if len(table) > 1 else 0.0,
+        soma_sections=sum(1 for sec in morph.sections[1:] if sec.region == "soma"),
         attachment=attachment, scale=tree.factor,
         regions={str(t): tree.regions[t] for t in used}, conventions=conventions,
         warnings=warnings, repairs=tree.done, discretization=discretization)

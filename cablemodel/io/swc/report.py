@@ -26,7 +26,11 @@ class LoadReport:
         ``"single-point"``, ``"three-point"``, ``"contour"``, ``"multi-point"``, ``"scattered"``
         or ``"made-from-root"``.
     soma_area_um2, soma_diameter_um : float
-        Area of the file's soma and the diameter of the equal-area sphere.
+        Area of the file's soma and the diameter of the soma sphere (of the equal-area sphere,
+        unless the soma also has soma sections).
+    soma_sections : int
+        Soma sections of cable besides the sphere (a branched soma read as NEURON's Import3d
+        reads it; 0 otherwise).
     total_length_um, surface_um2 : dict
         Per region (soma excluded from lengths), from the loaded polylines (frustum lateral areas).
     simulated_surface_um2 : dict
@@ -78,6 +82,7 @@ class LoadReport:
     max_path_distance_um: float
     simulated_surface_um2: dict[str, float] = field(default_factory=dict)
     attachment: str = "neuron"
+    soma_sections: int = 0
     scale: float = 1.0
     regions: dict[str, str] = field(default_factory=dict)
     conventions: list[str] = field(default_factory=list)
@@ -106,7 +111,7 @@ class LoadReport:
             "surface_um2": {k: float(v) for k, v in self.surface_um2.items()},
             "simulated_surface_um2": {k: float(v) for k, v in self.simulated_surface_um2.items()},
             "max_path_distance_um": float(self.max_path_distance_um),
-            "attachment": self.attachment,
+            "attachment": self.attachment, "soma_sections": int(self.soma_sections),
             "scale": float(self.scale), "regions": dict(self.regions),
             "conventions": list(self.conventions), "warnings": list(self.warnings),
             "repairs": [{"repair": r["repair"], "count": int(r["count"]),
@@ -134,7 +139,8 @@ class LoadReport:
             f"  {self.points} samples -> {self.sections} sections, {self.compartments} compartments"
             + (f" (scale {self.scale:g})" if self.scale != 1.0 else ""),
             f"  soma: {self.soma_convention}, area {self.soma_area_um2:.1f} um^2"
-            f" (sphere of diameter {self.soma_diameter_um:.4g} um)",
+            f" (sphere of diameter {self.soma_diameter_um:.4g} um"
+            + (f" + {self.soma_sections} soma sections)" if self.soma_sections else ")"),
         ]
         if self.discretization:
             lines.append(f"  compartments: {_describe_discretization(self.discretization)}")
