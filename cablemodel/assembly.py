@@ -87,13 +87,16 @@ class CellSpec:
     def neuron(self, dt):
         from brian2 import SpatialNeuron
 
+        from .morphology.brian2_tree import nesting_headroom
+
         cell = self.cell
         thr = float(cell.spike_threshold / mV)
-        neuron = SpatialNeuron(
-            morphology=cell.morphology.to_brian2(), model=self.equations(), Cm=cell.Cm,
-            Ri=cell.Ri, method="exponential_euler", threshold=f"v > {thr}*mV",
-            threshold_location=cell.spike_compartment, refractory=f"v > {thr}*mV",
-            dt=dt, name=self.name, namespace={})
+        with nesting_headroom(cell.morphology.nesting_depth):  # Brian2 flattens it recursively
+            neuron = SpatialNeuron(
+                morphology=cell.morphology.to_brian2(), model=self.equations(), Cm=cell.Cm,
+                Ri=cell.Ri, method="exponential_euler", threshold=f"v > {thr}*mV",
+                threshold_location=cell.spike_compartment, refractory=f"v > {thr}*mV",
+                dt=dt, name=self.name, namespace={})
         for name, values in cell.table.brian2_values().items():  # integrated geometry
             setattr(neuron, name, values)
         neuron.v = cell.v_rest
