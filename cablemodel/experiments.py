@@ -225,7 +225,8 @@ def temporal_summation(cell: Cell, site: str = "basal@100", weight=1 * nS, n_spi
     [False]
     """
     iv = np.asarray(Quantity(intervals) / ms, dtype=float)
-    P = period if period is not None else (float(ONSET / ms) + n_spikes * iv.max() + 60) * ms
+    # default: the train and 60 ms to decay, in whole ms (run_trials needs whole time steps)
+    P = period if period is not None else np.ceil(float(ONSET / ms) + n_spikes * iv.max() + 60) * ms
     trials = [Trial([Synapse(AMPA, site, weight,
                              (float(ONSET / ms) + np.arange(n_spikes) * i) * ms)], f"{i:g} ms")
               for i in iv]
