@@ -59,7 +59,7 @@ from .assembly import CellSpec, CircuitSpec
 from .cell import Cell
 from .locations import Location, parse_site
 from .mechanisms.electrical import GapJunction
-from .mechanisms.synapses import Connection, CurrentClamp, Synapse
+from .mechanisms.synapses import Connection, CurrentClamp, Synapse, check_seed
 from .results import Result
 
 __all__ = ["simulate", "simulate_circuit", "SimulationError", "ENGINES"]
@@ -188,6 +188,8 @@ def simulate_circuit(
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if seed is not None:
+        check_seed(seed)
     T = _check_time(duration, "duration")
     dt_ms = _check_time(dt, "dt")
     rec_dt_ms = dt_ms if record_dt is None else _check_time(record_dt, "record_dt")
