@@ -29,7 +29,8 @@ from brian2.spatialneuron.morphology import Soma as _B2Soma
 __all__ = ["Soma", "Section", "subtree", "nesting_headroom", "MAX_NESTING"]
 
 #: Deepest nesting (sections on a path from the soma) accepted: ``FlatMorphology`` keeps one
-#: Python frame per level. Measured with Python 3.11: 20,000 deep builds in 330 s (numpy engine).
+#: Python frame per level. Measured (Python 3.11): a tree 20,000 deep builds its SpatialNeuron
+#: in 87 s (1,000 deep: 4 s).
 MAX_NESTING = 20_000
 
 #: Bumped whenever a node of these classes gets a new parent; cached distances older than it
