@@ -47,8 +47,8 @@ def membrane_parameters(Ri=100 * ohm * cm, Cm=1 * uF / cm**2, g_leak=3e-4 * siem
     Example
     -------
     >>> from brian2 import ohm, cm, uF
-    >>> membrane_parameters(Ri=150 * ohm * cm)["Ri"]
-    150. * ohm * cmetre
+    >>> float(membrane_parameters(Ri=150 * ohm * cm)["Ri"] / (ohm * cm))
+    150.0
     >>> membrane_parameters(Cm=float("inf") * uF / cm**2)
     Traceback (most recent call last):
     ...

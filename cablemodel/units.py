@@ -39,8 +39,8 @@ def bounded(value, unit, what: str, low: float, high: float, unit_name: str, not
     Example
     -------
     >>> from brian2 import ohm, cm
-    >>> bounded(150 * ohm * cm, ohm * cm, "Ri", 1, 1e5, "ohm*cm")
-    150. * ohm * cmetre
+    >>> float(bounded(150 * ohm * cm, ohm * cm, "Ri", 1, 1e5, "ohm*cm") / (ohm * cm))
+    150.0
     >>> bounded(1e-9 * ohm * cm, ohm * cm, "Ri", 1, 1e5, "ohm*cm", "cytoplasm: ~100")
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):

@@ -149,8 +149,8 @@ class Soma(_Iterative, _B2Soma):
         Example
         -------
         >>> from brian2 import um
-        >>> Soma(10 * um).copy_section().diameter
-        array([10.]) * umetre
+        >>> (Soma(10 * um).copy_section().diameter / um).tolist()
+        [10.0]
         """
         return Soma(self.diameter, x=self.x, y=self.y, z=self.z, type=self.type)
 
@@ -167,8 +167,8 @@ class Section(_Iterative, _B2Section):
     >>> b = Section(n=2, diameter=[1, 1, 1] * um, length=[5, 5] * um)
     >>> root.children.add("a", a)
     >>> a.children.add("b", b)
-    >>> b.distance, b.end_distance  # midpoints and end, from the soma
-    (array([22.5, 27.5]) * umetre, 30. * umetre)
+    >>> (b.distance / um).tolist(), float(b.end_distance / um)  # midpoints and end, from the soma
+    ([22.5, 27.5], 30.0)
     """
 
     def __init__(self, n: int, diameter: Quantity, length: Quantity, type: str | None = None
@@ -185,8 +185,9 @@ class Section(_Iterative, _B2Section):
         Example
         -------
         >>> from brian2 import um
-        >>> Section(n=2, diameter=[2, 1, 1] * um, length=[5, 5] * um).copy_section().start_diameter
-        array([2., 1.]) * umetre
+        >>> copied = Section(n=2, diameter=[2, 1, 1] * um, length=[5, 5] * um).copy_section()
+        >>> (copied.start_diameter / um).tolist()
+        [2.0, 1.0]
         """
         diameter = np.concatenate([self.start_diameter / meter, self.end_diameter[-1:] / meter])
         return Section(n=self.n, diameter=diameter * meter, length=self.length, type=self.type)
