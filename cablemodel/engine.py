@@ -62,9 +62,10 @@ from .locations import Location, parse_site
 from .mechanisms.electrical import GapJunction
 from .mechanisms.synapses import Connection, CurrentClamp, Synapse
 from .results import Result
-from .simulation.build_cache import BuildCache, BuildError, hoist_values, run_binary
+from .simulation.build_cache import BuildCache, BuildError, cache_root, hoist_values, run_binary
+from .simulation.memory import MemoryLimitError, check_memory
 
-__all__ = ["simulate", "simulate_circuit", "SimulationError", "ENGINES"]
+__all__ = ["simulate", "simulate_circuit", "SimulationError", "MemoryLimitError", "ENGINES"]
 
 ENGINES = ("auto", "numpy", "cython", "cpp_standalone")
 #: Largest time step accepted when voltage-gated channels are present (HH kinetics need it).
@@ -108,6 +109,7 @@ def simulate(
     integrate_gates_everywhere: bool = False,
     seed: int | None = None,
     gap_junctions: Sequence[GapJunction] = (),
+    memory_limit: int | float | str | None = None,
 ) -> Result:
     """Run ``cell`` with ``synapses`` and ``clamps`` for ``duration``; return a :class:`Result`.
 
@@ -134,11 +136,19 @@ def simulate(
         Seed of Brian2's random numbers (stochastic mechanisms, e.g. quantal release).
     gap_junctions : sequence of GapJunction
         Electrical synapses between two compartments of this cell.
+    memory_limit : int, float or str, optional
+        Largest memory the recorded traces may need (bytes, or a text such as ``"8GB"``); by
+        default ``$CABLEMODEL_MEMORY_LIMIT``, else 80 % of the memory available at the start.
 
     Raises
     ------
     SimulationError
         If the potential becomes NaN/inf; the message names the compartment and the time.
+    MemoryLimitError
+        Before anything is built, if the traces would need more than ``memory_limit`` (see
+        :mod:`cablemodel.simulation.memory`); the message suggests a ``record_dt`` that fits.
+    KeyboardInterrupt
+        If the run is interrupted (Ctrl-C): no partial result is returned.
 
     Example
     -------
@@ -153,7 +163,8 @@ def simulate(
     return simulate_circuit({"cell": cell}, {"cell": synapses}, (), gap_junctions, duration=duration,
                             dt=dt, clamps={"cell": clamps}, record={"cell": record},
                             record_dt=record_dt, engine=engine, seed=seed,
-                            integrate_gates_everywhere=integrate_gates_everywhere)["cell"]
+                            integrate_gates_everywhere=integrate_gates_everywhere,
+                            memory_limit=memory_limit)["cell"]
 
 
 def simulate_circuit(
@@ -169,13 +180,15 @@ def simulate_circuit(
     engine: str = "auto",
     seed: int | None = None,
     integrate_gates_everywhere: bool = False,
+    memory_limit: int | float | str | None = None,
 ) -> dict[str, Result]:
     """Run several cells in one simulation: external ``inputs`` per cell, chemical
     ``connections`` (driven by a presynaptic cell's spikes) and ``gap_junctions``.
 
     ``cells`` maps names (identifiers) to cells; ``inputs``, ``clamps`` and ``record`` map the
     same names to what :func:`simulate` takes for one cell. Returns one :class:`Result` per cell;
-    the sites of clamps, connections and gap junctions are recorded too.
+    the sites of clamps, connections and gap junctions are recorded too. ``memory_limit`` bounds
+    the memory of all cells' traces together, as in :func:`simulate`.
 
     Example
     -------
@@ -223,6 +236,9 @@ def simulate_circuit(
     circuit = CircuitSpec(specs, list(connections), list(gap_junctions), seed)
     if engine == "auto":
         engine = _auto_engine(sum(len(c.table) for c in cells.values()), T / dt_ms)
+    n_samples = int(np.ceil(T / rec_dt_ms - 1e-9))
+    check_memory(sum(len(spec.record) for spec in specs.values()), n_samples, rec_dt_ms, engine,
+                 memory_limit, _existing(cache_root()) if engine == "cpp_standalone" else None)
     runner = _run_standalone if engine == "cpp_standalone" else _run_runtime
     traces, info = runner(circuit, engine, T, dt_ms, rec_dt_ms)
     info.update(engine=engine, dt_ms=dt_ms, duration_ms=T)
@@ -230,9 +246,10 @@ def simulate_circuit(
     for name, spec in specs.items():
         t_ms, v_mV, spikes_ms = traces[name]
         table = spec.cell.table
-        bad = ~np.isfinite(v_mV)
-        if bad.any():
-            row, col = np.argwhere(bad)[np.argmin(np.argwhere(bad)[:, 1])]
+        bad = [(int(np.argmin(np.isfinite(v))), row) for row, v in enumerate(v_mV)
+               if not np.isfinite(v).all()]  # row by row, without a mask as large as v_mV
+        if bad:
+            col, row = min(bad)
             comp = list(spec.record.values())[row]
             raise SimulationError(_nonfinite_message(
                 table, comp, t_ms[col], dt_ms, f"membrane potential became {v_mV[row, col]}"))
@@ -241,6 +258,13 @@ def simulate_circuit(
                                v_mV, spikes_ms, float(spec.cell.v_rest / mV), table,
                                dict(info, compartments=len(table), gated_compartments=int(gated)))
     return results
+
+
+def _existing(path: Path) -> Path:
+    """``path`` or its nearest existing parent (where its files would go)."""
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
 
 
 def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list[CurrentClamp],
@@ -462,7 +486,7 @@ def _standalone_traces(device, vmon, results: Path) -> tuple[np.ndarray, np.ndar
         raise BuildError(f"{path} holds {path.stat().st_size} bytes, not {n_sites} sites x"
                          f" {t_ms.size} samples; the run did not complete")
     v_mV = np.empty((n_sites, t_ms.size))
-    block = max(1, (1 << 24) // max(n_sites, 1))  # ~128 MB per block
+    block = max(1, (1 << 21) // max(n_sites, 1))  # ~16 MB per block
     with open(path, "rb") as f:
         for start in range(0, t_ms.size, block):
             rows = np.fromfile(f, dtype=np.float64, count=n_sites * min(block, t_ms.size - start))

@@ -239,6 +239,8 @@ class BuildCache:
             _sync(run, work)
             _make(work, make)
             binaries = private_folder(self.folder / "bin")
+            for left in [*binaries.glob(".install-*"), *self.folder.glob(".manifest-*")]:
+                left.unlink()  # written under the lock by an interrupted installation
             fd, tmp = tempfile.mkstemp(prefix=".install-", dir=binaries)
             os.close(fd)
             shutil.copyfile(work / "main", tmp)
@@ -338,11 +340,23 @@ def _make(work: Path, make: Sequence[str]) -> None:
     if shutil.which(make[0]) is None:
         raise BuildError(f"{make[0]!r} was not found: the cpp_standalone engine needs make and a"
                          " C++ compiler; install them or use engine='cython'")
-    done = subprocess.run(list(make), cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    if done.returncode != 0:
-        tail = "\n".join(done.stdout.decode(errors="replace").splitlines()[-20:])
+    # its own process group, so that an interruption stops the compilers too: none may write
+    # into the workspace once the lock is released
+    proc = subprocess.Popen(list(make), cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        output, _ = proc.communicate()
+    except BaseException:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        tail = "\n".join(output.decode(errors="replace").splitlines()[-20:])
         raise BuildError(f"compiling in {work} failed ({' '.join(make)} exited with code"
-                         f" {done.returncode}):\n{tail}")
+                         f" {proc.returncode}):\n{tail}")
 
 
 def run_binary(binary: str | Path, run: str | Path) -> float:
