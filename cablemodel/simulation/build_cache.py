@@ -160,7 +160,8 @@ class BuildCache:
     key : str
         Identifies the structure (a folder name: letters, digits, ``-`` and ``_``).
     root : path, optional
-        Cache folder (default :func:`cache_root`); builds go to ``root/builds/key``.
+        Cache folder (default :func:`cache_root`; created user-only if missing, else left as it
+        is); builds go to ``root/builds/key``, whose folders are all user-only.
 
     Example
     -------
@@ -180,7 +181,8 @@ class BuildCache:
     def __init__(self, key: str, root: str | Path | None = None):
         if not re.fullmatch(r"[A-Za-z0-9_-]+", key):
             raise ValueError(f"build cache key must hold only letters, digits, '-' and '_', got {key!r}")
-        base = private_folder(Path(root) if root is not None else cache_root())
+        base = Path(root) if root is not None else cache_root()
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)  # a folder of the user's choice: as is
         self.folder = private_folder(private_folder(base / "builds") / key)
 
     # -- run folders ------------------------------------------------------------------------------
