@@ -45,7 +45,8 @@ from cablemodel import (
     spike_times,
     standard_cell,
 )
-from cablemodel.engine import simulate_circuit, standalone_directory
+from cablemodel.engine import simulate_circuit
+from cablemodel.simulation.build_cache import cache_root
 
 ROOT = Path(__file__).resolve().parents[1]
 SWC = ROOT.parent / "shared" / "morphologies" / "real" / "ca1pyr_rat_c91662.swc"
@@ -189,7 +190,7 @@ def _run(variant: str, duration, record_dt=None, cache_root: Path | None = None)
 def quad_cache() -> Path:
     if QUAD is None:
         pytest.skip(f"no quad-precision type known for {platform.machine()}")
-    return standalone_directory("x").parent.parent / "brian2_quad_reference"
+    return cache_root() / "brian2_quad_reference"
 
 
 @pytest.fixture(scope="module")
