@@ -109,10 +109,10 @@ def _psp(args: argparse.Namespace) -> int:
 
     from brian2 import ms, nS
 
-    from .engine import SimulationError
     from .experiments import psp_at_sites
     from .io.swc import SWCError
     from .locations import LocationError, parse_site
+    from .simulation.engine import SimulationError
 
     try:
         receptor = _receptor(args)  # options first, then the file
@@ -192,8 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     1.0
     """
     from .demo import DEFAULT_MORPHOLOGY
-    from .engine import ENGINES
     from .morphology import GENERATORS
+    from .simulation.engine import ENGINES
 
     parser = _Parser(prog="cablemodel", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)

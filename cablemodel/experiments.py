@@ -13,9 +13,9 @@ from brian2 import Quantity, ms, mV, nA, nS, um
 
 from .analysis import fit_length_constant, length_constant
 from .cell import Cell
-from .engine import simulate
 from .locations import at
 from .mechanisms.synapses import AMPA, GABA_A, CurrentClamp, Receptor, Synapse, spike_times
+from .simulation.engine import simulate
 from .sweeps import Trial, TrialSet, run_trials
 
 __all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation", "spatial_summation",

@@ -27,10 +27,10 @@ from cablemodel import (
     spike_times,
     standard_cell,
 )
-from cablemodel.assembly import CircuitSpec
 from cablemodel.cli import main
 from cablemodel.mechanisms.ions import Ions
 from cablemodel.mechanisms.receptors import gaba_a
+from cablemodel.simulation.assembly import CircuitSpec
 
 NAN, INF = float("nan"), float("inf")
 S_CM2 = siemens / brian_cm**2

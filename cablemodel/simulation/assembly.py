@@ -1,4 +1,4 @@
-"""Brian2 objects for a circuit of cells (device-independent); used by :mod:`cablemodel.engine`.
+"""Brian2 objects for a circuit of cells (device-independent); used by :mod:`cablemodel.simulation.engine`.
 
 One :class:`CellSpec` per cell holds what its SpatialNeuron needs: equations, channel blocks,
 external synapses, clamps, and the conductances that connections and gap junctions sum into it.
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 import numpy as np
 from brian2 import Quantity, meter, ms, mV, siemens
 
-from .cell import Cell
-from .mechanisms.electrical import GapJunction
-from .mechanisms.synapses import Connection, CurrentClamp, Synapse
+from ..cell import Cell
+from ..mechanisms.electrical import GapJunction
+from ..mechanisms.synapses import Connection, CurrentClamp, Synapse
 
 __all__ = ["CellSpec", "CircuitSpec", "value_key", "trial_period"]
 
@@ -155,7 +155,7 @@ class CellSpec:
     def neuron(self, dt):
         from brian2 import SpatialNeuron
 
-        from .morphology.brian2_tree import nesting_headroom
+        from ..morphology.brian2_tree import nesting_headroom
 
         cell = self.cell
         thr = float(cell.spike_threshold / mV)
@@ -204,7 +204,7 @@ class CellSpec:
             return []
         idx = np.concatenate([np.full(len(s.spikes), k) for k, s in enumerate(self.synapses)])
         times = np.concatenate([np.asarray(s.spikes / ms) for s in self.synapses])
-        # NEURON's rule (see cablemodel.engine): a spike acts from the step nearest to it, so the
+        # NEURON's rule (see cablemodel.simulation.engine): a spike acts from the step nearest to it, so the
         # generator and the on_pre statements run before the cable update of that step
         steps = np.ceil(times / float(dt / ms) - 0.5)
         source = SpikeGeneratorGroup(len(self.synapses), idx.astype(int), steps * dt, dt=dt,

@@ -56,14 +56,14 @@ import numpy as np
 from brian2 import Quantity, ms, mV, second
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
+from ..cell import Cell
+from ..locations import Location, parse_site
+from ..mechanisms.electrical import GapJunction
+from ..mechanisms.synapses import Connection, CurrentClamp, Synapse, check_seed
 from .assembly import CellSpec, CircuitSpec
-from .cell import Cell
-from .locations import Location, parse_site
-from .mechanisms.electrical import GapJunction
-from .mechanisms.synapses import Connection, CurrentClamp, Synapse, check_seed
+from .build_cache import BuildCache, BuildError, cache_root, hoist_values, run_binary
+from .memory import MemoryLimitError, check_memory
 from .results import Result
-from .simulation.build_cache import BuildCache, BuildError, cache_root, hoist_values, run_binary
-from .simulation.memory import MemoryLimitError, check_memory
 
 __all__ = ["simulate", "simulate_circuit", "SimulationError", "MemoryLimitError", "ENGINES"]
 
