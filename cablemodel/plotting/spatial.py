@@ -51,15 +51,17 @@ def _as_path(result: Result, end, start) -> TreePath:
 
 
 def _sample_indices(result: Result, times) -> np.ndarray:
-    """Index of the sample nearest to each time (refused outside the recorded span)."""
+    """Index of the sample nearest to each time; refused before the first sample or later than
+    one sample interval after the last (the end of the run)."""
     fail_for_dimension_mismatch(times, ms, f"times must be times (e.g. [2, 5]*ms), got {times!r}")
     t = np.atleast_1d(np.asarray(Quantity(times) / ms, dtype=float))
     t_ms = np.asarray(result.t_ms, dtype=float)
-    half = 0.5 * float(np.diff(t_ms).min()) if t_ms.size > 1 else 0.0
-    outside = t[(t < t_ms[0] - half) | (t > t_ms[-1] + half) | ~np.isfinite(t)]
+    step = float(t_ms[1] - t_ms[0]) if t_ms.size > 1 else 0.0
+    end = t_ms[-1] + step
+    outside = t[~((t >= t_ms[0]) & (t <= end + 1e-9 * max(step, 1.0)))]
     if outside.size:
         raise ValueError(f"times {outside.tolist()} ms are outside the recording"
-                         f" ({t_ms[0]:g}-{t_ms[-1]:g} ms); choose times within it")
+                         f" ({t_ms[0]:g}-{end:g} ms); choose times within it")
     return np.abs(t_ms[None, :] - t[:, None]).argmin(axis=1)
 
 
@@ -162,6 +164,7 @@ def plot_space_time(result: Result, end, variable: str = "v", start="soma", ax=N
     image = NonUniformImage(ax, interpolation="nearest", cmap=cmap, norm=norm)
     t_ms = np.asarray(result.t_ms, dtype=float)
     image.set_data(t_ms, p.distance_um, values)
+    image.set_extent(image.get_extent())  # stored, for layouts that ask where the image is
     ax.add_image(image)
     ax.set_xlim(t_ms[0], t_ms[-1])
     ax.set_ylim(p.distance_um[0], p.distance_um[-1])
