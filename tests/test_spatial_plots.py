@@ -318,3 +318,24 @@ def test_morphology_colour_scale_can_be_fixed(y_table):
         plot_morphology(y_table, values=v, value_range=(-70, -50))
     with pytest.raises(ValueError, match="low < high"):
         plot_morphology(y_table, values=v, value_range=(-50 * mV, -70 * mV))
+
+
+def test_path_and_dendrogram_on_a_real_cell_with_a_contour_soma(shared):
+    """A CA1 reconstruction whose soma is a contour: its sections start 27.7 um from the
+    distance origin (origin_distance), and paths and the dendrogram keep that offset."""
+    morph, _ = read_swc(shared / "real" / "ca1pyr_rat_c91662_variant_contour_soma.swc")
+    t = morph.compartments()
+    tips = np.flatnonzero((t.n_children == 0) & (t.parent >= 0))
+    far = int(tips[np.argmax(t.distance[tips])])
+    p = path(t, f"swc:{t.swc_ids[far][-1]}")  # the sample at the farthest tip
+    assert p.compartments[-1] == far and p.compartments[0] == 0
+    assert np.all(t.parent[p.compartments[1:]] == p.compartments[:-1])
+    assert np.allclose(p.distance_um, t.distance[p.compartments], rtol=0, atol=1e-9)
+    assert np.all(np.diff(p.distance_um) > 0) and p.distance_um[-1] == pytest.approx(874.65, abs=0.01)
+    seg = dendrogram_layout(t).segments
+    offset = max(s.origin_distance for s in morph.sections)
+    assert offset == pytest.approx(27.68, abs=0.01)
+    assert np.array_equal(seg[:, 0, 1], t.start) and np.array_equal(seg[:, 1, 1], t.end)
+    for sec in morph.sections[1:]:
+        rows = t.section == sec.name
+        assert np.sum(seg[rows, 1, 1] - seg[rows, 0, 1]) == pytest.approx(sec.length)

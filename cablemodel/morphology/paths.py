@@ -9,11 +9,15 @@ table's ``distance`` column.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from brian2 import Quantity, um
 
 from .model import CompartmentTable
+
+if TYPE_CHECKING:
+    from ..locations import Location
 
 __all__ = ["TreePath", "path"]
 
@@ -68,7 +72,7 @@ class TreePath:
         return self.distance_um * um
 
 
-def _index(table: CompartmentTable, site) -> int:
+def _index(table: CompartmentTable, site: str | Location | int) -> int:
     from ..locations import parse_site
 
     if isinstance(site, int | np.integer):
@@ -84,7 +88,8 @@ def _ancestors(parent: np.ndarray, i: int) -> list[int]:
     return chain
 
 
-def path(table: CompartmentTable, end, start="soma") -> TreePath:
+def path(table: CompartmentTable, end: str | Location | int,
+         start: str | Location | int = "soma") -> TreePath:
     """The compartments on the path from ``start`` to ``end`` through the tree, in order.
 
     ``start`` and ``end`` are site strings (``"soma"``, ``"apical@300"``, ``"left(1)"``,

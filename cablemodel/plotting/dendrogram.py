@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from brian2 import Quantity
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
@@ -62,7 +64,8 @@ class DendrogramLayout:
         return self.segments[:, 0, 0]
 
 
-def dendrogram_layout(table: CompartmentTable, lengths=None) -> DendrogramLayout:
+def dendrogram_layout(table: CompartmentTable, lengths: np.ndarray | None = None
+                      ) -> DendrogramLayout:
     """Where each compartment goes in a dendrogram of the tree.
 
     By default a compartment's vertical line spans its path distance from the soma, from
@@ -130,8 +133,9 @@ def dendrogram_layout(table: CompartmentTable, lengths=None) -> DendrogramLayout
     return DendrogramLayout(segments, connectors.reshape(-1, 2, 2))
 
 
-def plot_dendrogram(table: CompartmentTable, values=None, label: str = "", ax=None,
-                    cmap: str = "viridis", value_range=None):
+def plot_dendrogram(table: CompartmentTable, values: np.ndarray | Quantity | None = None,
+                    label: str = "", ax: Axes | None = None, cmap: str = "viridis",
+                    value_range: tuple | None = None) -> Axes:
     """The tree as a dendrogram (:func:`dendrogram_layout`): path distance from the soma (µm)
     upwards, one vertical line per compartment (one ``LineCollection``, gid ``"dendrogram"``),
     grey horizontal lines at forks (gid ``"dendrogram_forks"``) and the soma as a dot.

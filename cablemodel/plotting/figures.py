@@ -79,7 +79,9 @@ def _plain_values(values, n: int) -> tuple[np.ndarray, str, Quantity | float]:
         else:
             named = [(name, u) for name, u in _COMPOUND_UNITS if u.dim == values.dim]
             unit, ref = named[0] if named else (str(values.dim), Quantity(1.0, dim=values.dim))
-    arr = np.asarray(values / ref, dtype=float)
+        arr = np.asarray(values / ref, dtype=float)
+    else:
+        arr = np.asarray(values, dtype=float)
     if arr.shape != (n,):
         raise ValueError(f"values must hold one value per compartment: expected {n} values"
                          f" (an array of shape ({n},)), got shape {arr.shape}")
@@ -94,10 +96,10 @@ def _value_norm(vals: np.ndarray, ref, value_range) -> Normalize:
         finite = vals[np.isfinite(vals)]
         return Normalize(vmin=float(finite.min()), vmax=float(finite.max()))
     lo, hi = value_range
-    if isinstance(ref, Quantity):
-        for v in (lo, hi):
-            fail_for_dimension_mismatch(v, ref, f"value_range must be in the values' unit"
-                                        f" ({ref!s}), got {v!r}")
+    kind = f"quantities like 1*{ref}" if isinstance(ref, Quantity) else "plain numbers"
+    for v in (lo, hi):
+        fail_for_dimension_mismatch(v, ref, f"value_range must be {kind}, as the values are;"
+                                    f" got {v!r}")
     lo, hi = float(lo / ref), float(hi / ref)
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise ValueError(f"value_range must be two finite values, low < high; got {value_range!r}")

@@ -15,8 +15,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from brian2 import Quantity, ms, mV
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
+from matplotlib.axes import Axes
 from matplotlib.image import NonUniformImage
 
+from ..locations import Location
 from ..morphology.paths import TreePath, path
 from ..simulation.results import Result
 from .figures import _axes, _value_norm, _with_unit, plot_morphology
@@ -46,7 +48,8 @@ def _recorded(result: Result, variable: str, compartments: np.ndarray) -> np.nda
     return result.v_mV[[rows[int(c)] for c in compartments]]
 
 
-def _as_path(result: Result, end, start) -> TreePath:
+def _as_path(result: Result, end: str | Location | int | TreePath,
+             start: str | Location | int) -> TreePath:
     return end if isinstance(end, TreePath) else path(result.table, end, start)
 
 
@@ -71,7 +74,9 @@ def _distance_label(p: TreePath) -> str:
     return f"distance along the path from {p.start} (µm)"
 
 
-def plot_space(result: Result, end, times, variable: str = "v", start="soma", ax=None):
+def plot_space(result: Result, end: str | Location | int | TreePath, times: Quantity,
+               variable: str = "v", start: str | Location | int = "soma", ax: Axes | None = None
+               ) -> Axes:
     """``variable`` along the path from ``start`` to ``end`` at each of ``times``: one line per
     time, distance along the path (µm) across, the variable (V in mV) up.
 
@@ -122,8 +127,10 @@ def plot_space(result: Result, end, times, variable: str = "v", start="soma", ax
     return ax
 
 
-def plot_space_time(result: Result, end, variable: str = "v", start="soma", ax=None,
-                    cmap: str = "viridis", value_range=None):
+def plot_space_time(result: Result, end: str | Location | int | TreePath, variable: str = "v",
+                    start: str | Location | int = "soma", ax: Axes | None = None,
+                    cmap: str = "viridis", value_range: tuple[Quantity, Quantity] | None = None
+                    ) -> Axes:
     """``variable`` along a path over the whole recording, as an image: time (ms) across,
     distance along the path (µm) up, colour the variable (colour bar ``"V (mV)"``).
 
@@ -175,9 +182,9 @@ def plot_space_time(result: Result, end, variable: str = "v", start="soma", ax=N
     return ax
 
 
-def animate(result: Result, filename: str | Path, times=None, frames: int = 20,
+def animate(result: Result, filename: str | Path, times: Quantity | None = None, frames: int = 20,
             variable: str = "v", projection: str = "xy", fps: float = 10, cmap: str = "viridis",
-            value_range=None, dpi: int = 80) -> Path:
+            value_range: tuple[Quantity, Quantity] | None = None, dpi: int = 80) -> Path:
     """The cell's shape (:func:`~cablemodel.plotting.figures.plot_morphology`) coloured by
     ``variable`` at successive times, written as an animation: a GIF (Pillow) or, when ffmpeg is
     on the PATH, an MP4 (chosen by the file's suffix).
