@@ -19,10 +19,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 import numpy as np
-from brian2 import Quantity, meter, ms, mV, siemens
+from brian2 import Quantity, amp, meter, ms, mV, siemens, volt
 
 from ..cell import Cell
 from ..mechanisms.electrical import GapJunction
+from ..mechanisms.stimuli import VoltageClamp, WaveformClamp
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse
 
 __all__ = ["CellSpec", "CircuitSpec", "value_key", "trial_period"]
@@ -113,6 +114,11 @@ class CellSpec:
     everywhere: bool = False
     incoming: list = field(default_factory=list)      # receptors of connections onto this cell
     gap_partners: list[str] = field(default_factory=list)
+    waves: list[WaveformClamp] = field(default_factory=list)   # sampled into one TimedArray
+    wave_idx: list[int] = field(default_factory=list)
+    vclamps: list[VoltageClamp] = field(default_factory=list)  # one per compartment
+    vclamp_idx: list[int] = field(default_factory=list)
+    n_steps: int = 1                                  # time steps of the run (waveform samples)
 
     def __post_init__(self) -> None:
         self.channels = self.cell.channels
@@ -135,7 +141,33 @@ class CellSpec:
         if self.clamps:
             lines += ["I_inj = I_amp*int(t >= I_start)*int(t < I_stop) : amp (point current)",
                       "I_amp : amp", "I_start : second", "I_stop : second"]
+        if self.waves:  # the summed waveforms of each clamped site: one column per site
+            lines += [f"I_wave = {self.name}_iwave(t, I_col) : amp (point current)",
+                      "I_col : integer (constant)"]
+        if self.vclamps:  # (V_cmd - v)/R_s: linear in v, so implicit in the cable solver
+            lines += [f"I_vclamp = vc_G*({self.name}_vcmd(t, vc_col) - v) : amp (point current)",
+                      "vc_G : siemens", "vc_col : integer (constant)"]
         return "\n".join(lines)
+
+    def timed_arrays(self, dt) -> dict:
+        """The ``TimedArray`` objects of the waveform and voltage clamps, by their name in the
+        equations: rows are the run's time steps, column 0 is zero (unclamped compartments),
+        column ``j`` the summed waveform (amp) or the command potential (volt) of site ``j``."""
+        from brian2 import TimedArray
+
+        out = {}
+        if self.waves:
+            sites = sorted(set(self.wave_idx))
+            values = np.zeros((self.n_steps, 1 + len(sites)))
+            for c, i in zip(self.waves, self.wave_idx, strict=True):
+                values[:, 1 + sites.index(i)] += np.asarray(c.waveform.sample(dt, self.n_steps))
+            out[f"{self.name}_iwave"] = TimedArray(values * amp, dt=dt, name=f"{self.name}_iwave")
+        if self.vclamps:
+            values = np.zeros((self.n_steps, 1 + len(self.vclamps)))
+            for j, c in enumerate(self.vclamps):
+                values[:, 1 + j] = np.asarray(c.command_potential(dt, self.n_steps))
+            out[f"{self.name}_vcmd"] = TimedArray(values * volt, dt=dt, name=f"{self.name}_vcmd")
+        return out
 
     def gate_blocks(self) -> list[tuple[int, int]]:
         """Contiguous [start, stop) blocks of compartments whose gates must be advanced."""
@@ -164,7 +196,7 @@ class CellSpec:
                 morphology=cell.morphology.to_brian2(), model=self.equations(), Cm=cell.Cm,
                 Ri=cell.Ri, method="exponential_euler", threshold=f"v > {thr}*mV",
                 threshold_location=cell.spike_compartment, refractory=f"v > {thr}*mV",
-                dt=dt, name=self.name, namespace={})
+                dt=dt, name=self.name, namespace=self.timed_arrays(dt))
         for name, values in cell.table.brian2_values().items():  # integrated geometry
             setattr(neuron, name, values)
         neuron.v = cell.v_rest
@@ -184,6 +216,12 @@ class CellSpec:
             neuron.I_amp[i] = c.amplitude
             neuron.I_start[i] = c.start
             neuron.I_stop[i] = c.stop
+        if self.waves:
+            sites = sorted(set(self.wave_idx))
+            neuron.I_col[sites] = np.arange(1, 1 + len(sites))
+        for j, (c, i) in enumerate(zip(self.vclamps, self.vclamp_idx, strict=True)):
+            neuron.vc_G[i] = 1 / c.series_resistance
+            neuron.vc_col[i] = 1 + j
         return neuron
 
     def gating(self, neuron) -> list:

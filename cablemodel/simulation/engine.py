@@ -59,6 +59,7 @@ from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 from ..cell import Cell
 from ..locations import Location, parse_site
 from ..mechanisms.electrical import GapJunction
+from ..mechanisms.stimuli import Step, VoltageClamp, WaveformClamp
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse, check_seed
 from .assembly import CellSpec, CircuitSpec
 from .build_cache import BuildCache, BuildError, cache_root, hoist_values, run_binary
@@ -102,7 +103,7 @@ def simulate(
     synapses: Sequence[Synapse] = (),
     duration=50 * ms,
     dt=25 * 1e-3 * ms,
-    clamps: Sequence[CurrentClamp] = (),
+    clamps: Sequence[CurrentClamp | WaveformClamp | VoltageClamp] = (),
     record: Iterable[Location | str] | str | None = None,
     record_dt=None,
     engine: str = "auto",
@@ -121,7 +122,9 @@ def simulate(
     duration, dt : Quantity
         Simulated time and integration step (second). ``dt`` must be <= 0.1 ms when channels are
         present (<= 1 ms for a passive cell).
-    clamps : sequence of CurrentClamp
+    clamps : sequence of CurrentClamp, WaveformClamp or VoltageClamp
+        Current clamps at one site add up; one voltage clamp per compartment (see
+        :mod:`cablemodel.mechanisms.stimuli`).
     record : iterable of locations or site strings, optional
         Extra sites to record. The soma, the spike site and every synapse, clamp and gap
         junction site are always recorded; ``record="all"`` records every compartment, one row
@@ -174,7 +177,7 @@ def simulate_circuit(
     gap_junctions: Sequence[GapJunction] = (),
     duration=50 * ms,
     dt=25 * 1e-3 * ms,
-    clamps: Mapping[str, Sequence[CurrentClamp]] | None = None,
+    clamps: Mapping[str, Sequence[CurrentClamp | WaveformClamp | VoltageClamp]] | None = None,
     record: Mapping[str, Iterable[Location | str] | str | None] | None = None,
     record_dt=None,
     engine: str = "auto",
@@ -234,7 +237,8 @@ def simulate_circuit(
                   + [g.a for g in gap_junctions if g.cell_a == name]
                   + [g.b for g in gap_junctions if g.cell_b == name])
         specs[name] = _cell_spec(name, cell, list(inputs.get(name, ())), list(clamps.get(name, ())),
-                                 record.get(name), dt_ms, integrate_gates_everywhere, placed)
+                                 record.get(name), dt_ms, integrate_gates_everywhere, placed,
+                                 int(np.ceil(T / dt_ms - 1e-9)) + 1)
     circuit = CircuitSpec(specs, list(connections), list(gap_junctions), seed)
     if engine == "auto":
         engine = _auto_engine(sum(len(c.table) for c in cells.values()), T / dt_ms)
@@ -269,9 +273,12 @@ def _existing(path: Path) -> Path:
     return path
 
 
-def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list[CurrentClamp],
-               record, dt_ms: float, everywhere: bool, placed: list[Location]) -> CellSpec:
-    """Validate what is placed on one cell and resolve its sites."""
+def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list, record,
+               dt_ms: float, everywhere: bool, placed: list[Location], n_steps: int = 1
+               ) -> CellSpec:
+    """Validate what is placed on one cell and resolve its sites; ``clamps`` are
+    :class:`CurrentClamp`, :class:`WaveformClamp` and :class:`VoltageClamp` objects, the
+    waveforms sampled on ``n_steps`` time steps."""
     active = cell.active_compartments
     limit = MAX_ACTIVE_DT if active.size else MAX_PASSIVE_DT
     if dt_ms > float(limit / ms) + 1e-12:
@@ -281,9 +288,25 @@ def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list[Curr
             f" use dt <= {float(limit / ms):g} ms (25 us is the default)")
     table = cell.table
     syn_idx = [s.site.resolve(table) for s in synapses]
-    clamp_idx = [c.site.resolve(table) for c in clamps]
-    if len(set(clamp_idx)) != len(clamp_idx):
-        raise ValueError("two current clamps share a compartment; merge them into one")
+    steps, waves, vclamps, clamp_idx, wave_idx, vclamp_idx = [], [], [], [], [], []
+    for c in clamps:  # a second CurrentClamp at a compartment is summed as a waveform
+        i = c.site.resolve(table)
+        if isinstance(c, CurrentClamp) and i not in clamp_idx:
+            steps.append(c)
+            clamp_idx.append(i)
+        elif isinstance(c, (CurrentClamp, WaveformClamp)):
+            waves.append(c if isinstance(c, WaveformClamp)
+                         else WaveformClamp(c.site, Step(c.amplitude, c.start, c.stop)))
+            wave_idx.append(i)
+        elif isinstance(c, VoltageClamp):
+            if i in vclamp_idx:
+                raise ValueError(f"cell {name!r}: two voltage clamps at compartment {i}"
+                                 f" ({c.site}); use one clamp per compartment")
+            vclamps.append(c)
+            vclamp_idx.append(i)
+        else:
+            raise TypeError(f"cell {name!r}: clamps must be CurrentClamp, WaveformClamp or"
+                            f" VoltageClamp objects, got {c!r}")
     for k, s in enumerate(synapses):
         gaps = np.diff(np.asarray(s.spikes / ms))
         if gaps.size and gaps.min() < dt_ms:
@@ -303,7 +326,9 @@ def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list[Curr
         for r in record or ():
             loc = parse_site(r)
             sites.setdefault(_label(loc, table), loc.resolve(table))
-    return CellSpec(name, cell, synapses, syn_idx, clamps, clamp_idx, sites, everywhere)
+    return CellSpec(name, cell, synapses, syn_idx, steps, clamp_idx, sites, everywhere,
+                    waves=waves, wave_idx=wave_idx, vclamps=vclamps, vclamp_idx=vclamp_idx,
+                    n_steps=n_steps)
 
 
 def _nonfinite_message(table, comp: int, t_ms: float, dt_ms: float, what: str) -> str:
