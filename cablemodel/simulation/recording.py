@@ -31,7 +31,8 @@ name                      unit         where
                                        :meth:`Channel.state_names`), where it is painted
 ``i_na``, ``i_k``, ...    mA/cm^2      channel current density ``g*P*(E - v)``, where painted
 ``g_syn``, ``i_syn``      nS, nA       each external synapse (one row per synapse, ``syn{k}``)
-``i_clamp``               nA           each current clamp's compartment
+``i_clamp``               nA           each current-clamped compartment (all its clamps summed)
+``i_vclamp``              nA           each voltage clamp's compartment: ``(V_cmd - v)/R_s``
 ========================  ===========  =============================================================
 
 The registry: adding a variable
@@ -219,9 +220,25 @@ def _synapses(spec) -> Iterator[Recordable]:
 
 @provider
 def _current_clamps(spec) -> Iterator[Recordable]:
-    if spec.clamps:
-        yield Recordable("i_clamp", "nA", "I_inj", np.asarray(spec.clamp_idx),
+    """``i_clamp``: the summed current of the current clamps (:class:`~cablemodel.CurrentClamp`
+    ``I_inj``, waveform clamps ``I_wave``) at each clamped compartment."""
+    parts = [name for name, idx in (("I_inj", spec.clamp_idx), ("I_wave", spec.wave_idx)) if idx]
+    if len(parts) == 1:
+        yield Recordable("i_clamp", "nA", parts[0], np.unique(spec.clamp_idx + spec.wave_idx),
                          "current-clamp current, positive into the cell")
+    elif parts:
+        yield Recordable("i_clamp", "nA", "irec_clamp", np.unique(spec.clamp_idx + spec.wave_idx),
+                         "current-clamp current, positive into the cell",
+                         equation="irec_clamp = I_inj + I_wave : amp")
+
+
+@provider
+def _voltage_clamps(spec) -> Iterator[Recordable]:
+    """``i_vclamp``: each voltage clamp's current ``(V_cmd - v)/R_s`` (positive into the cell:
+    at steady state the membrane current it balances, so inward currents are negative)."""
+    if spec.vclamp_idx:
+        yield Recordable("i_vclamp", "nA", "I_vclamp", np.asarray(spec.vclamp_idx),
+                         "voltage-clamp current, positive into the cell")
 
 
 def synapse_equation(rec, var: str) -> str:
