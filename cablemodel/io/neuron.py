@@ -130,6 +130,9 @@ def _model(cell: Cell, synapses: Sequence[Synapse], clamps: Sequence[CurrentClam
     T, dt_ms = _check_time(duration, "duration"), _check_time(dt, "dt")
     spec = _cell_spec("cell", cell, list(synapses), list(clamps), record, dt_ms, False,
                       [c.site for c in clamps])
+    if spec.recordings:
+        raise ValueError(f"the NEURON export records only the membrane potential, not"
+                         f" {', '.join(spec.recordings)}; record those with cablemodel.simulate")
     table = cell.table
     roles: dict[str, str] = {}
     for ch in cell.channels:
@@ -333,7 +336,8 @@ def to_neuron(cell: Cell, synapses: Sequence[Synapse] = (), clamps: Sequence[Cur
         Double-exponential receptors only (Exp2Syn/ExpSyn).
     clamps : sequence of CurrentClamp
     record : iterable of locations or site strings, ``"all"`` or None
-        Extra recording sites, as for :func:`cablemodel.simulate`.
+        Extra recording sites and regions (membrane potential only), as for
+        :func:`cablemodel.simulate`.
     duration, dt : Quantity
         Simulated time and fixed time step (second).
 
