@@ -125,8 +125,8 @@ def iv_curve(cell: Cell, protocol: VoltageSteps, site: Location | str = "soma",
     clamp = protocol.all_sweeps(site, series_resistance)
     with trial_period(period_ms):
         result = simulate(cell, [], duration=len(protocol.levels) * protocol.period, dt=dt,
-                          clamps=[clamp], engine=engine)
-    current = np.asarray(clamp.current(result) / amp)[: n * len(protocol.levels)]
+                          clamps=[clamp], engine=engine, record=[("i_vclamp", clamp.site)])
+    current = np.asarray(result.trace(("i_vclamp", clamp.site)) / amp)[: n * len(protocol.levels)]
     sweeps = current.reshape(len(protocol.levels), n)
     step = sweeps[:, first:last]
     return IVCurve(protocol.levels, step[:, skip_n:].min(axis=1) * amp,

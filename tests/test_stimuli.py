@@ -148,11 +148,14 @@ def test_clamps_at_one_site_sum(passive):
     parts = [CurrentClamp("soma", 10 * pA, 1 * ms, 8 * ms), CurrentClamp("soma", 5 * pA, 3 * ms, 6 * ms),
              WaveformClamp("soma", Ramp(0 * pA, 20 * pA, 2 * ms, 10 * ms)),
              WaveformClamp("soma", Sine(4 * pA, 500 * Hz, 0 * ms))]
-    together = simulate(passive, [], clamps=parts, **kw)
+    together = simulate(passive, [], clamps=parts, record=["i_clamp@soma@0"], **kw)
     one = WaveformClamp("soma", Step(10 * pA, 1 * ms, 8 * ms) + Step(5 * pA, 3 * ms, 6 * ms)
                         + Ramp(0 * pA, 20 * pA, 2 * ms, 10 * ms) + Sine(4 * pA, 500 * Hz, 0 * ms))
     summed = simulate(passive, [], clamps=[one], **kw)
     np.testing.assert_allclose(together.v_mV, summed.v_mV, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(together.trace("i_clamp@soma@0") / pA),
+                               np.asarray(one.waveform.sample(DT, together.t_ms.size) / pA),
+                               rtol=1e-12, atol=1e-12)  # the recorded sum of all four
     assert np.ptp(together.v_mV) > 0.5  # the clamps did act (mV)
 
 
@@ -162,18 +165,21 @@ def test_voltage_clamp_current_equals_synaptic_current(passive):
     weight, t_spike, hold = 2 * nS, 2 * ms, -65 * mV
     vc = VoltageClamp("soma", hold, series_resistance=0.01 * Mohm)
     syn = Synapse(AMPA, "soma", weight, spike_times([t_spike]))
-    r = simulate(passive, [syn], duration=15 * ms, dt=DT, engine="numpy", clamps=[vc])
-    i = np.asarray(vc.current(r) / nA)
+    r = simulate(passive, [syn], duration=15 * ms, dt=DT, engine="numpy", clamps=[vc],
+                 record=["i_vclamp@soma@0", "g_syn@soma@0"])
+    i = np.asarray(r.trace("i_vclamp@soma@0") / nA)
     # the sample at t_k + dt balances the conductance of the step from t_k
     g = np.asarray(AMPA.conductance(r.t[:-1] - t_spike, weight) / nS)
+    np.testing.assert_allclose(np.asarray(r.trace("g_syn@soma@0") / nS)[:-1], g, atol=1e-9)
     expected = g * float((hold - AMPA.reversal) / mV) * 1e-3  # nS * mV = pA -> nA
-    err = np.abs(i[1:] - expected)
     peak = np.abs(expected).max()
     assert peak == pytest.approx(2 * 0.065, rel=1e-3)  # 2 nS x 65 mV
-    assert err.max() < 0.01 * peak
+    assert np.abs(i[1:] - expected).max() < 0.01 * peak
     near_peak = np.abs(expected) > 0.5 * peak
     np.testing.assert_allclose(i[1:][near_peak], expected[near_peak], rtol=0.01)
-    assert np.abs(np.asarray(r.v("soma") / mV) + 65).max() < 0.01  # held within I*R_s
+    v = np.asarray(r.v("soma") / mV)  # held within I*R_s; the current is (V_cmd - v)/R_s
+    np.testing.assert_allclose(i, (-65 - v) / 0.01, rtol=1e-9, atol=1e-12)  # mV / Mohm = nA
+    assert np.abs(v + 65).max() < 0.01
 
 
 def _hh_clamp_current(cell: Cell, v_step: float, v_hold: float, t_ms: np.ndarray) -> np.ndarray:

@@ -135,6 +135,9 @@ def _model(cell: Cell, synapses: Sequence[Synapse], clamps: Sequence[CurrentClam
                          " voltage clamps with cablemodel.simulate")
     spec = _cell_spec("cell", cell, list(synapses), list(clamps), record, dt_ms, False,
                       [c.site for c in clamps])
+    if spec.recordings:
+        raise ValueError(f"the NEURON export records only the membrane potential, not"
+                         f" {', '.join(spec.recordings)}; record those with cablemodel.simulate")
     table = cell.table
     roles: dict[str, str] = {}
     for ch in cell.channels:
@@ -338,7 +341,8 @@ def to_neuron(cell: Cell, synapses: Sequence[Synapse] = (), clamps: Sequence[Cur
         Double-exponential receptors only (Exp2Syn/ExpSyn).
     clamps : sequence of CurrentClamp
     record : iterable of locations or site strings, ``"all"`` or None
-        Extra recording sites, as for :func:`cablemodel.simulate`.
+        Extra recording sites and regions (membrane potential only), as for
+        :func:`cablemodel.simulate`.
     duration, dt : Quantity
         Simulated time and fixed time step (second).
 

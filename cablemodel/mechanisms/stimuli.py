@@ -454,7 +454,10 @@ class VoltageClamp:
     e.g. steps) drives ``(V_cmd - v)/series_resistance`` into the compartment for the whole run
     (positive into the cell). The current is implicit in ``v`` in the cable solver, so a small
     series resistance is stable. The clamped compartment follows the command with time constant
-    ``series_resistance * C`` (its capacitance) and sits ``I*series_resistance`` off it.
+    ``series_resistance * C`` (its capacitance) and sits ``I*series_resistance`` off it. Record
+    the current with ``simulate(..., record=["i_vclamp@SITE"])`` (nA): the sample at ``t + dt``
+    is the current that held the cell through the step from ``t``, so it balances the membrane
+    current of that step (its conductances at ``t``).
 
     Example
     -------
@@ -489,30 +492,6 @@ class VoltageClamp:
         """
         base = Step(self.holding, 0 * ms).sample(dt, n)
         return base if self.command is None else base + self.command.sample(dt, n)
-
-    def current(self, result) -> Quantity:
-        """This clamp's current (amp, positive into the cell) at each sample of ``result`` (a
-        :class:`~cablemodel.Result` of a run with this clamp): ``(V_cmd(t) - v(t))/R_s`` from the
-        potential recorded at the clamp's site (always recorded), exactly what the clamp injects
-        with ``v`` at the sample times. In the step from ``t`` to ``t + dt`` the cell is held
-        against the conductances of that step, so the current sampled at ``t + dt`` balances
-        the membrane current of the step that starts at ``t``.
-
-        Example
-        -------
-        >>> from brian2 import mV, ms, nA, Mohm
-        >>> from cablemodel import Cell, ball_and_stick, simulate
-        >>> vc = VoltageClamp("soma", -55 * mV, series_resistance=0.1 * Mohm)
-        >>> r = simulate(Cell(ball_and_stick()), [], duration=30 * ms, clamps=[vc], engine="numpy")
-        >>> round(float(vc.current(r)[-1] / nA), 4)  # 10 mV x the cell's input conductance
-        0.0848
-        """
-        label = "soma" if (self.site.kind == "distance" and self.site.distance_um == 0.0
-                           and self.site.region == "soma") else str(self.site)
-        dt_ms = float(result.info["dt_ms"])
-        steps = np.rint(result.t_ms / dt_ms).astype(np.int64)
-        command = self.command_potential(dt_ms * ms, int(steps[-1]) + 1)[steps]
-        return (command - result.v(label)) / self.series_resistance
 
 
 @dataclass(frozen=True)

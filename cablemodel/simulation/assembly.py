@@ -25,6 +25,7 @@ from ..cell import Cell
 from ..mechanisms.electrical import GapJunction
 from ..mechanisms.stimuli import VoltageClamp, WaveformClamp
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse
+from .recording import Selection, extra_equations, monitor_groups, updates
 
 __all__ = ["CellSpec", "CircuitSpec", "value_key", "trial_period"]
 
@@ -114,6 +115,8 @@ class CellSpec:
     everywhere: bool = False
     incoming: list = field(default_factory=list)      # receptors of connections onto this cell
     gap_partners: list[str] = field(default_factory=list)
+    #: variables other than v to record (see :mod:`cablemodel.simulation.recording`)
+    recordings: dict[str, Selection] = field(default_factory=dict)
     waves: list[WaveformClamp] = field(default_factory=list)   # sampled into one TimedArray
     wave_idx: list[int] = field(default_factory=list)
     vclamps: list[VoltageClamp] = field(default_factory=list)  # one per compartment
@@ -147,6 +150,7 @@ class CellSpec:
         if self.vclamps:  # (V_cmd - v)/R_s: linear in v, so implicit in the cable solver
             lines += [f"I_vclamp = vc_G*({self.name}_vcmd(t, vc_col) - v) : amp (point current)",
                       "vc_G : siemens", "vc_col : integer (constant)"]
+        lines += extra_equations(self.recordings, "neuron")
         return "\n".join(lines)
 
     def timed_arrays(self, dt) -> dict:
@@ -181,7 +185,10 @@ class CellSpec:
 
     def key(self) -> str:
         return "|".join([self.name, self.equations(), str(self.gate_blocks()),
-                         str(len(self.cell.table)), str(len(self.synapses)), str(len(self.record))])
+                         str(len(self.cell.table)), str(len(self.synapses)), str(len(self.record)),
+                         str(monitor_groups(self.recordings)),
+                         str([extra_equations(self.recordings, f"synapses:{r.name}")
+                              for r in self.receptors])])
 
     # -- objects --------------------------------------------------------------------------------
     def neuron(self, dt):
@@ -251,7 +258,8 @@ class CellSpec:
         for rec in self.receptors:
             mine = [k for k, s in enumerate(self.synapses) if s.receptor.name == rec.name]
             syn = _synapses(source, neuron, rec, mine, [self.syn_idx[k] for k in mine],
-                            [self.synapses[k] for k in mine], dt, f"{self.name}_syn_{rec.name}")
+                            [self.synapses[k] for k in mine], dt, f"{self.name}_syn_{rec.name}",
+                            extra=extra_equations(self.recordings, f"synapses:{rec.name}"))
             syn.pre.when, syn.pre.order = "before_groups", 1
             out.append(syn)
         return out
@@ -299,11 +307,12 @@ def _zero(eq) -> str:
     return f"{eq.varname} = 0*{get_unit(eq.dim)!r}"
 
 
-def _synapses(source, target, rec, i, j, items, dt, name, delays=None):
-    """A Synapses object of receptor ``rec`` from ``source[i]`` to compartments ``j``."""
+def _synapses(source, target, rec, i, j, items, dt, name, delays=None, extra=()):
+    """A Synapses object of receptor ``rec`` from ``source[i]`` to compartments ``j``; ``extra``
+    lines (recorded subexpressions) are added to its model."""
     from brian2 import Synapses
 
-    syn = Synapses(source, target, model=rec.synapse_model(), on_pre=rec.on_pre(),
+    syn = Synapses(source, target, model="\n".join([rec.synapse_model(), *extra]), on_pre=rec.on_pre(),
                    method=rec.method, dt=dt, name=name, namespace={})
     syn.connect(i=np.asarray(i, dtype=int), j=np.asarray(j, dtype=int))
     syn.w = np.array([float(x.weight / siemens) for x in items]) * siemens
@@ -354,7 +363,9 @@ class CircuitSpec:
         return hashlib.sha1("||".join(parts).encode()).hexdigest()[:12]
 
     def build(self, dt_ms: float, rec_dt_ms: float):
-        """Create every object on the current device: ``(network, {cell: (vmon, smon)})``."""
+        """Create every object on the current device: ``(network, {cell: (vmon, smon, mons)})``
+        with ``mons`` the monitors of the other recorded variables, ``[(monitor, target,
+        elements, variables)]`` (see :func:`~cablemodel.simulation.recording.monitor_groups`)."""
         from brian2 import Network, SpikeMonitor, StateMonitor
 
         dt = dt_ms * ms
@@ -369,8 +380,19 @@ class CircuitSpec:
                                 dt=rec_dt_ms * ms, name=f"{name}_vmon")
             # v and Ic at the spike site after each detection give v before it (crossing times)
             smon = SpikeMonitor(neuron, variables=["v", "Ic"], name=f"{name}_spikes")
-            monitors[name] = (vmon, smon)
-            objects += [vmon, smon]
+            by_target = {"neuron": neuron} | {f"synapses:{obj.name.removeprefix(f'{name}_syn_')}": obj
+                                              for obj in inputs[1:]}
+            for target, statements in ((t, updates(spec.recordings, t)) for t in by_target):
+                if statements:  # values set just before each sample (monitors: start, order 0)
+                    objects.append(by_target[target].run_regularly(
+                        "\n".join(statements), dt=rec_dt_ms * ms, when="start", order=-1,
+                        name=f"{by_target[target].name}_record_update"))
+            mons = [(StateMonitor(by_target[target], variables, record=np.array(elements),
+                                  dt=rec_dt_ms * ms, name=f"{name}_mon_{k}"), target, elements,
+                     variables)
+                    for k, (target, elements, variables) in enumerate(monitor_groups(spec.recordings))]
+            monitors[name] = (vmon, smon, mons)
+            objects += [vmon, smon, *(m[0] for m in mons)]
         objects += self._connections(neurons, dt) + self._gaps(neurons, dt)
         if self.seed is not None:
             from brian2 import seed as brian_seed

@@ -96,8 +96,11 @@ class Recordable:
     ``target`` is ``"neuron"`` (the SpatialNeuron; elements are compartments) or
     ``"synapses:RECEPTOR"`` (that receptor's Synapses object; ``elements`` are synapse indices in
     it), or one of these per element. ``labels`` name the elements (default: ``#COMPARTMENT``).
-    ``equation`` is a Brian2 line (``NAME = EXPRESSION : UNIT``), or one per target, added to the
-    target's model when the variable is recorded there.
+    ``equation`` is a Brian2 line (``NAME = EXPRESSION : UNIT`` or a parameter ``NAME : UNIT``),
+    or one per target, added to the target's model when the variable is recorded there;
+    ``update`` an optional statement (or one per target) run on the target just before each
+    sample (for a value Brian2 cannot monitor as a subexpression, e.g. one of a synapse's
+    postsynaptic variables).
 
     Example
     -------
@@ -116,6 +119,7 @@ class Recordable:
     elements: np.ndarray | None = None
     labels: tuple[str, ...] | None = None
     equation: str | dict[str, str] | None = None
+    update: str | dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -133,10 +137,12 @@ class Recordable:
                              " targets differ in length")
 
     def equation_for(self, target: str) -> str | None:
-        """The subexpression to add to ``target``'s model when this variable is recorded there."""
-        if isinstance(self.equation, dict):
-            return self.equation.get(target)
-        return self.equation
+        """The line to add to ``target``'s model when this variable is recorded there."""
+        return self.equation.get(target) if isinstance(self.equation, dict) else self.equation
+
+    def update_for(self, target: str) -> str | None:
+        """The statement that sets this variable on ``target`` before each sample, if any."""
+        return self.update.get(target) if isinstance(self.update, dict) else self.update
 
 
 Provider = Callable[[object], Iterable[Recordable]]
@@ -214,8 +220,11 @@ def _synapses(spec) -> Iterator[Recordable]:
                                   ("i_syn", "nA", "irec", "current, positive inward")):
         yield Recordable(name, unit, var, np.asarray(spec.syn_idx), f"each synapse's {what}",
                          target=targets, elements=np.asarray(elements), labels=labels,
-                         equation={f"synapses:{n}": synapse_equation(rec, var)
-                                   for n, rec in by_name.items()})
+                         equation={f"synapses:{n}": synapse_equation(rec, var) if var == "grec"
+                                   else "irec : amp" for n, rec in by_name.items()},
+                         update=None if var == "grec" else {
+                             f"synapses:{n}": synapse_equation(rec, var).split(" : ")[0]
+                             for n, rec in by_name.items()})
 
 
 @provider
@@ -242,9 +251,11 @@ def _voltage_clamps(spec) -> Iterator[Recordable]:
 
 
 def synapse_equation(rec, var: str) -> str:
-    """Brian2 subexpression giving one synapse's conductance (``var="grec"``, siemens) or
-    current (``"irec"``, amp, positive inward) in receptor ``rec``'s Synapses object, from its
-    summed conductance and the cell-side current ``I_name = g_name*FACTOR``.
+    """Brian2 equation giving one synapse's conductance (``var="grec"``, siemens) or current
+    (``"irec"``, amp, positive inward) in receptor ``rec``'s Synapses object, from its summed
+    conductance and the cell-side current ``I_name = g_name*FACTOR``. (The current refers to
+    postsynaptic variables, which Brian2 cannot monitor in a subexpression: it is a parameter
+    set to this expression before each sample.)
 
     Example
     -------
@@ -293,15 +304,18 @@ _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
 def site_label(loc: Location) -> str:
-    """The row label of a recorded site: ``"soma"`` for the soma, else the site as text.
+    """The row label of a recorded site: ``"soma"`` for the soma, ``"#INDEX"`` for a compartment,
+    else the site as text.
 
     Example
     -------
-    >>> site_label(parse_site("soma@0")), site_label(parse_site("basal@200"))
-    ('soma', 'basal@200')
+    >>> [site_label(parse_site(s)) for s in ("soma@0", "basal@200", "#7")]
+    ['soma', 'basal@200', '#7']
     """
     if loc.kind == "distance" and loc.distance_um == 0.0 and loc.region == "soma":
         return "soma"
+    if loc.kind == "compartment":
+        return f"#{loc.index}"
     return str(loc)
 
 
@@ -384,6 +398,9 @@ def resolve_requests(requests: Iterable[Request], spec) -> dict[str, Selection]:
     >>> sel = resolve_requests([parse_request("m_na@hillock")], spec)
     >>> sel["m_na"].compartments.tolist(), sel["m_na"].labels
     ([1, 2, 3], ['#1', '#2', '#3'])
+    >>> spec.record = {"soma": 0, "hillock": 2}  # rows at named sites take their names
+    >>> resolve_requests([parse_request("m_na@hillock")], spec)["m_na"].labels
+    ['#1', 'hillock', '#3']
     >>> resolve_requests([parse_request("m_na@basal@100")], spec)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -391,6 +408,7 @@ def resolve_requests(requests: Iterable[Request], spec) -> dict[str, Selection]:
     """
     table = spec.cell.table
     known = recordables(spec)
+    names = {i: label for label, i in reversed(spec.record.items())}  # named v sites
     out: dict[str, Selection] = {}
     for req in requests:
         entry = known.get(req.var)
@@ -413,12 +431,102 @@ def resolve_requests(requests: Iterable[Request], spec) -> dict[str, Selection]:
             if not mask.any():
                 raise LocationError(
                     f"region {req.where} has no compartments on this cell (regions:"
-                    f" {table.regions}); to record a variable everywhere write"
-                    f" '{req.where}@all', at a site 'VAR@SITE'")
+                    f" {table.regions}); to record a variable of that name everywhere write"
+                    f" '{req.where}@all'")
             pos = np.flatnonzero(mask[entry.compartments])
             if pos.size == 0:
                 raise RecordingError(f"{req.var} does not exist in region {req.where}:"
                                      f" {_exists_message(entry, table)}")
-            labels = [entry.labels[p] for p in pos]
+            labels = [names.get(int(entry.compartments[p]), entry.labels[p])
+                      if entry.target[p] == "neuron" else entry.labels[p] for p in pos]
         out.setdefault(req.var, Selection(entry)).add(pos.tolist(), labels)
     return out
+
+
+# -- monitors -------------------------------------------------------------------------------------
+def monitor_groups(selections: dict[str, Selection]) -> list[tuple[str, tuple[int, ...], list[str]]]:
+    """What to monitor for ``selections``: ``(target, elements, brian2 variables)``, one per
+    Brian2 object and set of elements (sorted), each variable on exactly its elements.
+
+    Example
+    -------
+    >>> from cablemodel import ball_and_stick, standard_cell
+    >>> from cablemodel.simulation.assembly import CellSpec
+    >>> spec = CellSpec("cell", standard_cell(ball_and_stick()), [], [], [], [], {})
+    >>> sel = resolve_requests(map(parse_request, ["m_na@hillock", "h_na@hillock", "Im@soma"]), spec)
+    >>> monitor_groups(sel)
+    [('neuron', (1, 2, 3), ['m_na', 'h_na']), ('neuron', (0,), ['Im'])]
+    """
+    per: dict[str, dict[str, set[int]]] = {}
+    for sel in selections.values():
+        for p in sel.rows:
+            per.setdefault(sel.entry.target[p], {}).setdefault(sel.entry.variable, set()).add(
+                int(sel.entry.elements[p]))
+    groups: dict[tuple[str, tuple[int, ...]], list[str]] = {}
+    for target, variables in per.items():
+        for var, elems in variables.items():
+            groups.setdefault((target, tuple(sorted(elems))), []).append(var)
+    return [(t, e, vs) for (t, e), vs in groups.items()]
+
+
+def extra_equations(selections: dict[str, Selection], target: str) -> list[str]:
+    """Model lines the recorded variables need in ``target``'s model (none if not recorded).
+
+    Example
+    -------
+    >>> from cablemodel import ball_and_stick, standard_cell
+    >>> from cablemodel.simulation.assembly import CellSpec
+    >>> spec = CellSpec("cell", standard_cell(ball_and_stick()), [], [], [], [], {})
+    >>> extra_equations(resolve_requests([parse_request("i_k@soma")], spec), "neuron")
+    ['irec_k = g_k*n_k**4*(E_k - v) : amp/meter**2']
+    """
+    out = []
+    for sel in selections.values():
+        if any(sel.entry.target[p] == target for p in sel.rows):
+            eq = sel.entry.equation_for(target)
+            if eq is not None and eq not in out:
+                out.append(eq)
+    return out
+
+
+def updates(selections: dict[str, Selection], target: str) -> list[str]:
+    """Statements to run on ``target`` before each sample for the recorded variables.
+
+    Example
+    -------
+    >>> from brian2 import ms, nS
+    >>> from cablemodel import ball_and_stick, Cell, Synapse, AMPA, spike_times
+    >>> from cablemodel.simulation.assembly import CellSpec
+    >>> syn = Synapse(AMPA, "soma", 1 * nS, spike_times([1] * ms))
+    >>> spec = CellSpec("cell", Cell(ball_and_stick()), [syn], [0], [], [], {})
+    >>> updates(resolve_requests([parse_request("i_syn@soma")], spec), "synapses:ampa")
+    ['irec = (w*f_norm*(B - A))*(E_ampa_post - v_post)']
+    """
+    out = []
+    for sel in selections.values():
+        if any(sel.entry.target[p] == target for p in sel.rows):
+            statement = sel.entry.update_for(target)
+            if statement is not None and statement not in out:
+                out.append(statement)
+    return out
+
+
+def assemble(sel: Selection, data: dict[tuple[str, str], tuple[tuple[int, ...], np.ndarray]]
+             ) -> np.ndarray:
+    """Rows of ``sel`` (in its unit, plain floats) from monitored ``data``: ``(target, brian2
+    variable) -> (elements, values in SI units, elements x samples)``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> entry = Recordable("i_clamp", "nA", "I_inj", np.array([4, 7]), "clamp current")
+    >>> sel = Selection(entry, [1], ["#7"])
+    >>> assemble(sel, {("neuron", "I_inj"): ((4, 7), np.array([[1e-9, 2e-9], [3e-9, 4e-9]]))})
+    array([[3., 4.]])
+    """
+    scale = float(UNITS[sel.entry.unit])
+    rows = []
+    for p in sel.rows:
+        elems, values = data[(sel.entry.target[p], sel.entry.variable)]
+        rows.append(values[elems.index(int(sel.entry.elements[p]))] / scale)
+    return np.array(rows)

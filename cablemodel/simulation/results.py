@@ -1,4 +1,5 @@
-"""What a simulation returns: time, membrane potential at the recorded sites, spike times."""
+"""What a simulation returns: time, membrane potential at the recorded sites, spike times, and
+any other recorded variable (:class:`Trace`; see :mod:`cablemodel.simulation.recording`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,35 @@ import numpy as np
 from brian2 import Quantity, ms, mV
 
 from ..morphology.model import CompartmentTable
+from .recording import UNITS, parse_request, site_label
 
-__all__ = ["Result"]
+__all__ = ["Result", "Trace"]
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One recorded variable other than ``v``: ``values`` (rows x samples, plain floats in
+    ``unit``, a key of :data:`~cablemodel.simulation.recording.UNITS`), the compartment and label
+    of each row.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> tr = Trace("m_na", "1", np.zeros((1, 3)), np.array([2]), ["#2"])
+    >>> tr.quantity().shape
+    (1, 3)
+    """
+
+    name: str
+    unit: str
+    values: np.ndarray
+    compartments: np.ndarray
+    labels: list[str]
+    description: str = ""
+
+    def quantity(self, rows=slice(None)) -> Quantity | np.ndarray:
+        """The values of ``rows`` with their unit (a Quantity; a plain array if dimensionless)."""
+        return self.values[rows] * UNITS[self.unit]
 
 
 @dataclass(frozen=True)
@@ -32,6 +60,9 @@ class Result:
         Geometry of the simulated cell (for distances and plotting).
     info : dict
         Engine, dt, wall-clock seconds of build and run.
+    recorded : dict of str to Trace
+        The other recorded variables (``simulate(record=["m_na@hillock", ...])``), by name; read
+        them with :meth:`trace`.
 
     Example
     -------
@@ -51,6 +82,7 @@ class Result:
     v_rest_mV: float
     table: CompartmentTable
     info: dict = field(default_factory=dict)
+    recorded: dict[str, Trace] = field(default_factory=dict)
 
     @classmethod
     def example(cls) -> Result:
@@ -94,6 +126,61 @@ class Result:
         array([5.5]) * msecond
         """
         return self.spikes_ms * ms
+
+    @property
+    def variables(self) -> list[str]:
+        """Names of the recorded variables, ``"v"`` first.
+
+        Example
+        -------
+        >>> Result.example().variables
+        ['v']
+        """
+        return ["v", *self.recorded]
+
+    def trace(self, request) -> Quantity:
+        """The recorded values of a request ``"VAR@WHERE"`` (or a site alone: ``v`` there), as
+        in ``simulate(record=...)``: one row (samples) at a site, rows x samples at a region
+        (a region name such as ``"hillock"``: its recorded compartments, in row order) or where
+        several rows share the site's compartment (e.g. two synapses). A site matches a row by
+        label first, then by compartment. (:meth:`v` takes a row label: ``r.v("hillock")`` is
+        the spike site.) ``result["m_na", "hillock"]`` is ``result.trace("m_na@hillock")``.
+
+        Example
+        -------
+        >>> r = Result.example()
+        >>> r.trace("#2")[:2], r.trace("v@soma@0").shape, r.trace("hillock").shape, r["v", "all"].shape
+        (array([-65., -60.]) * mvolt, (8,), (1, 8), (2, 8))
+        """
+        req = parse_request(request)
+        if req.var == "v":
+            values, unit, labels, comps = self.v_mV, "mV", self.labels, self.compartments
+        elif req.var in self.recorded:
+            tr = self.recorded[req.var]
+            values, unit, labels, comps = tr.values, tr.unit, tr.labels, tr.compartments
+        else:
+            raise KeyError(f"{req.var!r} was not recorded; recorded: {', '.join(self.variables)}"
+                           f" (ask for it with simulate(record=['{req.var}@SITE']))")
+        rows = self._rows(req, labels, comps)
+        picked = values[rows[0]] if req.is_site and len(rows) == 1 else values[rows]
+        return picked * UNITS[unit]
+
+    def __getitem__(self, key: tuple[str, object]) -> Quantity:
+        var, where = key
+        return self.trace((var, where))
+
+    def _rows(self, req, labels: list[str], comps: np.ndarray) -> list[int]:
+        if req.is_site:
+            label = site_label(req.where)
+            if label in labels:
+                return [labels.index(label)]
+            rows = np.flatnonzero(comps == req.where.resolve(self.table)).tolist()
+        else:
+            rows = np.flatnonzero(req.where.mask(self.table)[comps]).tolist()
+        if not rows:
+            raise KeyError(f"{req.var} was not recorded at {req.where}; recorded at"
+                           f" {', '.join(labels)}")
+        return rows
 
     def _row(self, label: str) -> int:
         try:
