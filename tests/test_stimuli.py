@@ -230,3 +230,26 @@ def test_hh_clamp_currents_match_analytic_hh(hh, hh_iv):
         scale = max(np.abs(expected[ok]).max(), 0.1)
         worst = max(worst, np.abs(got[ok] - expected[ok]).max() / scale)
     assert worst < 0.01
+
+
+# -- standalone: waveforms are data -------------------------------------------------------------
+@pytest.mark.slow
+def test_new_waveforms_reuse_the_standalone_binary(passive, tmp_path, monkeypatch):
+    """Other amplitudes, waveform kinds and commands change only the TimedArray values: the
+    second run reuses the first one's binary, and both equal the numpy engine."""
+    monkeypatch.setenv("CABLEMODEL_CACHE", str(tmp_path))
+    runs = [[WaveformClamp("soma", Step(20 * pA, 1 * ms, 5 * ms)),
+             VoltageClamp("soma", -65 * mV, Step(5 * mV, 6 * ms, 8 * ms), 100 * Mohm)],
+            [WaveformClamp("soma", Ramp(0 * pA, 30 * pA, 0 * ms, 9 * ms) + Noise(
+                0 * pA, 5 * pA, 0 * ms, seed=2)),
+             VoltageClamp("soma", -60 * mV, Sine(3 * mV, 200 * Hz, 2 * ms), 50 * Mohm)]]
+    kw = dict(duration=10 * ms, dt=DT, record=["i_vclamp@soma@0"])
+    compiled = []
+    for clamps in runs:
+        r = simulate(passive, [], clamps=clamps, engine="cpp_standalone", **kw)
+        compiled.append(r.info["compiled"])
+        ref = simulate(passive, [], clamps=clamps, engine="numpy", **kw)
+        np.testing.assert_allclose(r.v_mV, ref.v_mV, atol=1e-6)
+        np.testing.assert_allclose(np.asarray(r.trace("i_vclamp@soma@0") / pA),
+                                   np.asarray(ref.trace("i_vclamp@soma@0") / pA), atol=1e-3)
+    assert compiled == [True, False]
