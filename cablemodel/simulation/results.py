@@ -140,17 +140,18 @@ class Result:
 
     def trace(self, request) -> Quantity:
         """The recorded values of a request ``"VAR@WHERE"`` (or a site alone: ``v`` there), as
-        in ``simulate(record=...)``: one row (samples) at a site, rows x samples at a region
-        (a region name such as ``"hillock"``: its recorded compartments, in row order) or where
-        several rows share the site's compartment (e.g. two synapses). A site matches a row by
-        label first, then by compartment. (:meth:`v` takes a row label: ``r.v("hillock")`` is
-        the spike site.) ``result["m_na", "hillock"]`` is ``result.trace("m_na@hillock")``.
+        in ``simulate(record=...)``: the rows recorded at a site or in a region (a region name
+        such as ``"hillock"``: all its recorded compartments, in row order), as samples when
+        there is one row, else rows x samples (a region of several compartments, several
+        synapses at one site). A site matches a row by label first, then by compartment.
+        (:meth:`v` takes a row label: ``r.v("hillock")`` is the spike site.)
+        ``result["m_na", "hillock"]`` is ``result.trace("m_na@hillock")``.
 
         Example
         -------
         >>> r = Result.example()
-        >>> r.trace("#2")[:2], r.trace("v@soma@0").shape, r.trace("hillock").shape, r["v", "all"].shape
-        (array([-65., -60.]) * mvolt, (8,), (1, 8), (2, 8))
+        >>> r.trace("#2")[:2], r.trace("v@soma").shape, r["v", "all"].shape
+        (array([-65., -60.]) * mvolt, (8,), (2, 8))
         """
         req = parse_request(request)
         if req.var == "v":
@@ -162,7 +163,7 @@ class Result:
             raise KeyError(f"{req.var!r} was not recorded; recorded: {', '.join(self.variables)}"
                            f" (ask for it with simulate(record=['{req.var}@SITE']))")
         rows = self._rows(req, labels, comps)
-        picked = values[rows[0]] if req.is_site and len(rows) == 1 else values[rows]
+        picked = values[rows[0]] if len(rows) == 1 else values[rows]
         return picked * UNITS[unit]
 
     def __getitem__(self, key: tuple[str, object]) -> Quantity:
