@@ -4,6 +4,7 @@ any other recorded variable (:class:`Trace`; see :mod:`cablemodel.simulation.rec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from brian2 import Quantity, ms, mV
@@ -182,6 +183,66 @@ class Result:
             raise KeyError(f"{req.var} was not recorded at {req.where}; recorded at"
                            f" {', '.join(labels)}")
         return rows
+
+    def to_xarray(self):
+        """The result as an ``xarray.Dataset``: one variable per recorded quantity (dims site,
+        time), site coordinates (label, compartment, distance, region, section, x/y/z), units in
+        the attributes, metadata (engine, dt, versions, cell, morphology); see
+        :mod:`cablemodel.simulation.results_io`. Needs xarray (``cablemodel[io]``).
+
+        Example
+        -------
+        >>> ds = Result.example().to_xarray()
+        >>> float(ds["v"].sel(site=1).max()), ds["distance"].values.tolist()  # mV, um
+        (0.0, [0.0, 15.0])
+        """
+        from .results_io import to_xarray
+
+        return to_xarray(self)
+
+    def to_dataframe(self):
+        """The result as a tidy ``pandas.DataFrame`` (one row per variable, site and sample; see
+        :func:`cablemodel.simulation.results_io.to_dataframe`).
+
+        Example
+        -------
+        >>> df = Result.example().to_dataframe()
+        >>> df[df.label == "hillock"].value.tolist()[:3]  # mV
+        [-65.0, -60.0, -62.0]
+        """
+        from .results_io import to_dataframe
+
+        return to_dataframe(self)
+
+    def save(self, path) -> Path:
+        """Write the result to a netCDF file (every array exactly, with the metadata); read it
+        back with :meth:`load`. Returns the path.
+
+        Example
+        -------
+        >>> import tempfile, pathlib
+        >>> path = Result.example().save(pathlib.Path(tempfile.mkdtemp()) / "run.nc")
+        >>> Result.load(path).peak("hillock")
+        65. * mvolt
+        """
+        from .results_io import save
+
+        return save(self, path)
+
+    @classmethod
+    def load(cls, path) -> Result:
+        """A result saved with :meth:`save`, exactly as it was.
+
+        Example
+        -------
+        >>> import tempfile, pathlib
+        >>> r = Result.load(Result.example().save(pathlib.Path(tempfile.mkdtemp()) / "r.nc"))
+        >>> r.spike_count()
+        1
+        """
+        from .results_io import load
+
+        return load(path)
 
     def _row(self, label: str) -> int:
         try:
