@@ -94,7 +94,8 @@ def test_dataset_layout_and_metadata(run, swc_cell):
     np.testing.assert_array_equal(ds["m_na_distance"], cell.table.distance[[1, 2, 3]])
     assert ds["m_na_region"].values.tolist() == ["hillock"] * 3
     np.testing.assert_array_equal(ds["time"], run.t_ms)
-    np.testing.assert_array_equal(ds["v"].sel(site=run.labels.index("soma")), run.v_mV[0])
+    np.testing.assert_array_equal(ds["v"].sel(site="soma"), run.v_mV[0])
+    np.testing.assert_array_equal(ds["m_na"].sel(site_m_na="hillock"), run.trace("m_na@#2"))
     attrs = ds.attrs
     assert (attrs["engine"], attrs["dt_ms"], attrs["record_dt_ms"]) == ("numpy", 0.025, 0.05)
     assert attrs["cablemodel_version"] == cablemodel.__version__

@@ -193,7 +193,7 @@ class Result:
         Example
         -------
         >>> ds = Result.example().to_xarray()
-        >>> float(ds["v"].sel(site=1).max()), ds["distance"].values.tolist()  # mV, um
+        >>> float(ds["v"].sel(site="hillock").max()), ds["distance"].values.tolist()  # mV, um
         (0.0, [0.0, 15.0])
         """
         from .results_io import to_xarray

@@ -7,7 +7,8 @@ Dataset layout (:func:`to_xarray`)
   dims ``site_m_na``, ``time``; ...), units and description in its attributes. The coordinates of
   each site dimension: ``label``, ``compartment``, ``distance`` (um from the soma), ``region``,
   ``section``, ``x``/``y``/``z`` (um), prefixed with the variable's name for variables other than
-  ``v`` (``m_na_label``, ...).
+  ``v`` (``m_na_label``, ...); the site dimension is indexed by the labels
+  (``ds["v"].sel(site="hillock")``).
 * ``time`` (ms) and ``spikes`` (ms, dim ``spike``).
 * The cell's compartment table (``table_*``, dim ``table_compartment``), so that a loaded result has
   its geometry (distances, plots).
@@ -116,7 +117,8 @@ def cell_metadata(cell) -> dict:
 
 
 def _site_coords(prefix: str, dim: str, labels, comps: np.ndarray, table) -> dict:
-    coords = {f"{prefix}label": (dim, np.array(labels, dtype=object)),
+    coords = {dim: (dim, np.array(labels, dtype=object)),  # select rows by label: sel(site="soma")
+              f"{prefix}label": (dim, np.array(labels, dtype=object)),
               f"{prefix}compartment": (dim, comps.astype(np.int32))}
     for name in _SITE_COORDS:
         col = getattr(table, name)[comps]
