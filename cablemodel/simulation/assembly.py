@@ -216,6 +216,10 @@ class CellSpec:
             setattr(neuron, f"phi_{ch.name}", ch.phi(cell.celsius))
             for state, val in ch.initial_values(cell.v_rest, cell.celsius).items():
                 setattr(neuron, state, val)
+        if self.channels and not self.everywhere:  # Im is right from the first sample on
+            for statement in self._channel_sums():
+                name, expr = statement.split(" = ", 1)
+                setattr(neuron, name, expr)
         for rec in _unique_receptors(self.receptors + self.incoming):
             for name, value in rec.neuron_values().items():
                 setattr(neuron, name, value)
@@ -231,13 +235,16 @@ class CellSpec:
             neuron.vc_col[i] = 1 + j
         return neuron
 
+    def _channel_sums(self) -> list[str]:
+        """Statements setting ``g_ch`` and ``i_ch`` from the gates (the fast formulation)."""
+        return [f"g_ch = {' + '.join(ch.conductance() for ch in self.channels)}",
+                f"i_ch = {' + '.join(f'{ch.conductance()}*E_{ch.name}' for ch in self.channels)}"]
+
     def gating(self, neuron) -> list:
         """``run_regularly`` objects advancing the gates on the channel-carrying blocks."""
         if not self.channels or self.everywhere:
             return []
-        update = "\n".join([ch.gate_update() for ch in self.channels] + [
-            f"g_ch = {' + '.join(ch.conductance() for ch in self.channels)}",
-            f"i_ch = {' + '.join(f'{ch.conductance()}*E_{ch.name}' for ch in self.channels)}"])
+        update = "\n".join([ch.gate_update() for ch in self.channels] + self._channel_sums())
         return [neuron[a:b].run_regularly(update, when="before_groups", name=f"{self.name}_gates_{k}")
                 for k, (a, b) in enumerate(self.gate_blocks())]
 
@@ -281,6 +288,8 @@ class CellSpec:
         lines += [f"{k} = {x!r}" for k, x in gates.items()]
         lines += [_zero(eq) for eq in neuron.equations.ordered
                   if eq.type == DIFFERENTIAL_EQUATION and eq.varname not in gates]
+        if self.channels and not self.everywhere:
+            lines += self._channel_sums()
         period = period_ms * ms
         out = [neuron.run_regularly("\n".join(lines), dt=period, when="before_start",
                                     name=f"{self.name}_trial_reset")]

@@ -66,6 +66,7 @@ from .build_cache import BuildCache, BuildError, cache_root, hoist_values, run_b
 from .memory import MemoryLimitError, check_memory
 from .recording import Request, assemble, parse_request, resolve_requests, site_label
 from .results import Result, Trace
+from .results_io import cell_metadata
 
 __all__ = ["simulate", "simulate_circuit", "SimulationError", "MemoryLimitError", "ENGINES"]
 
@@ -250,7 +251,7 @@ def simulate_circuit(
                  memory_limit, _existing(cache_root()) if engine == "cpp_standalone" else None)
     runner = _run_standalone if engine == "cpp_standalone" else _run_runtime
     traces, info = runner(circuit, engine, T, dt_ms, rec_dt_ms)
-    info.update(engine=engine, dt_ms=dt_ms, duration_ms=T)
+    info.update(engine=engine, dt_ms=dt_ms, record_dt_ms=rec_dt_ms, duration_ms=T)
     results = {}
     for name, spec in specs.items():
         t_ms, v_mV, spikes_ms, recorded = traces[name]
@@ -265,7 +266,8 @@ def simulate_circuit(
         gated = len(table) if integrate_gates_everywhere else spec.cell.active_compartments.size
         results[name] = Result(list(spec.record), np.array(list(spec.record.values())), t_ms,
                                v_mV, spikes_ms, float(spec.cell.v_rest / mV), table,
-                               dict(info, compartments=len(table), gated_compartments=int(gated)),
+                               dict(info, compartments=len(table), gated_compartments=int(gated),
+                                    cell=cell_metadata(spec.cell)),
                                recorded)
     return results
 

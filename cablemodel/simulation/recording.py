@@ -25,8 +25,9 @@ currents are positive outward):
 name                      unit         where
 ========================  ===========  =============================================================
 ``v``                     mV           every compartment
-``Im``                    mA/cm^2      every compartment: total membrane current density (leak and
-                                       channels; not point currents)
+``Im``                    mA/cm^2      every compartment: total membrane current density (leak,
+                                       channels and the point currents of synapses and clamps
+                                       divided by the compartment's area: Brian2's ``Im``)
 ``m_na``, ``h_na``, ...   1            gates of each channel (``{gate}_{channel}``, see
                                        :meth:`Channel.state_names`), where it is painted
 ``i_na``, ``i_k``, ...    mA/cm^2      channel current density ``g*P*(E - v)``, where painted
@@ -190,8 +191,8 @@ def recordables(spec) -> dict[str, Recordable]:
 def _membrane(spec) -> Iterator[Recordable]:
     every = np.arange(len(spec.cell.table))
     yield Recordable("v", "mV", "v", every, "membrane potential")
-    yield Recordable("Im", "mA/cm^2", "Im", every,
-                     "total membrane current density (leak + channels), positive inward")
+    yield Recordable("Im", "mA/cm^2", "Im", every, "total membrane current density (leak,"
+                     " channels and point currents / area), positive inward")
 
 
 @provider

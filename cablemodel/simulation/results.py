@@ -4,6 +4,7 @@ any other recorded variable (:class:`Trace`; see :mod:`cablemodel.simulation.rec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from brian2 import Quantity, ms, mV
@@ -140,17 +141,18 @@ class Result:
 
     def trace(self, request) -> Quantity:
         """The recorded values of a request ``"VAR@WHERE"`` (or a site alone: ``v`` there), as
-        in ``simulate(record=...)``: one row (samples) at a site, rows x samples at a region
-        (a region name such as ``"hillock"``: its recorded compartments, in row order) or where
-        several rows share the site's compartment (e.g. two synapses). A site matches a row by
-        label first, then by compartment. (:meth:`v` takes a row label: ``r.v("hillock")`` is
-        the spike site.) ``result["m_na", "hillock"]`` is ``result.trace("m_na@hillock")``.
+        in ``simulate(record=...)``: the rows recorded at a site or in a region (a region name
+        such as ``"hillock"``: all its recorded compartments, in row order), as samples when
+        there is one row, else rows x samples (a region of several compartments, several
+        synapses at one site). A site matches a row by label first, then by compartment.
+        (:meth:`v` takes a row label: ``r.v("hillock")`` is the spike site.)
+        ``result["m_na", "hillock"]`` is ``result.trace("m_na@hillock")``.
 
         Example
         -------
         >>> r = Result.example()
-        >>> r.trace("#2")[:2], r.trace("v@soma@0").shape, r.trace("hillock").shape, r["v", "all"].shape
-        (array([-65., -60.]) * mvolt, (8,), (1, 8), (2, 8))
+        >>> r.trace("#2")[:2], r.trace("v@soma").shape, r["v", "all"].shape
+        (array([-65., -60.]) * mvolt, (8,), (2, 8))
         """
         req = parse_request(request)
         if req.var == "v":
@@ -162,7 +164,7 @@ class Result:
             raise KeyError(f"{req.var!r} was not recorded; recorded: {', '.join(self.variables)}"
                            f" (ask for it with simulate(record=['{req.var}@SITE']))")
         rows = self._rows(req, labels, comps)
-        picked = values[rows[0]] if req.is_site and len(rows) == 1 else values[rows]
+        picked = values[rows[0]] if len(rows) == 1 else values[rows]
         return picked * UNITS[unit]
 
     def __getitem__(self, key: tuple[str, object]) -> Quantity:
@@ -181,6 +183,66 @@ class Result:
             raise KeyError(f"{req.var} was not recorded at {req.where}; recorded at"
                            f" {', '.join(labels)}")
         return rows
+
+    def to_xarray(self):
+        """The result as an ``xarray.Dataset``: one variable per recorded quantity (dims site,
+        time), site coordinates (label, compartment, distance, region, section, x/y/z), units in
+        the attributes, metadata (engine, dt, versions, cell, morphology); see
+        :mod:`cablemodel.simulation.results_io`. Needs xarray (``cablemodel[io]``).
+
+        Example
+        -------
+        >>> ds = Result.example().to_xarray()
+        >>> float(ds["v"].sel(site="hillock").max()), ds["distance"].values.tolist()  # mV, um
+        (0.0, [0.0, 15.0])
+        """
+        from .results_io import to_xarray
+
+        return to_xarray(self)
+
+    def to_dataframe(self):
+        """The result as a tidy ``pandas.DataFrame`` (one row per variable, site and sample; see
+        :func:`cablemodel.simulation.results_io.to_dataframe`).
+
+        Example
+        -------
+        >>> df = Result.example().to_dataframe()
+        >>> df[df.label == "hillock"].value.tolist()[:3]  # mV
+        [-65.0, -60.0, -62.0]
+        """
+        from .results_io import to_dataframe
+
+        return to_dataframe(self)
+
+    def save(self, path) -> Path:
+        """Write the result to a netCDF file (every array exactly, with the metadata); read it
+        back with :meth:`load`. Returns the path.
+
+        Example
+        -------
+        >>> import tempfile, pathlib
+        >>> path = Result.example().save(pathlib.Path(tempfile.mkdtemp()) / "run.nc")
+        >>> Result.load(path).peak("hillock")
+        65. * mvolt
+        """
+        from .results_io import save
+
+        return save(self, path)
+
+    @classmethod
+    def load(cls, path) -> Result:
+        """A result saved with :meth:`save`, exactly as it was.
+
+        Example
+        -------
+        >>> import tempfile, pathlib
+        >>> r = Result.load(Result.example().save(pathlib.Path(tempfile.mkdtemp()) / "r.nc"))
+        >>> r.spike_count()
+        1
+        """
+        from .results_io import load
+
+        return load(path)
 
     def _row(self, label: str) -> int:
         try:
