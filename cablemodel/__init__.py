@@ -46,9 +46,19 @@ from .mechanisms import (
     Ions,
     Metabotropic,
     NMDAReceptor,
+    Noise,
+    Ramp,
     Receptor,
+    Sampled,
+    Sine,
+    Step,
     Synapse,
     Terminal,
+    Train,
+    VoltageClamp,
+    VoltageSteps,
+    Waveform,
+    WaveformClamp,
     ampa,
     d1,
     d2,
@@ -79,6 +89,7 @@ from .morphology import (
     pyramidal,
     y_neuron,
 )
+from .protocols import IVCurve, iv_curve
 from .simulation.engine import SimulationError, simulate, simulate_circuit
 from .simulation.results import Result
 
@@ -96,4 +107,6 @@ __all__ = [
     "Ions", "DEFAULT_IONS", "nernst", "ghk_reversal", "Cleft", "CLEFTS", "Ionotropic", "NMDAReceptor",
     "Metabotropic", "mg_block", "ampa", "nmda", "gaba_a", "gaba_b", "glycine", "d1", "d2",
     "metabotropic", "RECEPTORS", "receptor", "Terminal", "release_probability", "tsodyks_markram",
+    "Waveform", "Step", "Train", "Ramp", "Sine", "Noise", "Sampled", "WaveformClamp", "VoltageClamp",
+    "VoltageSteps", "iv_curve", "IVCurve",
 ]

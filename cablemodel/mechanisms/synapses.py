@@ -271,7 +271,8 @@ class Connection:
 @dataclass(frozen=True)
 class CurrentClamp:
     """A constant current ``amplitude`` (amp, positive depolarizes) injected at ``site`` from
-    ``start`` to ``stop``.
+    ``start`` to ``stop``. Several clamps at one site add up; other waveforms (trains, ramps,
+    sines, noise, sampled arrays) are :class:`~cablemodel.mechanisms.stimuli.WaveformClamp`.
 
     Example
     -------
