@@ -84,7 +84,7 @@ class ImpedanceResult:
     ((2, 176), 0)
     >>> one = res.select(100 * Hz)
     >>> round(float(one.input_impedance[one.reference] / Mohm), 2)
-    64.14
+    59.49
     """
 
     def __init__(self, table: CompartmentTable, reference: int, frequency: Quantity, channels: str,
@@ -104,7 +104,7 @@ class ImpedanceResult:
         >>> from cablemodel import Cell, ball_and_stick
         >>> res = impedance(Cell(ball_and_stick()))
         >>> round(float(res.input_impedance[0] / Mohm), 1)  # at the soma, DC
-        231.8
+        117.8
         """
         return np.abs(self._z_in) * ohm
 
@@ -118,7 +118,7 @@ class ImpedanceResult:
         >>> from brian2 import Hz
         >>> from cablemodel import Cell, ball_and_stick
         >>> round(float(impedance(Cell(ball_and_stick()), frequency=100 * Hz).input_phase[0]), 3)
-        -1.003
+        -0.928
         """
         return np.angle(self._z_in)
 
@@ -161,7 +161,7 @@ class ImpedanceResult:
         >>> res = impedance(Cell(ball_and_stick()), reference="soma")
         >>> tip = len(res.table) - 1
         >>> round(float(res.attenuation_in[tip]), 2), float(res.attenuation_in[0])
-        (15.14, 1.0)
+        (276.78, 1.0)
         """
         return np.abs(self._z_in / self._z_tr)
 
@@ -174,8 +174,8 @@ class ImpedanceResult:
         -------
         >>> from cablemodel import Cell, ball_and_stick
         >>> res = impedance(Cell(ball_and_stick()))
-        >>> round(float(res.attenuation_out[-1]), 3)  # soma -> dendrite tip: little loss
-        1.368
+        >>> round(float(res.attenuation_out[-1]), 3)  # soma -> the dendrite's tip, 1.5 mm away
+        90.268
         """
         return np.abs(self._z_in[..., self.reference, None] / self._z_tr)
 
@@ -188,7 +188,7 @@ class ImpedanceResult:
         -------
         >>> from cablemodel import Cell, ball_and_stick
         >>> round(float(impedance(Cell(ball_and_stick())).log_attenuation_in[-1]), 3)
-        2.717
+        5.623
         """
         return np.log(self.attenuation_in)
 
@@ -201,7 +201,7 @@ class ImpedanceResult:
         -------
         >>> from cablemodel import Cell, ball_and_stick
         >>> round(float(impedance(Cell(ball_and_stick())).log_attenuation_out[-1]), 3)
-        0.313
+        4.503
         """
         return np.log(self.attenuation_out)
 
@@ -239,7 +239,7 @@ class ImpedanceResult:
         >>> from cablemodel import Cell, ball_and_stick
         >>> row = impedance(Cell(ball_and_stick())).at("basal@500")
         >>> row["compartment"], round(row["input_impedance_mohm"], 1), round(row["attenuation_in"], 3)
-        (75, 334.1, 1.449)
+        (75, 181.9, 8.768)
         """
         i = _compartment(site, self.table, "site")
         values = {"input_impedance_mohm": self.input_impedance / ohm * 1e-6,
@@ -454,10 +454,10 @@ def impedance(cell, reference="soma", frequency: Quantity = 0 * Hz,
     >>> from cablemodel import ball_and_stick, standard_cell
     >>> cell = standard_cell(ball_and_stick())
     >>> res = impedance(cell, "soma", [0, 100] * Hz)
-    >>> [round(float(r / Mohm), 1) for r in res.input_impedance[:, 0]]  # at the soma
-    [203.3, 63.5]
+    >>> [round(float(r / Mohm), 1) for r in res.input_impedance[:, 0]]  # soma: HH resonates
+    [39.4, 73.0]
     >>> round(res.at("basal@1000")["log_attenuation_in"][0], 3)  # DC, in to the soma
-    1.879
+    4.998
     """
     from ..cell import Cell
 

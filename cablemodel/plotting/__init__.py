@@ -1,8 +1,10 @@
-"""Figures: morphology shape, attenuation with distance, traces of trials (:mod:`.figures`).
+"""Figures: morphology shape, attenuation with distance, traces of trials (:mod:`.figures`);
+electrotonic maps and the morphoelectrotonic transform (:mod:`.electrotonic`).
 
 Every function draws into a Matplotlib axes (created if not given) and returns it.
 """
 
+from .electrotonic import attenuation_label, plot_attenuation_map, plot_morphoelectrotonic
 from .figures import (
     PROJECTIONS,
     REGION_COLORS,
@@ -14,4 +16,5 @@ from .figures import (
 )
 
 __all__ = ["REGION_COLORS", "PROJECTIONS", "SCALE_BAR_UM", "scale_bar_length", "plot_morphology",
-           "plot_attenuation", "plot_trials"]
+           "plot_attenuation", "plot_trials", "plot_attenuation_map", "plot_morphoelectrotonic",
+           "attenuation_label"]
