@@ -405,8 +405,9 @@ def _tree_solve(up: np.ndarray, g: np.ndarray, y: np.ndarray, ref: int
         rest[i] = r
         gi = g_l[i]
         total[i] = sub[i] + gi * r / (gi + r)
+    diag = [1.0 / t for t in total]
     v: list = [None] * n
-    v[ref] = 1.0 / total[ref]
+    v[ref] = diag[ref]
     k = ref
     while up_l[k] >= 0:  # up to the root
         v[up_l[k]] = v[k] * g_l[k] / (g_l[k] + rest[k])
@@ -414,7 +415,7 @@ def _tree_solve(up: np.ndarray, g: np.ndarray, y: np.ndarray, ref: int
     for i in range(1, n):  # everything else hangs below a node already done
         if v[i] is None:
             v[i] = v[up_l[i]] * g_l[i] / (g_l[i] + sub[i])
-    return 1.0 / np.asarray(total), np.asarray(v, dtype=complex)
+    return np.asarray(diag, dtype=complex), np.asarray(v, dtype=complex)
 
 
 def impedance(cell, reference="soma", frequency: Quantity = 0 * Hz,
