@@ -1,10 +1,19 @@
-"""Impedance against NEURON's ``Impedance`` class on every shared real cell: the same cell exported
-with :func:`cablemodel.export.to_neuron`, NEURON's ``Impedance`` at the soma (and, on one cell, at
-a dendritic reference) at 0 and 100 Hz; input impedance at the reference, and input, transfer and
-ratio at 5 dendritic sites, within 1 %. Passive, and with the HH channels (the standard cell on
-the file with an added hillock) linearized at rest (``compute(f, 1)``, extended) and with gates
-frozen (``compute(f, 0)``). No simulation: one NEURON process per cell. Skips without NEURON or the
-shared morphologies."""
+"""Impedance against NEURON on every shared real cell, the same cell exported with
+:func:`cablemodel.export.to_neuron`; reference at the soma (and, on one cell, at a dendrite); 0
+and 100 Hz; input at the reference, input, transfer and ratio at 5 dendritic sites, within 1 %.
+
+* Passive: NEURON's ``Impedance`` (``compute(f)``).
+* HH (the standard cell on the file with an added hillock), gates frozen at rest: NEURON's
+  ``Impedance.compute(f, 0)``.
+* HH linearized at rest, gates included: NEURON's own simulation of the exported model (a 0.5 pA
+  step for DC, a 0.5 pA 100 Hz sine; amplitude and phase at the sites). NEURON 9.0.2's extended
+  ``Impedance.compute(f, 1)`` is no reference there: at 100 Hz it returns the impedance of gates
+  that follow the voltage instantly, and on these trees it is off at DC too (11.0 vs 14.7 Mohm at
+  the TC relay soma, where NEURON's simulation gives 11.0), while on one compartment at DC it
+  agrees with ours (tested below).
+
+No cablemodel simulation; one NEURON process per cell. Skips without NEURON or the shared
+morphologies."""
 
 from __future__ import annotations
 

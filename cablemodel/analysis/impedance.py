@@ -23,7 +23,9 @@ admittance of each channel current ``g * prod(x_k ** p_k) * (E - V)`` at rest, g
     y_ch = g * (P + (V - E) * sum_k dP/dx_k * (dx_k,inf/dV) / (1 + j omega tau_k))
 
 with ``P`` the open probability at rest and ``tau_k = 1 / (phi (alpha_k + beta_k))``;
-``dx_inf/dV`` is a central difference (0.001 mV). ``"frozen"`` keeps the gates at their resting
+``dx_inf/dV`` is a central difference (0.001 mV). (It agrees with NEURON's simulation of the same
+cell, a small step and a 100 Hz sine, to 0.3 %; NEURON 9.0.2's own ``compute(f, 1)`` does not:
+see tests/test_impedance_neuron.py.) ``"frozen"`` keeps the gates at their resting
 values (``y_ch = g P``: NEURON's ``compute(f, 0)``), ``"removed"`` leaves the channels out (the
 passive cell).
 
