@@ -10,6 +10,7 @@ Quick start::
     print(result.peak("basal@200"), result.peak("hillock"))
 """
 
+from .analysis.impedance import ImpedanceResult, impedance
 from .cell import DEFAULT_DENSITIES, Cell, standard_cell
 from .io.swc import LoadReport, SWCError, read_swc, write_swc
 from .locations import (
@@ -97,7 +98,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Cell", "standard_cell", "DEFAULT_DENSITIES", "simulate", "simulate_circuit", "SimulationError",
-    "Result", "Connection", "GapJunction",
+    "Result", "Connection", "GapJunction", "impedance", "ImpedanceResult",
     "at", "compartment", "on_section", "parse_site", "region", "within", "swc_sample", "nearest",
     "random_sites", "terminals", "branch_points", "restrict", "Region", "LocationError",
     "Channel", "Gate", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GABA_A", "Synapse",

@@ -1,4 +1,4 @@
-"""Command line: ``cablemodel demo``, ``info``, ``psp``, ``morphologies``."""
+"""Command line: ``cablemodel demo``, ``info``, ``psp``, ``impedance``, ``morphologies``."""
 
 from __future__ import annotations
 
@@ -141,6 +141,55 @@ def _psp(args: argparse.Namespace) -> int:
     return 0
 
 
+def _impedance(args: argparse.Namespace) -> int:
+    """``cablemodel impedance``: input/transfer impedance and attenuation of every compartment
+    with respect to the reference, per frequency; the cell as ``psp`` builds it (HH linearized at
+    rest unless ``--passive``)."""
+    import json
+
+    import numpy as np
+    from brian2 import Hz, ohm
+
+    from .analysis.impedance import impedance
+    from .io.swc import SWCError
+    from .locations import LocationError, parse_site
+
+    channels = "removed" if args.passive else "linearized"
+    try:
+        parse_site(args.reference)  # site syntax before the file
+        cell, added = _load_cell(args)
+        if added is not None:
+            print(f"cablemodel impedance: {args.morphology}: {added}", file=sys.stderr)
+        res = impedance(cell, args.reference, np.asarray(args.frequency) * Hz, channels)
+        dc = impedance(cell, res.reference, 0 * Hz, channels)
+    except (SWCError, LocationError, ValueError) as err:
+        print(f"cablemodel impedance: {str(err).splitlines()[0]}", file=sys.stderr)
+        return 2
+    r_in = float(dc.input_impedance[res.reference] / ohm) * 1e-6
+    out = res.to_dict()
+    if args.json:
+        print(json.dumps({"file": str(args.morphology), "hillock_added": added,
+                          "input_resistance_mohm": r_in, **out}))
+        return 0
+    ref, table = out["reference"], res.table
+    print(f"{args.morphology}: {len(table)} compartments; reference {args.reference}"
+          f" (compartment {ref['compartment']}, {ref['region']}); channels {channels}")
+    print(f"input resistance at the reference (DC): {r_in:.2f} Mohm")
+    print(f"{'f Hz':>8} {'region':>10} {'n':>5} {'max dist um':>11} {'|Zin| Mohm':>10}"
+          f" {'max A in':>9} {'max A out':>9}")
+    for row in out["frequencies"]:
+        arrays = {k: np.asarray(v) for k, v in row["arrays"].items()}
+        for region in table.regions:
+            mask = table.region == region
+            print(f"{row['frequency_hz']:8g} {region:>10} {int(mask.sum()):5d}"
+                  f" {table.distance[mask].max():11.1f}"
+                  f" {np.median(arrays['input_impedance_mohm'][mask]):10.2f}"
+                  f" {arrays['attenuation_in'][mask].max():9.3g}"
+                  f" {arrays['attenuation_out'][mask].max():9.3g}")
+    print("|Zin|: median input impedance; A in/out: largest attenuation to/from the reference")
+    return 0
+
+
 #: the transmitter (cleft preset) of each receptor of the kit
 TRANSMITTER = {"ampa": "glutamate", "nmda": "glutamate", "gaba_a": "gaba", "gaba_b": "gaba",
                "glycine": "glycine", "d1": "dopamine", "d2": "dopamine"}
@@ -180,7 +229,7 @@ def _receptor(args: argparse.Namespace):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``cablemodel`` argument parser (subcommands ``demo``, ``info``, ``psp``,
+    """The ``cablemodel`` argument parser (subcommands ``demo``, ``info``, ``psp``, ``impedance``,
     ``morphologies``; each sets ``func``, the function that runs it).
 
     Example
@@ -260,6 +309,32 @@ def build_parser() -> argparse.ArgumentParser:
                      help="compartments per section by the d_lambda rule at 100 Hz")
     psp.add_argument("--repair", action="store_true", help="repair a broken SWC file (reported)")
     psp.set_defaults(func=_psp)
+    imp = sub.add_parser(
+        "impedance", help="input and transfer impedance, attenuation both ways and"
+        " log-attenuation of every compartment with respect to a reference, by linear solves"
+        " (no simulation)", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    imp.add_argument("morphology", metavar="FILE", help="SWC file, or a generated morphology: "
+                     + ", ".join(GENERATORS))
+    imp.add_argument("--frequency", type=_NONNEGATIVE, nargs="+", default=[0.0], metavar="HZ",
+                     help="frequencies, Hz (one solve each)")
+    imp.add_argument("--reference", default="soma",
+                     help="reference site: soma, REGION@DISTANCE, swc:ID, SECTION(FRACTION) or #N")
+    imp.add_argument("--json", action="store_true",
+                     help="print JSON: input_resistance_mohm (DC, at the reference) and, per"
+                     " frequency, per-compartment arrays")
+    imp.add_argument("--passive", action="store_true",
+                     help="passive membrane only; without it the standard cell's Na+/K+ channels"
+                     " are linearized at rest (NEURON's extended Impedance)")
+    imp.add_argument("--add-hillock", action="store_true",
+                     help="add an axon hillock if the morphology has none (as for psp)")
+    imp.add_argument("--ra", type=_POSITIVE, default=100.0, help="axial resistivity, ohm*cm")
+    imp.add_argument("--cm", type=_POSITIVE, default=1.0, help="membrane capacitance, uF/cm2")
+    imp.add_argument("--gl", type=_POSITIVE, default=3e-4, help="leak conductance, S/cm2")
+    imp.add_argument("--el", type=_FINITE, default=-65.0, help="resting/leak potential, mV")
+    imp.add_argument("--d-lambda", type=_POSITIVE, default=0.1,
+                     help="compartments per section by the d_lambda rule at 100 Hz")
+    imp.add_argument("--repair", action="store_true", help="repair a broken SWC file (reported)")
+    imp.set_defaults(func=_impedance)
     from .crosscheck import add_parser as add_crosscheck
     add_crosscheck(sub)
     morph = sub.add_parser("morphologies", help="write the generated morphologies as SWC files")
