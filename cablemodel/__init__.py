@@ -12,22 +12,6 @@ Quick start::
 
 from .cell import DEFAULT_DENSITIES, Cell, standard_cell
 from .io.swc import LoadReport, SWCError, read_swc, write_swc
-from .locations import (
-    LocationError,
-    Region,
-    at,
-    branch_points,
-    compartment,
-    nearest,
-    on_section,
-    parse_site,
-    random_sites,
-    region,
-    restrict,
-    swc_sample,
-    terminals,
-    within,
-)
 from .mechanisms import (
     AMPA,
     CLEFTS,
@@ -76,6 +60,22 @@ from .morphology import (
     discretize,
     pyramidal,
     y_neuron,
+)
+from .places import (
+    LocationError,
+    Region,
+    at,
+    branch_points,
+    compartment,
+    nearest,
+    on_section,
+    parse_site,
+    random_sites,
+    region,
+    restrict,
+    swc_sample,
+    terminals,
+    within,
 )
 from .simulation.engine import SimulationError, simulate, simulate_circuit
 from .simulation.results import Result

@@ -15,9 +15,9 @@ from functools import cached_property
 import numpy as np
 from brian2 import Quantity, cm, mV, ohm, siemens, uF, um
 
-from .locations import Region, parse_site, region
 from .mechanisms.channels import Channel, HHPotassium, HHSodium
 from .morphology.model import STANDARD_REGIONS, CompartmentTable, Morphology
+from .places import Region, parse_site, region
 from .units import bounded, quantity
 
 __all__ = ["Cell", "standard_cell", "Painted", "DEFAULT_DENSITIES", "membrane_parameters"]

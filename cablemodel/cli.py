@@ -111,7 +111,7 @@ def _psp(args: argparse.Namespace) -> int:
 
     from .experiments import psp_at_sites
     from .io.swc import SWCError
-    from .locations import LocationError, parse_site
+    from .places import LocationError, parse_site
     from .simulation.engine import SimulationError
 
     try:

@@ -21,7 +21,7 @@ from cablemodel import (
     simulate,
     spike_times,
 )
-from cablemodel.locations import LocationError
+from cablemodel.places import LocationError
 
 
 @pytest.mark.parametrize("kwargs, words", [

@@ -57,9 +57,9 @@ from brian2 import Quantity, ms, mV, second
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
 from ..cell import Cell
-from ..locations import Location, parse_site
 from ..mechanisms.electrical import GapJunction
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse, check_seed
+from ..places import Location, parse_site
 from .assembly import CellSpec, CircuitSpec
 from .build_cache import BuildCache, BuildError, cache_root, hoist_values, run_binary
 from .memory import MemoryLimitError, check_memory

@@ -1,53 +1,18 @@
-"""Places on a cell: points (for synapses, clamps, recordings) and regions (for channel densities).
-
-A *location* resolves to one compartment, a *region* to a set of compartments, always against a
-:class:`~cablemodel.morphology.model.CompartmentTable` (so the same description works on any
-morphology). Distances are path distances from the soma surface.
-
-Forms
------
-* ``at("basal", 200*um)`` - the point of a region at a path distance (first matching branch, or
-  the one named by ``section=``).
-* ``on_section("dend", 0.5)`` - a section and a fraction along it.
-* ``compartment(17)`` - a compartment index (Brian2's order).
-* ``swc_sample(120)`` - the compartment holding SWC sample 120 of the file the cell was read from.
-* ``nearest(x, y, z)`` - the compartment whose midpoint is closest to a 3-D point.
-* ``random_sites(region, n, seed)`` - ``n`` sites drawn uniformly by membrane length in a region.
-* ``"soma"``, ``"hillock"``, ``"basal@200"``, ``"swc:120"`` - the same as strings (see
-  :func:`parse_site`).
-* ``region("apical") & within(0*um, 300*um)`` - regions, combined with ``|``, ``&``, ``-``
-  (``restrict(a, b)`` is ``a & b``); :func:`terminals` and :func:`branch_points` select tips and
-  forks of the tree.
-"""
+"""Sites: points on a cell (for synapses, clamps, recordings), each resolving to one compartment
+of a :class:`~cablemodel.morphology.model.CompartmentTable`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Quantity, um
-from brian2.units.fundamentalunits import fail_for_dimension_mismatch
+from brian2 import um
 
-from .morphology.model import CompartmentTable
+from ..morphology.model import CompartmentTable
+from .regions import LocationError, Region, _distance_um, region
 
 __all__ = ["Location", "at", "on_section", "compartment", "swc_sample", "nearest", "random_sites",
-           "parse_site", "Region", "region", "within", "terminals", "branch_points", "restrict",
-           "LocationError"]
-
-
-class LocationError(ValueError):
-    """A location or region does not exist on this cell; the message says why and what does.
-
-    Example
-    -------
-    >>> from cablemodel import ball_and_stick
-    >>> try:
-    ...     parse_site("basal@2000").resolve(ball_and_stick().compartments())
-    ... except LocationError as err:
-    ...     print(err)  # doctest: +ELLIPSIS
-    site basal@2000 um is outside region 'basal', which spans 0-1500 um of path distance ...
-    """
+           "parse_site"]
 
 
 @dataclass(frozen=True)
@@ -157,10 +122,6 @@ class Location:
             return self.region
         return self.region if self.region in ("soma",) else f"{self.region}@{self.distance_um:g}"
 
-
-def _distance_um(value, name: str = "distance") -> float:
-    fail_for_dimension_mismatch(value, um, f"{name} must be a length (e.g. 200*um), got {value!r}")
-    return round(float(Quantity(value) / um), 9)
 
 
 def at(region_name: str, distance=0 * um, section: str | None = None) -> Location:
@@ -348,122 +309,3 @@ def parse_site(site: str | Location) -> Location:
         return Location("region", region=text)
     raise LocationError(f"cannot read site {text!r}; use 'soma', 'REGION@DISTANCE_UM'"
                         " (e.g. 'basal@200'), 'SECTION(FRACTION)', '#COMPARTMENT' or 'swc:ID'")
-
-
-@dataclass(frozen=True)
-class Region:
-    """A set of compartments, resolved lazily against a cell. Combine with ``| & -``.
-
-    Example
-    -------
-    >>> from brian2 import um
-    >>> from cablemodel import ball_and_stick
-    >>> t = ball_and_stick().compartments()
-    >>> int((region("basal") & within(0 * um, 100 * um)).mask(t).sum())
-    10
-    """
-
-    select: Callable[[CompartmentTable], np.ndarray]
-    label: str
-
-    def mask(self, table: CompartmentTable) -> np.ndarray:
-        """Boolean mask over the compartments of ``table`` (Brian2's order).
-
-        Example
-        -------
-        >>> from cablemodel import ball_and_stick
-        >>> region("hillock").mask(ball_and_stick().compartments())[:5].tolist()
-        [False, True, True, True, False]
-        """
-        return np.asarray(self.select(table), dtype=bool)
-
-    def __or__(self, other: Region) -> Region:
-        return Region(lambda t: self.mask(t) | other.mask(t), f"({self.label} | {other.label})")
-
-    def __and__(self, other: Region) -> Region:
-        return Region(lambda t: self.mask(t) & other.mask(t), f"({self.label} & {other.label})")
-
-    def __sub__(self, other: Region) -> Region:
-        return Region(lambda t: self.mask(t) & ~other.mask(t), f"({self.label} - {other.label})")
-
-    def __str__(self) -> str:
-        return self.label
-
-
-def region(name: str | Region) -> Region:
-    """Compartments of a region: a standard name, ``"dendrite"`` (basal + apical), ``"all"`` or a
-    custom region name. Regions pass through unchanged.
-
-    Example
-    -------
-    >>> from cablemodel import ball_and_stick
-    >>> int(region("soma").mask(ball_and_stick().compartments()).sum())
-    1
-    """
-    if isinstance(name, Region):
-        return name
-    return Region(lambda t: t.in_region(name), name)
-
-
-def within(low=0 * um, high=np.inf * um) -> Region:
-    """Compartments whose midpoint path distance is in ``[low, high]``.
-
-    Example
-    -------
-    >>> from brian2 import um
-    >>> str(within(0 * um, 100 * um))
-    'within(0-100 um)'
-    """
-    lo, hi = _distance_um(low, "low"), _distance_um(high, "high")
-    return Region(lambda t: (t.distance >= lo) & (t.distance <= hi), f"within({lo:g}-{hi:g} um)")
-
-
-def _tree_column(table: CompartmentTable, name: str) -> np.ndarray:
-    col = getattr(table, name)
-    if col is None:
-        raise LocationError(f"this compartment table has no {name!r} column; make it with"
-                            " Morphology.compartments()")
-    return np.asarray(col)
-
-
-def terminals() -> Region:
-    """The tips of the tree: the last compartment of every section that has no children (never
-    the soma, even on a soma-only cell).
-
-    Example
-    -------
-    >>> from cablemodel import y_neuron
-    >>> t = y_neuron().compartments()
-    >>> sorted(str(s) for s in t.section[terminals().mask(t)])
-    ['axon', 'left', 'right']
-    """
-    return Region(lambda t: (_tree_column(t, "n_children") == 0) & (_tree_column(t, "parent") >= 0),
-                  "terminals")
-
-
-def branch_points() -> Region:
-    """The forks of the tree: the last compartment of every section with two or more child
-    sections. The soma counts when two or more sections are attached to it.
-
-    Example
-    -------
-    >>> from cablemodel import y_neuron
-    >>> t = y_neuron().compartments()
-    >>> sorted(str(s) for s in t.section[branch_points().mask(t)])
-    ['soma', 'trunk']
-    """
-    return Region(lambda t: _tree_column(t, "n_children") >= 2, "branch_points")
-
-
-def restrict(a: str | Region, b: str | Region) -> Region:
-    """The compartments in both ``a`` and ``b`` (Arbor's name for ``a & b``); names are regions.
-
-    Example
-    -------
-    >>> from cablemodel import y_neuron
-    >>> t = y_neuron().compartments()
-    >>> [str(s) for s in t.section[restrict("apical", terminals()).mask(t)]]
-    ['left', 'right']
-    """
-    ra, rb = region(a), region(b)
-    return Region(lambda t: ra.mask(t) & rb.mask(t), f"restrict({ra}, {rb})")
