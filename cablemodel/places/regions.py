@@ -12,7 +12,7 @@ from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
 from ..morphology.model import CompartmentTable
 
-__all__ = ["LocationError", "Region", "region", "within", "terminals", "branch_points", "restrict"]
+__all__ = ["LocationError", "Region", "within", "terminals", "branch_points"]
 
 
 class LocationError(ValueError):
@@ -25,7 +25,7 @@ class LocationError(ValueError):
     ...     parse_site("basal@2000").resolve(ball_and_stick().compartments())
     ... except LocationError as err:
     ...     print(err)  # doctest: +ELLIPSIS
-    site basal@2000 um is outside region 'basal', which spans 0-1500 um of path distance ...
+    site basal@2000: 2000 um is outside region 'basal', which spans 0-1500 um of path distance ...
     """
 
 
@@ -41,7 +41,7 @@ class Region:
     Example
     -------
     >>> from brian2 import um
-    >>> from cablemodel import ball_and_stick
+    >>> from cablemodel import ball_and_stick, region
     >>> t = ball_and_stick().compartments()
     >>> int((region("basal") & within(0 * um, 100 * um)).mask(t).sum())
     10
@@ -55,7 +55,7 @@ class Region:
 
         Example
         -------
-        >>> from cablemodel import ball_and_stick
+        >>> from cablemodel import ball_and_stick, region
         >>> region("hillock").mask(ball_and_stick().compartments())[:5].tolist()
         [False, True, True, True, False]
         """
@@ -72,21 +72,6 @@ class Region:
 
     def __str__(self) -> str:
         return self.label
-
-
-def region(name: str | Region) -> Region:
-    """Compartments of a region: a standard name, ``"dendrite"`` (basal + apical), ``"all"`` or a
-    custom region name. Regions pass through unchanged.
-
-    Example
-    -------
-    >>> from cablemodel import ball_and_stick
-    >>> int(region("soma").mask(ball_and_stick().compartments()).sum())
-    1
-    """
-    if isinstance(name, Region):
-        return name
-    return Region(lambda t: t.in_region(name), name)
 
 
 def within(low=0 * um, high=np.inf * um) -> Region:
@@ -137,17 +122,3 @@ def branch_points() -> Region:
     ['soma', 'trunk']
     """
     return Region(lambda t: _tree_column(t, "n_children") >= 2, "branch_points")
-
-
-def restrict(a: str | Region, b: str | Region) -> Region:
-    """The compartments in both ``a`` and ``b`` (Arbor's name for ``a & b``); names are regions.
-
-    Example
-    -------
-    >>> from cablemodel import y_neuron
-    >>> t = y_neuron().compartments()
-    >>> [str(s) for s in t.section[restrict("apical", terminals()).mask(t)]]
-    ['left', 'right']
-    """
-    ra, rb = region(a), region(b)
-    return Region(lambda t: ra.mask(t) & rb.mask(t), f"restrict({ra}, {rb})")

@@ -307,7 +307,7 @@ def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list[Curr
 
 
 def _nonfinite_message(table, comp: int, t_ms: float, dt_ms: float, what: str) -> str:
-    return (f"{what} at compartment {comp} ({table.section[comp]}, {table.distance[comp]:.1f} um"
+    return (f"{what} at #{comp} ({table.section[comp]}, {table.distance[comp]:.1f} um"
             f" from the soma) at t = {t_ms:.3f} ms; reduce dt (now {dt_ms:g} ms) or check the"
             " cell's parameters (channel rates, conductances, diameters)")
 
