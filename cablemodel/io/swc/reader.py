@@ -153,7 +153,7 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
              scale: float | None = None,
              discretization: str | Quantity | dict = "auto",
              max_compartment_length_um: float | None | _NotGiven = _NOT_GIVEN,
-             attachment: str = "neuron") -> tuple[Morphology, LoadReport]:
+             attachment: str = "neuron", detect_apical: bool = False) -> tuple[Morphology, LoadReport]:
     """Read an SWC file (um) into a :class:`Morphology` and a :class:`LoadReport`.
 
     Parameters
@@ -211,6 +211,8 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
     (['soma', 'basal_0'], 3, 314.2)
     >>> read_swc(p, discretization=10 * um)[0]["basal_0"].n_compartments
     11
+    >>> read_swc(p, detect_apical=True)[1].apical["reason"]
+    '1 dendritic stem(s) leave the soma: an apical tree cannot be told from basal ones; nothing changed'
     """
     file = str(path)
     repairs = _repair_set(repair)
@@ -238,8 +240,11 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
     tree = check_and_repair(file, parsed, repairs, scale, conventions, warnings)
     auto = isinstance(discretization, str) and discretization == "auto" and isinstance(
         max_compartment_length_um, _NotGiven)
+    if not isinstance(detect_apical, bool):
+        raise SWCError(f"{file}: detect_apical must be True or False, got {detect_apical!r}",
+                       file=file, kind="argument")
     return build(file, tree, len(parsed.ids), discretizer, attachment, conventions, warnings,
-                 declared=parsed.sections if auto else {})
+                 declared=parsed.sections if auto else {}, detect_apical=detect_apical)
 
 
 def _discretizer(file: str, discretization, max_compartment_length_um):
