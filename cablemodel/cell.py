@@ -354,7 +354,7 @@ def _checked_densities(densities, table: CompartmentTable, channels: list[str]) 
             if reg not in known:
                 raise ValueError(f"standard_cell densities: unknown region {reg!r}; valid regions:"
                                  f" {', '.join(map(str, known))} (or a Region or site)")
-        elif isinstance(reg, str):
+        elif isinstance(reg, str) and reg not in known:
             parse_site(reg)  # a site string: unreadable text raises LocationError here
         elif not isinstance(reg, Region | Location):
             raise TypeError(f"standard_cell densities: a key must be a region name, a Region or a"

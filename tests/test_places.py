@@ -16,6 +16,7 @@ from cablemodel import (
     HHSodium,
     LocationError,
     Morphology,
+    Section,
     SWCError,
     at,
     at_distance,
@@ -366,3 +367,14 @@ def test_a_compartment_is_labelled_hash_n_everywhere():
     everything = simulate(cell, duration=0.2 * ms, record="all", engine="numpy")
     assert everything.labels[3] == "#3" and everything.labels[9] == "#9"
     assert np.array_equal(everything.v("#9"), r.v("#9"))
+
+
+def test_region_of_text_sites_and_odd_region_names():
+    line = np.array([[0, 0, 0, 1], [100, 0, 0, 1]])
+    m = Morphology((Section("soma", "soma", None, np.array([[0, 0, 0, 10]])),
+                    Section("d", "my region", "soma", line, 5)))
+    t = m.compartments()
+    assert region("my region").mask(t).tolist() == [False] + [True] * 5  # a name, not a site
+    assert region("#2").mask(t).tolist() == [False, False, True, False, False, False]
+    assert not region("basal@far").mask(t).any()  # neither a site nor a region of this cell
+    assert np.flatnonzero(region("all@50").mask(t)).tolist() == [3]

@@ -25,7 +25,8 @@ def region(where: Where) -> Region:
       region of the cell;
     * a :class:`Region` (passes through unchanged);
     * a site (a :class:`Location`, e.g. :func:`~cablemodel.places.swc_sample`, or a site string
-      that is not a bare name, e.g. ``"basal@200"``, ``"#50"``, ``"swc:120"``): its compartment;
+      that is not a bare name, e.g. ``"basal@200"``, ``"#50"``, ``"swc:120"``): its compartment
+      (unless the cell has a region of exactly that name);
     * a list of sites (e.g. :func:`random_sites`): their compartments (a compartment drawn twice
       counts once).
 
@@ -46,7 +47,13 @@ def region(where: Where) -> Region:
         text = where.strip()
         if text.isidentifier():
             return Region(lambda t: t.in_region(text), text)
-        where = parse_site(text)
+        try:
+            site = parse_site(text)
+        except LocationError:  # not a site: a region name that is not an identifier
+            return Region(lambda t: t.in_region(text), text)
+        # a site string; a cell's region of that exact name comes first
+        return Region(lambda t: t.in_region(text) if text in t.regions else _sites_mask(t, [site]),
+                      text)
     if isinstance(where, Location):
         return Region(lambda t: _sites_mask(t, [where]), str(where))
     if not isinstance(where, Iterable):
