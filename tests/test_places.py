@@ -378,3 +378,23 @@ def test_region_of_text_sites_and_odd_region_names():
     assert region("#2").mask(t).tolist() == [False, False, True, False, False, False]
     assert not region("basal@far").mask(t).any()  # neither a site nor a region of this cell
     assert np.flatnonzero(region("all@50").mask(t)).tolist() == [3]
+
+
+def test_cli_detect_apical_makes_apical_sites_of_the_l5_file(capsys):
+    from cablemodel.cli import main
+
+    path = str(_needs(L5))
+    assert main(["psp", path, "--site", "apical@300", "--passive", "--duration", "20"]) == 2
+    assert "region 'apical' has no compartments" in capsys.readouterr().err
+    assert main(["psp", path, "--site", "apical@300", "--passive", "--duration", "20", "--json",
+                 "--detect-apical"]) == 0
+    out = capsys.readouterr()
+    assert "apical detection: no type-4 samples; the dendritic stem from sample 489" in out.err
+    (apical,) = json.loads(out.out)
+    assert apical["apical"]["detected"] and apical["apical"]["swc_id"] == 489
+    assert apical["path_distance_um"] == pytest.approx(300, abs=20)
+    assert apical["local_peak_mV"] > 3 * apical["soma_peak_mV"] > 0  # shrinks on its way to the soma
+    assert main(["info", path, "--detect-apical", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["apical"]["section"] == "apical_0"
+    assert main(["psp", "pyramidal", "--site", "apical@300", "--detect-apical"]) == 2
+    assert "--detect-apical applies to SWC files" in capsys.readouterr().err

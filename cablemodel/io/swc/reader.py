@@ -15,7 +15,9 @@ Type 1 soma, 2 axon, 3 basal, 4 apical, 0 ``"undefined"``. Header lines ``# REGI
 (as written by :func:`~cablemodel.io.swc.write_swc`, e.g. ``# REGION 10 hillock``)
 name further types. Any other type ``t`` becomes the custom region ``"custom<t>"``, with a
 warning. The region of a segment is the type of its distal sample, so a section's region is the
-type of its samples after the first.
+type of its samples after the first. A pyramidal cell whose file types every dendrite 3 can have
+its apical tree found with ``detect_apical=True`` (the rule is in :mod:`.apical`; the choice and
+its reason are in ``LoadReport.apical``).
 
 Soma conventions (``LoadReport.soma_convention``)
 -------------------------------------------------
