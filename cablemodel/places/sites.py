@@ -21,7 +21,8 @@ class Location:
 
     ``kind`` is ``"region"`` (a region's middle compartment), ``"distance"``, ``"section"``,
     ``"compartment"``, ``"swc"``, ``"nearest"`` or ``"random"``; the other fields hold that
-    kind's parameters (``distance_um`` and ``point`` in um).
+    kind's parameters (``distance_um`` and ``point`` in um; ``where`` is the :class:`Region` of a
+    random site, or of :func:`at` given a Region instead of a region name).
 
     Example
     -------
