@@ -13,22 +13,6 @@ Quick start::
 from .analysis.impedance import ImpedanceResult, impedance
 from .cell import DEFAULT_DENSITIES, Cell, standard_cell
 from .io.swc import LoadReport, SWCError, read_swc, write_swc
-from .locations import (
-    LocationError,
-    Region,
-    at,
-    branch_points,
-    compartment,
-    nearest,
-    on_section,
-    parse_site,
-    random_sites,
-    region,
-    restrict,
-    swc_sample,
-    terminals,
-    within,
-)
 from .mechanisms import (
     AMPA,
     CLEFTS,
@@ -90,6 +74,25 @@ from .morphology import (
     pyramidal,
     y_neuron,
 )
+from .places import (
+    LocationError,
+    Region,
+    at,
+    at_distance,
+    branch_points,
+    compartment,
+    nearest,
+    on_section,
+    parse_site,
+    random_sites,
+    region,
+    relabel,
+    restrict,
+    subtree,
+    swc_sample,
+    terminals,
+    within,
+)
 from .protocols import IVCurve, iv_curve
 from .simulation.engine import SimulationError, simulate, simulate_circuit
 from .simulation.results import Result
@@ -100,7 +103,8 @@ __all__ = [
     "Cell", "standard_cell", "DEFAULT_DENSITIES", "simulate", "simulate_circuit", "SimulationError",
     "Result", "Connection", "GapJunction", "impedance", "ImpedanceResult",
     "at", "compartment", "on_section", "parse_site", "region", "within", "swc_sample", "nearest",
-    "random_sites", "terminals", "branch_points", "restrict", "Region", "LocationError",
+    "random_sites", "terminals", "branch_points", "restrict", "subtree", "at_distance", "relabel",
+    "Region", "LocationError",
     "Channel", "Gate", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GABA_A", "Synapse",
     "CurrentClamp", "spike_times", "regular_train", "poisson_train",
     "Morphology", "MorphologyError", "Section", "ball_and_stick", "y_neuron", "pyramidal",

@@ -64,7 +64,8 @@ def _info(args: argparse.Namespace) -> int:
     from .io.swc import SWCError, read_swc
 
     try:
-        _, report = read_swc(args.file, repair=args.repair, scale=args.scale)
+        _, report = read_swc(args.file, repair=args.repair, scale=args.scale,
+                             detect_apical=args.detect_apical)
     except SWCError as err:
         print(str(err).splitlines()[0], file=sys.stderr)
         return 2
@@ -76,7 +77,8 @@ def _load_cell(args: argparse.Namespace):
     """The cell of ``cablemodel psp`` and what was changed in it: a generated morphology by name,
     or an SWC file as it is, discretized by the d_lambda rule, passive or standard. A hillock is
     added only with ``--add-hillock``, or when the standard (active) cell needs one and the
-    morphology has none; the second value says so (``add_hillock``'s note), else ``None``."""
+    morphology has none; the second value says so (``add_hillock``'s note), else ``None``. With
+    ``--detect-apical`` the third value is the reader's apical report (else ``None``)."""
     from brian2 import Hz, cm, mV, ohm, siemens, uF
 
     from .cell import Cell, membrane_parameters, standard_cell
@@ -88,10 +90,16 @@ def _load_cell(args: argparse.Namespace):
     Ri, Cm = args.ra * ohm * cm, args.cm * uF / cm**2
     passive = dict(Ri=Ri, Cm=Cm, g_leak=args.gl * siemens / cm**2, v_rest=args.el * mV)
     membrane_parameters(**passive)  # before reading and discretizing the file
+    apical = None
     if args.morphology in GENERATORS:
+        if args.detect_apical:
+            raise ValueError(f"--detect-apical applies to SWC files; {args.morphology} is generated"
+                             " with its apical tree")
         morph = GENERATORS[args.morphology]()
     else:
-        morph, _ = read_swc(args.morphology, repair=args.repair)
+        morph, report = read_swc(args.morphology, repair=args.repair,
+                                 detect_apical=args.detect_apical)
+        apical = report.apical or None
     added = None
     has_hillock = any(s.region == "hillock" for s in morph.sections)
     if not has_hillock and (args.add_hillock or not args.passive):
@@ -100,8 +108,8 @@ def _load_cell(args: argparse.Namespace):
                                    "; the Na+/K+ channels need it as spike site (--passive: none added)")
     morph, _ = discretize(morph, d_lambda=args.d_lambda, frequency=100 * Hz, Ri=Ri, Cm=Cm)
     if args.passive:
-        return Cell(morph, spike_site="hillock" if has_hillock else "soma", **passive), added
-    return standard_cell(morph, **passive), added
+        return Cell(morph, spike_site="hillock" if has_hillock else "soma", **passive), added, apical
+    return standard_cell(morph, **passive), added, apical
 
 
 def _psp(args: argparse.Namespace) -> int:
@@ -111,14 +119,17 @@ def _psp(args: argparse.Namespace) -> int:
 
     from .experiments import psp_at_sites
     from .io.swc import SWCError
-    from .locations import LocationError, parse_site
+    from .places import LocationError, parse_site
     from .simulation.engine import SimulationError
 
     try:
         receptor = _receptor(args)  # options first, then the file
         for text in args.site:  # site syntax before the file
             parse_site(text)
-        cell, added = _load_cell(args)
+        cell, added, apical = _load_cell(args)
+        if apical is not None:
+            print(f"cablemodel psp: {args.morphology}: apical detection: {apical['reason']}",
+                  file=sys.stderr)
         if added is not None:
             print(f"cablemodel psp: {args.morphology}: {added}", file=sys.stderr)
         duration = args.duration if args.duration is not None else (
@@ -129,7 +140,8 @@ def _psp(args: argparse.Namespace) -> int:
         print(f"cablemodel psp: {str(err).splitlines()[0]}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps([dict(r, hillock_added=added) for r in rows], indent=2))
+        extra = {"hillock_added": added} | ({"apical": apical} if apical is not None else {})
+        print(json.dumps([dict(r, **extra) for r in rows], indent=2))
     else:
         print(f"{'site':>16} {'dist um':>8} {'local mV':>9} {'soma mV':>8} {'hillock mV':>10}"
               f" {'t_peak ms':>9} {'hw ms':>7}")
@@ -152,7 +164,7 @@ def _impedance(args: argparse.Namespace) -> int:
 
     from .analysis.impedance import impedance
     from .io.swc import SWCError
-    from .locations import LocationError, parse_site
+    from .places import LocationError, parse_site
 
     channels = "removed" if args.passive else "linearized"
     try:
@@ -263,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="repair what can be repaired (every repair is listed)")
     info.add_argument("--scale", type=float, default=None,
                       help="multiply coordinates and radii (e.g. 0.001 for nanometres)")
+    info.add_argument("--detect-apical", action="store_true",
+                      help="find the apical tree of a pyramidal cell whose file types every"
+                      " dendrite 3 (reported)")
     info.set_defaults(func=_info)
     psp = sub.add_parser(
         "psp", help="one synaptic event per site, each in its own simulation on the same cell;"
@@ -308,6 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
     psp.add_argument("--d-lambda", type=_POSITIVE, default=0.1,
                      help="compartments per section by the d_lambda rule at 100 Hz")
     psp.add_argument("--repair", action="store_true", help="repair a broken SWC file (reported)")
+    psp.add_argument("--detect-apical", action="store_true",
+                     help="find the apical tree of a pyramidal cell whose file types every dendrite"
+                     " 3, so that apical@DISTANCE sites exist (stderr and the JSON field 'apical'"
+                     " say which stem and why)")
     psp.set_defaults(func=_psp)
     imp = sub.add_parser(
         "impedance", help="input and transfer impedance, attenuation both ways and"

@@ -23,8 +23,8 @@ from .experiments import (
     temporal_summation,
     theory_length_constant,
 )
-from .locations import at
 from .morphology.generate import GENERATORS
+from .places import at
 
 __all__ = ["run_demo"]
 

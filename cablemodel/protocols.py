@@ -14,8 +14,8 @@ import numpy as np
 from brian2 import Mohm, Quantity, amp, ms, us, volt
 
 from .cell import Cell
-from .locations import Location
 from .mechanisms.stimuli import VoltageSteps
+from .places import Location
 
 __all__ = ["IVCurve", "iv_curve"]
 

@@ -125,7 +125,7 @@ def test_marks_accept_indices_and_sites(table):
     ax = plot_morphology(table, marks={"tip": i, "syn": "basal@100"})
     texts = {t.get_text(): t.xy for t in ax.texts if t.get_gid() != "scale_bar"}
     assert texts["tip"] == pytest.approx((table.x[i], table.y[i]))
-    from cablemodel.locations import parse_site
+    from cablemodel.places import parse_site
 
     j = parse_site("basal@100").resolve(table)
     assert texts["syn"] == pytest.approx((table.x[j], table.y[j]))

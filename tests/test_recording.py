@@ -17,7 +17,7 @@ from cablemodel import (
     spike_times,
     standard_cell,
 )
-from cablemodel.locations import LocationError, region
+from cablemodel.places import LocationError, region
 from cablemodel.simulation.memory import MemoryLimitError
 from cablemodel.simulation.recording import RecordingError
 

@@ -47,8 +47,8 @@ import math
 import numpy as np
 from brian2 import Hz, Quantity, farad, meter, mV, ohm, siemens
 
-from ..locations import parse_site
 from ..morphology.model import CompartmentTable
+from ..places import parse_site
 from ..units import quantity
 
 __all__ = ["impedance", "ImpedanceResult", "CHANNEL_MODES"]

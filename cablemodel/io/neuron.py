@@ -55,10 +55,10 @@ import numpy as np
 from brian2 import Quantity, cm, ms, mV, nA, nS, ohm, siemens, uF
 
 from ..cell import Cell
-from ..locations import Location
 from ..mechanisms.channels import HHPotassium, HHSodium
 from ..mechanisms.receptors import Ionotropic
 from ..mechanisms.synapses import CurrentClamp, Receptor, Synapse
+from ..places import Location
 
 __all__ = ["to_neuron", "run_neuron", "neuron_available", "NEURON_INSTALL_HINT"]
 

@@ -27,7 +27,7 @@ import numpy as np
 from brian2 import Hz, Mohm, Quantity, amp, ms, mV, ohm, second, volt
 from brian2.units.fundamentalunits import get_dimensions
 
-from ..locations import Location, parse_site
+from ..places import Location, parse_site
 from ..units import quantity
 from .synapses import check_seed
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Quantity, ms, mV, nS, second
 
-from ..locations import Location, parse_site
+from ..places import Location, parse_site
 from ..units import quantity
 
 __all__ = ["Receptor", "AMPA", "GABA_A", "Synapse", "Connection", "CurrentClamp", "spike_times",

@@ -17,7 +17,7 @@ from brian2 import Quantity, um
 from .model import CompartmentTable
 
 if TYPE_CHECKING:
-    from ..locations import Location
+    from ..places import Location
 
 __all__ = ["TreePath", "path"]
 
@@ -73,7 +73,7 @@ class TreePath:
 
 
 def _index(table: CompartmentTable, site: str | Location | int) -> int:
-    from ..locations import parse_site
+    from ..places import parse_site
 
     if isinstance(site, int | np.integer):
         return parse_site(f"#{int(site)}").resolve(table)
@@ -93,7 +93,7 @@ def path(table: CompartmentTable, end: str | Location | int,
     """The compartments on the path from ``start`` to ``end`` through the tree, in order.
 
     ``start`` and ``end`` are site strings (``"soma"``, ``"apical@300"``, ``"left(1)"``,
-    ``"swc:123"``, ``"#50"``, see :func:`~cablemodel.locations.parse_site`), locations or
+    ``"swc:123"``, ``"#50"``, see :func:`~cablemodel.places.parse_site`), locations or
     compartment indices. To reach a tip, name the last compartment of its section
     (``"SECTION(1)"``). The path climbs from ``start`` to the nearest compartment the two share,
     then descends to ``end``. When the two branches only meet at the far end of a compartment

@@ -17,8 +17,8 @@ from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
-from ..locations import parse_site
 from ..morphology.model import CompartmentTable
+from ..places import parse_site
 from ..sweeps import TrialSet
 
 __all__ = ["REGION_COLORS", "PROJECTIONS", "SCALE_BAR_UM", "scale_bar_length", "plot_morphology",
@@ -133,7 +133,7 @@ def plot_morphology(table: CompartmentTable, ax=None, marks: dict | None = None,
     ax : matplotlib Axes, optional
         Drawn into (a new figure otherwise).
     marks : dict, optional
-        Label -> compartment index, :class:`~cablemodel.locations.Location` or site string
+        Label -> compartment index, :class:`~cablemodel.places.Location` or site string
         (e.g. ``{"syn": "basal@200"}``); each is marked and annotated.
     values : array or Brian2 quantity, optional
         One value per compartment (V at a time, peak PSP, distance, ...); the drawing is coloured

@@ -18,8 +18,8 @@ from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 from matplotlib.axes import Axes
 from matplotlib.image import NonUniformImage
 
-from ..locations import Location
 from ..morphology.paths import TreePath, path
+from ..places import Location
 from ..simulation.results import Result
 from .figures import _axes, _value_norm, _with_unit, plot_morphology
 

@@ -57,10 +57,10 @@ from brian2 import Quantity, ms, mV, second
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
 from ..cell import Cell
-from ..locations import Location, LocationError, Region
 from ..mechanisms.electrical import GapJunction
 from ..mechanisms.stimuli import Step, VoltageClamp, WaveformClamp
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse, check_seed
+from ..places import Location, LocationError, Region
 from .assembly import CellSpec, CircuitSpec
 from .build_cache import BuildCache, BuildError, cache_root, hoist_values, run_binary
 from .memory import MemoryLimitError, check_memory
@@ -360,7 +360,7 @@ def _requests(record) -> list[Request]:
 
 
 def _nonfinite_message(table, comp: int, t_ms: float, dt_ms: float, what: str) -> str:
-    return (f"{what} at compartment {comp} ({table.section[comp]}, {table.distance[comp]:.1f} um"
+    return (f"{what} at #{comp} ({table.section[comp]}, {table.distance[comp]:.1f} um"
             f" from the soma) at t = {t_ms:.3f} ms; reduce dt (now {dt_ms:g} ms) or check the"
             " cell's parameters (channel rates, conductances, diameters)")
 

@@ -6,8 +6,8 @@ A request names a variable and where to record it:
 
 * ``"VAR@WHERE"``, e.g. ``"m_na@hillock"``, ``"i_na@soma"``, ``"Im@all"``, ``"g_syn@basal@100"``;
 * a site alone (``"basal@200"``, ``"swc:12"``, ``"#50"``, ``"soma"``, a
-  :class:`~cablemodel.locations.Location`) or a region (``"apical"``, a
-  :class:`~cablemodel.locations.Region`): the membrane potential ``v`` there;
+  :class:`~cablemodel.places.Location`) or a region (``"apical"``, a
+  :class:`~cablemodel.places.Region`): the membrane potential ``v`` there;
 * ``(VAR, WHERE)`` with ``WHERE`` a site or region text, a Location or a Region;
 * ``"all"``: ``v`` everywhere.
 
@@ -67,7 +67,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Quantity, cm, mA, mV, nA, nS
 
-from ..locations import Location, LocationError, Region, parse_site, region
+from ..places import Location, LocationError, Region, parse_site, region
 
 __all__ = ["UNITS", "Recordable", "Request", "Selection", "RecordingError", "provider",
            "recordables", "parse_request", "resolve_requests", "site_label",

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from ...morphology.model import Morphology, MorphologyError, Section
+from .apical import detect_apical as _detect_apical
+from .apical import renamed_report
 from .errors import SWCError
 from .import3d import NeuronSoma, neuron_soma
 from .repair import ZERO_LENGTH_UM, _Tree
@@ -26,10 +28,12 @@ ATTACHMENTS = ("neuron", "sphere")
 
 def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachment: str,
           conventions: list[str], warnings: list[str],
-          declared: dict[int, tuple[str, int]] | None = None) -> tuple[Morphology, LoadReport]:
+          declared: dict[int, tuple[str, int]] | None = None,
+          detect_apical: bool = False) -> tuple[Morphology, LoadReport]:
     """Soma, sections, discretization and the report, from a checked tree. ``declared``: the
     file's ``# SECTION`` lines (last sample id -> name, compartments), used when they describe
-    every section."""
+    every section. ``detect_apical``: look for the apical tree of a file without type-4 samples
+    (:mod:`cablemodel.io.swc.apical`)."""
     soma = _soma_shape(tree.soma_rows, tree.tree_parent, tree.xyz, tree.r, tree.seq)
     if tree.soma_from_root:
         soma.convention, soma.detail = "made-from-root", "no soma in the file (repair no_soma)"
@@ -68,7 +72,13 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
     notes = [f"read from {file}", f"soma: {soma.convention}, area {soma.area:.4g} um^2",
              f"neurites attached as {attachment!r}"]
     notes += [f"repair {d['repair']}: {d['count']} sample(s)" for d in tree.done]
+    apical: dict = {}
+    if detect_apical:
+        sections, apical, apical_notes = _detect_apical(sections)
+        notes += apical_notes
     named = _declared_sections(sections, declared or {})
+    if named is not None and apical:
+        apical = renamed_report(apical, {a.name: b.name for a, b in zip(sections, named, strict=True)})
     try:
         if named is not None:
             morph = Morphology(tuple(named), name=Path(file).stem, notes=tuple(notes))
@@ -79,8 +89,10 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
     except MorphologyError as exc:  # should not happen: report it with the file name
         raise SWCError(f"{file}: the loaded geometry is invalid ({exc}); please report this file",
                        file=file, kind="internal") from exc
-    return morph, _report(file, morph, soma, root_area, soma_d, tree, n_points, attachment,
-                          discretization, conventions, warnings)
+    report = _report(file, morph, soma, root_area, soma_d, tree, n_points, attachment,
+                     discretization, conventions, warnings)
+    report.apical = apical
+    return morph, report
 
 
 _ATTACHMENT_NOTE = {
