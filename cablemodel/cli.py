@@ -169,7 +169,10 @@ def _impedance(args: argparse.Namespace) -> int:
     channels = "removed" if args.passive else "linearized"
     try:
         parse_site(args.reference)  # site syntax before the file
-        cell, added = _load_cell(args)
+        cell, added, apical = _load_cell(args)
+        if apical is not None:
+            print(f"cablemodel impedance: {args.morphology}: apical detection: {apical['reason']}",
+                  file=sys.stderr)
         if added is not None:
             print(f"cablemodel impedance: {args.morphology}: {added}", file=sys.stderr)
         res = impedance(cell, args.reference, np.asarray(args.frequency) * Hz, channels)
@@ -180,8 +183,9 @@ def _impedance(args: argparse.Namespace) -> int:
     r_in = float(dc.input_impedance[res.reference] / ohm) * 1e-6
     out = res.to_dict()
     if args.json:
+        extra = {"apical": apical} if apical is not None else {}
         print(json.dumps({"file": str(args.morphology), "hillock_added": added,
-                          "input_resistance_mohm": r_in, **out}))
+                          "input_resistance_mohm": r_in, **extra, **out}))
         return 0
     ref, table = out["reference"], res.table
     print(f"{args.morphology}: {len(table)} compartments; reference {args.reference}"
@@ -353,6 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--d-lambda", type=_POSITIVE, default=0.1,
                      help="compartments per section by the d_lambda rule at 100 Hz")
     imp.add_argument("--repair", action="store_true", help="repair a broken SWC file (reported)")
+    imp.add_argument("--detect-apical", action="store_true",
+                     help="find the apical tree of a pyramidal cell whose file types every dendrite"
+                     " 3 (as for psp)")
     imp.set_defaults(func=_impedance)
     from .crosscheck import add_parser as add_crosscheck
     add_crosscheck(sub)

@@ -194,7 +194,7 @@ def test_result_shapes_at_select_and_to_dict():
     ({"frequency": np.zeros((2, 2)) * Hz}, ValueError, "1-D array"),
     ({"channels": "on"}, ValueError, "channels must be one of"),
     ({"reference": "apical@100"}, LocationError, "region 'apical' has no compartments"),
-    ({"reference": 10_000}, LocationError, "compartment 10000 does not exist"),
+    ({"reference": 10_000}, LocationError, "compartment #10000 does not exist"),
     ({"reference": 1.5}, TypeError, "compartment index"),
 ])
 def test_bad_input_is_refused(kwargs, error, match):
