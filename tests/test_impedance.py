@@ -251,7 +251,7 @@ def test_cli_json_and_errors(capsys):
     from cablemodel.cli import _load_cell, build_parser
 
     args = build_parser().parse_args(["impedance", "ball_and_stick", "--passive"])
-    cell, _ = _load_cell(args)
+    cell, _, _ = _load_cell(args)
     res = impedance(cell, "soma", [0, 100] * Hz, "removed")
     assert out["input_resistance_mohm"] == pytest.approx(float(res.input_impedance[0, 0] / Mohm))
     assert [f["frequency_hz"] for f in out["frequencies"]] == [0.0, 100.0]
