@@ -1,7 +1,8 @@
 """Memory needed by a run's recorded traces, checked before the run starts.
 
-Every recorded site keeps one float64 per sample. What holds them, measured on Brian2 2.9
-(176 sites x 160,000 samples = 215 MiB of traces):
+Every recorded row (one variable at one site: ``v`` or any other recorded variable, see
+:mod:`cablemodel.simulation.recording`) keeps one float64 per sample; ``n_sites`` counts them
+all. What holds them, measured on Brian2 2.9 (176 sites x 160,000 samples = 215 MiB of traces):
 
 * ``numpy`` / ``cython``: Brian2's monitor buffer grows by doubling (up to 2 copies) and the
   :class:`~cablemodel.Result` keeps one copy of its own: at most 3 copies (peak measured: 2.0

@@ -31,7 +31,8 @@ name                      unit         where
 ``m_na``, ``h_na``, ...   1            gates of each channel (``{gate}_{channel}``, see
                                        :meth:`Channel.state_names`), where it is painted
 ``i_na``, ``i_k``, ...    mA/cm^2      channel current density ``g*P*(E - v)``, where painted
-``g_syn``, ``i_syn``      nS, nA       each external synapse (one row per synapse, ``syn{k}``)
+``g_syn``, ``i_syn``      nS, nA       each synapse given to ``simulate`` (one row per synapse,
+                                       ``syn{k}``; not the synapses of a Connection)
 ``i_clamp``               nA           each current-clamped compartment (all its clamps summed)
 ``i_vclamp``              nA           each voltage clamp's compartment: ``(V_cmd - v)/R_s``
 ========================  ===========  =============================================================
@@ -40,22 +41,30 @@ The registry: adding a variable
 -------------------------------
 Every variable comes from a *provider*: a function of the cell's
 :class:`~cablemodel.simulation.assembly.CellSpec` yielding :class:`Recordable` entries, registered
-with :func:`provider`. To make a new mechanism's variable recordable, register one provider; for
-example a voltage clamp whose point current ``I_vc`` (amp, positive into the cell) is in the
-cell's equations at compartments ``spec.vclamp_idx``::
+with the :func:`provider` decorator (the built-in ones below are registered the same way). To
+make a new mechanism's variable recordable, register one provider, in this module or in any
+module imported before :func:`cablemodel.simulate` runs. For example a voltage clamp whose point
+current ``I_vc`` (amp, positive into the cell) is in the cell's equations at compartments
+``spec.vclamp_idx``::
 
     @provider
     def _voltage_clamps(spec):
-        if spec.vclamp_idx:
+        if spec.vclamp_idx:  # yield nothing for a cell without the mechanism
             yield Recordable("i_vclamp", "nA", "I_vc", np.asarray(spec.vclamp_idx),
-                             "voltage-clamp current into the cell")
+                             "voltage-clamp current, positive into the cell")
+
+That is all: requests (``"i_vclamp@soma"``), the errors listing what exists, the monitors, the
+standalone engine, the memory guard, :meth:`Result.trace <cablemodel.Result.trace>` and the
+netCDF files pick it up. The current clamps' ``i_clamp`` (:func:`_current_clamps`) records the
+``I_inj`` point current; a new clamp implementation edits that one entry.
 
 ``Recordable.variable`` is the name of the variable on the Brian2 object (the cell's
 SpatialNeuron unless ``target`` names a receptor's Synapses object), ``compartments`` where it
-exists (one per element), and ``equation`` an optional Brian2 subexpression added to that
-object's model only when the variable is recorded (so an unrecorded variable costs nothing).
-Units are keys of :data:`UNITS`. Only what is asked is monitored: one ``StateMonitor`` per
-(Brian2 object, set of elements), holding the variables asked on exactly those elements.
+exists (one per element), ``equation`` an optional Brian2 line added to that object's model only
+when the variable is recorded (so an unrecorded variable costs nothing), and ``update`` an
+optional statement setting it before each sample. Units are keys of :data:`UNITS` (add one if
+needed). Only what is asked is monitored: one ``StateMonitor`` per (Brian2 object, set of
+elements), holding the variables asked on exactly those elements, every ``record_dt``.
 """
 
 from __future__ import annotations
@@ -70,8 +79,8 @@ from brian2 import Quantity, cm, mA, mV, nA, nS
 from ..places import Location, LocationError, Region, parse_site, region
 
 __all__ = ["UNITS", "Recordable", "Request", "Selection", "RecordingError", "provider",
-           "recordables", "parse_request", "resolve_requests", "site_label",
-           "synapse_equation"]
+           "recordables", "parse_request", "resolve_requests", "site_label", "synapse_equation",
+           "monitor_groups", "extra_equations", "updates", "assemble"]
 
 #: Display units of recorded values (values are stored as plain floats in these units).
 UNITS: dict[str, Quantity | float] = {"mV": mV, "1": 1.0, "mA/cm^2": mA / cm**2, "nA": nA,
@@ -175,7 +184,7 @@ def recordables(spec) -> dict[str, Recordable]:
     >>> table = recordables(spec)
     >>> list(table)
     ['v', 'Im', 'm_na', 'h_na', 'i_na', 'n_k', 'i_k']
-    >>> table["m_na"].compartments.size  # soma, hillock, initial segment and axon
+    >>> table["m_na"].compartments.size  # soma, hillock and axon
     25
     """
     out: dict[str, Recordable] = {}
@@ -298,6 +307,7 @@ class Request:
 
     @property
     def is_site(self) -> bool:
+        """Whether ``where`` is one site (a Location) rather than a region."""
         return isinstance(self.where, Location)
 
 
