@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ...morphology.model import Morphology, MorphologyError, Section
-from .errors import SWCError
+from .errors import SWCError, _Problem, _raise
 from .import3d import NeuronSoma, neuron_soma
 from .repair import ZERO_LENGTH_UM, _Tree
 from .report import LoadReport
@@ -26,10 +26,11 @@ ATTACHMENTS = ("neuron", "sphere")
 
 def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachment: str,
           conventions: list[str], warnings: list[str],
-          declared: dict[int, tuple[str, int]] | None = None) -> tuple[Morphology, LoadReport]:
+          declared: dict[int, tuple[str, int]] | None = None,
+          max_compartments: int | None = None) -> tuple[Morphology, LoadReport]:
     """Soma, sections, discretization and the report, from a checked tree. ``declared``: the
     file's ``# SECTION`` lines (last sample id -> name, compartments), used when they describe
-    every section."""
+    every section; more than ``max_compartments`` compartments raise SWCError."""
     soma = _soma_shape(tree.soma_rows, tree.tree_parent, tree.xyz, tree.r, tree.seq)
     if tree.soma_from_root:
         soma.convention, soma.detail = "made-from-root", "no soma in the file (repair no_soma)"
@@ -46,7 +47,14 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
         if not nrn.id_order:
             warnings.append("samples are listed before their parents, which NEURON's Import3d"
                             " refuses: its attachment rules were applied in tree order")
-        if soma.convention in ("multi-point", "scattered") and len(nrn.soma_sections) > 1:
+        split = soma.convention in ("multi-point", "scattered") and len(nrn.soma_sections) > 1
+        if split and not nrn.root_area > 0:
+            split = False
+            warnings.append("NEURON's first soma section (samples"
+                            f" {[tree.ids[k] for k in nrn.soma_sections[0].rows]}) has no area"
+                            " (its samples lie at one position with one radius): the soma is one"
+                            " sphere of the soma's area, not Import3d's soma sections")
+        if split:
             soma_sections, owner = _soma_sections(tree, nrn, warnings)
             root_rows = list(nrn.soma_sections[0].rows)
             centre, root_area = _root_centre(tree, root_rows), nrn.root_area
@@ -75,12 +83,34 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
             discretization = _file_discretization(morph)
         else:
             morph = Morphology(tuple(sections), name=Path(file).stem, notes=tuple(notes))
-            morph, discretization = discretizer(morph)
+            try:
+                morph, discretization = discretizer(morph)
+            except OverflowError:  # a count too large for a float: beyond any limit
+                _too_many(file, tree, morph, None, max_compartments or 0)
     except MorphologyError as exc:  # should not happen: report it with the file name
         raise SWCError(f"{file}: the loaded geometry is invalid ({exc}); please report this file",
                        file=file, kind="internal") from exc
+    if max_compartments is not None and morph.n_compartments > max_compartments:
+        _too_many(file, tree, morph, morph.n_compartments, max_compartments)
     return morph, _report(file, morph, soma, root_area, soma_d, tree, n_points, attachment,
                           discretization, conventions, warnings)
+
+
+def _too_many(file: str, tree: _Tree, morph: Morphology, total: int | None, limit: int) -> None:
+    """Raise the compartment-count error, naming the section with the most compartments (or,
+    if the counts could not be computed, the longest section) by the line of its last sample."""
+    if total is None:
+        worst = max(morph.sections[1:], key=lambda sec: sec.length)
+        what = (f"the discretization asks for more compartments than can be counted (section"
+                f" {worst.name}: {worst.length:.4g} um)")
+    else:
+        worst = max(morph.sections[1:], key=lambda sec: sec.n_compartments)
+        what = (f"{total:,} compartments are more than the limit of {limit:,} (section"
+                f" {worst.name}: {worst.n_compartments:,} compartments over {worst.length:.4g}"
+                " um)")
+    last = next((i for i in reversed(worst.swc_ids or ()) if i >= 0), None)
+    line = next(int(tree.lines[k]) for k in range(tree.n) if tree.ids[k] == last)
+    _raise(file, [_Problem("compartments", line, [last], what)])
 
 
 _ATTACHMENT_NOTE = {
@@ -208,7 +238,8 @@ def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
         tree.done.append({"repair": "dropped_lone_point", "count": len(lone),
                           "ids": [ids[k] for k in lone],
                           "detail": "neurites made of a single sample attached to the soma have"
-                                    " no length and were dropped"})
+                                    " no length and were dropped",
+                          "changes": [{"id": ids[k], "line": int(tree.lines[k])} for k in lone]})
     stack.reverse()
     counters: dict[str, int] = {}
     out = []
