@@ -33,6 +33,7 @@ Conventions
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -114,9 +115,9 @@ class Section:
                 f" got shape {pts.shape}"
             )
         object.__setattr__(self, "points", pts)
-        if not np.all(np.isfinite(pts)):
+        if not np.isfinite(pts).all():
             raise MorphologyError(f"section {self.name!r}: points contain NaN or inf")
-        if np.any(pts[:, 3] <= 0):
+        if (pts[:, 3] <= 0).any():
             bad = np.flatnonzero(pts[:, 3] <= 0)
             raise MorphologyError(
                 f"section {self.name!r}: diameter must be > 0 um, got {pts[bad, 3].tolist()} at "
@@ -138,9 +139,9 @@ class Section:
                 f"section {self.name!r}: n_compartments must be >= 1, got {self.n_compartments}"
             )
 
-    @property
+    @cached_property
     def segment_lengths(self) -> np.ndarray:
-        """Lengths (um) of the straight pieces between consecutive points.
+        """Lengths (um) of the straight pieces between consecutive points (read-only).
 
         Example
         -------
@@ -149,7 +150,9 @@ class Section:
         >>> s.segment_lengths.tolist()
         [50.0, 30.0]
         """
-        return np.linalg.norm(np.diff(self.points[:, :3], axis=0), axis=1)
+        out = np.linalg.norm(np.diff(self.points[:, :3], axis=0), axis=1)
+        out.flags.writeable = False
+        return out
 
     @cached_property
     def length(self) -> float:
@@ -583,7 +586,7 @@ class Morphology:
             n = max(1, int(np.ceil(sec.length / max_length - 1e-9)))
             if odd and n % 2 == 0:
                 n += 1
-            new.append(replace(sec, n_compartments=n))
+            new.append(_recounted(sec, n))
         return replace(self, sections=tuple(new))
 
     def compartments(self) -> CompartmentTable:
@@ -706,6 +709,16 @@ class Morphology:
             "max_path_distance_um": float(t.end.max()),
             "regions": regions,
         }
+
+
+def _recounted(sec: Section, n: int) -> Section:
+    """``sec`` with ``n`` compartments (>= 1): a copy that keeps its checked points and cached
+    lengths (what ``dataclasses.replace`` would check and compute again)."""
+    if int(n) < 1:
+        raise MorphologyError(f"section {sec.name!r}: n_compartments must be >= 1, got {n}")
+    out = copy.copy(sec)
+    object.__setattr__(out, "n_compartments", int(n))
+    return out
 
 
 def _b2_name(name: str) -> str:

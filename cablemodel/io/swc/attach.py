@@ -23,71 +23,98 @@ import numpy as np
 
 __all__ = ["attach_pieces"]
 
-#: Nearest neighbours asked of the k-d tree at once (more are asked only when these are gone).
-_K = 8
+#: Nearest anchor groups looked up at once for each sample (more only when these are gone).
+_K = 16
+#: Samples looked up again at once, at most.
+_BATCH = 4096
 
 
 class _Anchors:
-    """Remaining anchors of one class (neurite or soma), grouped by position, with a k-d tree of
-    the groups that still have anchors (rebuilt when half of its groups are empty)."""
+    """Remaining anchors of one class (neurite or soma), grouped by position, and each
+    sample's nearest groups: looked up for all samples at once at the start, then taken in
+    order of distance as groups empty; a sample whose groups are all empty looks again in a k-d
+    tree of the groups left (rebuilt when half of its groups are empty)."""
 
-    def __init__(self, rows: np.ndarray, xyz: np.ndarray) -> None:
+    def __init__(self, rows: np.ndarray, xyz: np.ndarray, samples: np.ndarray) -> None:
         self.points, inverse = np.unique(xyz[rows], axis=0, return_inverse=True)
         inverse = np.asarray(inverse).ravel()
         order = np.lexsort((rows, inverse))  # by group, then by row (file order)
-        self.groups = np.split(rows[order], np.flatnonzero(np.diff(inverse[order])) + 1)
-        self.key = [int(g[0]) for g in self.groups]  # tie-break: the group's first row
-        self.taken = [0] * len(self.groups)
-        self.has = np.ones(len(self.groups), dtype=bool)  # the group still has anchors
-        self.left = len(self.groups)
+        self.members = rows[order].tolist()
+        sizes = np.bincount(inverse, minlength=len(self.points))
+        self.next = (np.cumsum(sizes) - sizes).tolist()  # the group's next anchor in `members`
+        self.end = np.cumsum(sizes).tolist()
+        self.key = [self.members[k] for k in self.next]  # tie-break: the group's first row
+        self.has = [True] * len(self.points)  # the group still has anchors
+        self.left = len(self.points)
+        self.xyz = xyz
         self._build()
+        # each sample's nearest groups (distances and groups, nearest first), and how far it got
+        d, g = self._query(xyz[samples])
+        self.row = [-1] * len(xyz)
+        for i, t in enumerate(samples.tolist()):
+            self.row[t] = i
+        self.near_d, self.near_g = d.tolist(), g.tolist()
+        self.pos = [0] * len(samples)
 
     def _build(self) -> None:
         from scipy.spatial import cKDTree
 
-        self.live = np.flatnonzero(self.has)
-        self.kd = cKDTree(self.points[self.live]) if self.live.size else None
+        self.live = np.flatnonzero(np.array(self.has))
+        self.kd = cKDTree(self.points[self.live])
         self.emptied = 0
 
-    def empty(self, g: int) -> bool:
-        return not self.has[g]
+    def _query(self, q: np.ndarray, k: int = _K) -> tuple[np.ndarray, np.ndarray]:
+        k = min(k, self.live.size)
+        d, i = self.kd.query(q, k=k)
+        return d.reshape(len(q), k), self.live[i.reshape(len(q), k)]
 
     def take(self, g: int) -> int:
         """The next anchor (row) of group ``g``, removed."""
-        row = int(self.groups[g][self.taken[g]])
-        self.taken[g] += 1
-        if self.taken[g] == len(self.groups[g]):
+        row = self.members[self.next[g]]
+        self.next[g] += 1
+        if self.next[g] == self.end[g]:
             self.has[g] = False
             self.left -= 1
             self.emptied += 1
         return row
 
-    def nearest(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distance to and index of the nearest group with anchors left, for each point of ``q``
-        (n, 3); index -1 when no anchor is left."""
-        dist = np.full(len(q), np.inf)
-        group = np.full(len(q), -1)
-        if not self.left or not len(q):
-            return dist, group
-        if 2 * self.emptied > self.live.size:
-            self._build()
-        k = min(_K, self.live.size)
-        todo = np.arange(len(q))
-        while todo.size:
-            d, i = self.kd.query(q[todo], k=k)
-            d, i = d.reshape(len(todo), k), i.reshape(len(todo), k)
-            g = self.live[i]
-            ok = self.has[g]
-            found = ok.any(axis=1)
-            first = ok.argmax(axis=1)
-            hit = todo[found]
-            dist[hit] = d[found, first[found]]
-            group[hit] = g[found, first[found]]
-            todo = todo[~found]
-            if k == self.live.size:
-                break
-            k = min(4 * k, self.live.size)
-        return dist, group
+    def nearest(self, t: int) -> tuple[float, int]:
+        """``(distance, group)`` of the nearest group with anchors left among sample ``t``'s
+        known nearest groups; ``(bound, -1)`` when they are all empty: every group left is at
+        least ``bound`` away, and :meth:`look` finds the nearest."""
+        i = self.row[t]
+        near_g, k, has = self.near_g[i], self.pos[i], self.has
+        end = len(near_g)
+        while k < end and not has[near_g[k]]:
+            k += 1
+        self.pos[i] = k
+        if k < end:
+            return self.near_d[i][k], near_g[k]
+        return (self.near_d[i][-1] if end else 0.0), -1
+
+    def look(self, samples: list[int]) -> list[tuple[float, int] | None]:
+        """Look up the nearest groups of each of ``samples`` again, in the k-d tree of the
+        groups left; then as :meth:`nearest` (None when no anchor is left)."""
+        found: dict[int, tuple[float, int]] = {}
+        todo = list(samples)
+        wanted = 2 * _K
+        while todo and self.left:
+            if 4 * self.emptied > self.live.size or wanted > 4 * self.live.size:
+                self._build()  # (its groups all have anchors: the next look finds one)
+                wanted = 2 * _K
+            d, g = self._query(self.xyz[todo], wanted)
+            again = []
+            for t, dd, gg in zip(todo, d.tolist(), g.tolist(), strict=True):
+                i = self.row[t]
+                self.near_d[i], self.near_g[i], self.pos[i] = dd, gg, 0
+                near = self.nearest(t)
+                if near[1] >= 0:
+                    found[t] = near
+                else:
+                    again.append(t)
+            todo = again
+            wanted *= 4
+        return [found.get(t) for t in samples]
 
 
 def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.ndarray,
@@ -120,35 +147,52 @@ def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.
     [(2, 1, 10.0), (4, 3, 2.0)]
     """
     anchors = np.array(sorted(pieces), dtype=int)
+    everyone = np.concatenate([np.asarray(main_rows, dtype=int), *pieces.values()])
     classes = []
-    for cls_mask in (~is_soma[anchors], is_soma[anchors]):
-        classes.append(_Anchors(anchors[cls_mask], xyz) if cls_mask.any() else None)
+    for cls, mask in enumerate((~is_soma[anchors], is_soma[anchors])):
+        samples = everyone if cls == 0 else everyone[is_soma[everyone]]
+        classes.append(_Anchors(anchors[mask], xyz, samples) if mask.any() else None)
     heap: list[tuple[float, int, int, int, int]] = []
+    push = heapq.heappush
+    # samples whose entry in the heap is a lower bound (they know no anchor left), per class
+    pending: list[dict[int, None]] = [{}, {}]
 
-    def enter(rows: np.ndarray) -> None:
-        """Rows that joined the tree: their nearest anchor of each class goes on the heap."""
+    def offer(t: int, cls: int, found: tuple[float, int]) -> None:
+        d, g = found
+        if g < 0:
+            pending[cls][t] = None
+        push(heap, (d, classes[cls].key[g] if g >= 0 else -1, cls, g, t))
+
+    def enter(rows: list[int]) -> None:
+        """Rows that joined the tree: their nearest anchor of each class goes on the heap
+        (group -1: a lower bound, looked up when it comes first)."""
         for cls, anchors_of in enumerate(classes):
-            sel = rows if cls == 0 else rows[is_soma[rows]]
-            if anchors_of is None or not sel.size:
+            if anchors_of is None:
                 continue
-            dist, group = anchors_of.nearest(xyz[sel])
-            for t, d, g in zip(sel.tolist(), dist.tolist(), group.tolist(), strict=True):
-                if g >= 0:
-                    heapq.heappush(heap, (d, anchors_of.key[g], cls, g, t))
+            for t in rows:
+                if cls == 0 or soma[t]:
+                    offer(t, cls, anchors_of.nearest(t))
 
-    enter(np.asarray(main_rows, dtype=int))
+    soma = is_soma.tolist()
+    enter(np.asarray(main_rows, dtype=int).tolist())
     done = []
     while len(done) < len(pieces):
         d, key, cls, g, t = heapq.heappop(heap)
         anchors_of = classes[cls]
-        if anchors_of.empty(g):  # its anchor is gone: look again
-            dist, group = anchors_of.nearest(xyz[[t]])
-            if group[0] >= 0:
-                heapq.heappush(heap, (float(dist[0]), anchors_of.key[int(group[0])], cls,
-                                      int(group[0]), t))
+        if g >= 0 and not anchors_of.has[g]:  # its anchor is gone: the next one it knows
+            offer(t, cls, anchors_of.nearest(t))
+            continue
+        if g < 0:  # it knows no anchor left: look up every such sample at once
+            if t not in pending[cls]:
+                continue  # already looked up
+            ts = list(pending[cls])[:_BATCH]
+            for u, found in zip(ts, anchors_of.look(ts), strict=True):
+                del pending[cls][u]
+                if found is not None:
+                    offer(u, cls, found)
             continue
         anchor = anchors_of.take(g)
         done.append((anchor, t, d))
-        heapq.heappush(heap, (d, key, cls, g, t))  # the group's next anchor is as near
-        enter(np.asarray(pieces[anchor], dtype=int))
+        push(heap, (d, key, cls, g, t))  # the group's next anchor is as near
+        enter(pieces[anchor].tolist())
     return done

@@ -58,7 +58,7 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
             soma_sections, owner = _soma_sections(tree, nrn, warnings)
             root_rows = list(nrn.soma_sections[0].rows)
             centre, root_area = _root_centre(tree, root_rows), nrn.root_area
-            soma.area = root_area + sum(_polyline_area(sec.points) for sec in soma_sections)
+            soma.area = root_area + sum(_polyline_area(sec) for sec in soma_sections)
             soma.detail += (f"; as NEURON's Import3d: a root section of {root_area:.4g} um^2"
                             f"{' (its one sample as a sphere)' if nrn.root_sphere_area else ''}"
                             f" and {len(soma_sections)} soma section(s) of cable")
@@ -189,9 +189,10 @@ def _root_centre(tree: _Tree, rows: list[int]) -> np.ndarray:
     return (0.5 * (pts[1:] + pts[:-1]) * pieces[:, None]).sum(axis=0) / pieces.sum()
 
 
-def _polyline_area(points: np.ndarray) -> float:
-    length = np.linalg.norm(np.diff(points[:, :3], axis=0), axis=1)
-    return float(_frustum_area(points[:-1, 3] / 2, points[1:, 3] / 2, length).sum())
+def _polyline_area(sec: Section) -> float:
+    """Lateral area (um^2) of the frustums along a section's polyline."""
+    points = sec.points
+    return float(_frustum_area(points[:-1, 3] / 2, points[1:, 3] / 2, sec.segment_lengths).sum())
 
 
 def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
@@ -243,24 +244,27 @@ def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
     stack.reverse()
     counters: dict[str, int] = {}
     out = []
+    table = np.column_stack([xyz, 2 * r])  # each sample as a point: x, y, z, diameter
+    region_of = [regions[t] for t in types.tolist()]
+    position = xyz.tolist()
     while stack:
         start, start_id, nxt, parent_name, offset = stack.pop()
-        region = regions[int(types[nxt])]
+        region = region_of[nxt]
         rows = [nxt]
-        while len(kids[rows[-1]]) == 1 and regions[int(types[kids[rows[-1]][0]])] == region:
+        while len(kids[rows[-1]]) == 1 and region_of[kids[rows[-1]][0]] == region:
             rows.append(kids[rows[-1]][0])
         name = f"{region}_{counters.get(region, 0)}"
         counters[region] = counters.get(region, 0) + 1
-        pts = np.column_stack([xyz[rows], 2 * r[rows]])
         sample_ids = tuple(ids[k] for k in rows)
-        if np.linalg.norm(start[:3] - pts[0, :3]) > ZERO_LENGTH_UM or len(rows) == 1:
-            pts, sample_ids = np.vstack([start, pts]), (start_id, *sample_ids)
-        # else the first sample is a diameter step at the parent's end: it starts the section
+        if math.dist(start[:3], position[nxt]) > ZERO_LENGTH_UM or len(rows) == 1:
+            pts = np.vstack([start, table[rows]])
+            sample_ids = (start_id, *sample_ids)
+        else:  # the first sample is a diameter step at the parent's end: it starts the section
+            pts = table[rows]
         out.append(Section(name, region, parent_name, pts, len(pts) - 1, sample_ids,
                            origin_distance=offset))
         end = rows[-1]
-        stack.extend((np.array([*xyz[end], 2 * r[end]]), ids[end], k, name, 0.0)
-                     for k in reversed(kids[end]))
+        stack.extend((table[end], ids[end], k, name, 0.0) for k in reversed(kids[end]))
     return out
 
 
@@ -272,7 +276,7 @@ def _report(file: str, morph: Morphology, soma: _Soma, root_area: float, soma_d:
     for sec in morph.sections[1:]:
         if sec.region != "soma":
             lengths[sec.region] = lengths.get(sec.region, 0.0) + sec.length
-        surface[sec.region] = surface.get(sec.region, 0.0) + _polyline_area(sec.points)
+        surface[sec.region] = surface.get(sec.region, 0.0) + _polyline_area(sec)
     table = morph.compartments()
     simulated = {region: float(table.area[table.region == region].sum()) for region in surface}
     used = sorted({int(t) for k, t in enumerate(tree.types) if k < n_points})

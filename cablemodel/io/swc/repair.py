@@ -173,15 +173,16 @@ def check_and_repair(file: str, parsed: _Parsed, repairs: set[str], scale, conve
         by_anchor = on_tree[np.argsort(anchor[on_tree], kind="stable")]
         tops, starts = np.unique(anchor[by_anchor], return_index=True)
         pieces = dict(zip(tops.tolist(), np.split(by_anchor, starts[1:]), strict=True))
-        soma_count = {a: int(is_soma[rows].sum()) for a, rows in pieces.items()}
-        main = min(pieces, key=lambda a: (-soma_count[a], int(parent[a] == -2), -len(pieces[a]), a))
-        roots = [a for a in pieces if parent[a] == -1 and a != main]
+        soma_count = np.bincount(anchor[on_tree], weights=is_soma[on_tree], minlength=n)
+        size = np.bincount(anchor[on_tree], minlength=n)
+        main = int(tops[np.lexsort((tops, -size[tops], parent[tops] == -2, -soma_count[tops]))[0]])
+        roots = [a for a in tops[parent[tops] == -1].tolist() if a != main]
         if roots:
             problems.append(_Problem(
                 "extra_roots", int(lines[roots[0]]), [ids[a] for a in roots],
                 f"{len(roots)} tree(s) besides the main one start at root(s) (parent -1) with"
                 f" id(s) {_fmt_ids(ids[a] for a in roots)}"))
-        if not soma_count[main]:
+        if not soma_count[main] > 0:
             problems.append(_Problem(
                 "no_soma", int(lines[main]), [ids[main]],
                 f"no soma: no sample of type 1 (the root, id {ids[main]}, is of type"
@@ -202,9 +203,9 @@ def check_and_repair(file: str, parsed: _Parsed, repairs: set[str], scale, conve
     others = {a: rows for a, rows in pieces.items() if a != main}
     if others:
         attached = attach_pieces(pieces[main], others, xyz, is_soma)
+        orphan = (parent == -2).tolist()
         for kind in ("missing_parent", "extra_roots"):
-            sel = [(a, t, d) for a, t, d in attached if (parent[a] == -2) == (kind ==
-                                                                             "missing_parent")]
+            sel = [(a, t, d) for a, t, d in attached if orphan[a] == (kind == "missing_parent")]
             if not sel:
                 continue
             gaps = [d for _, _, d in sel]
@@ -241,6 +242,7 @@ def check_and_repair(file: str, parsed: _Parsed, repairs: set[str], scale, conve
         ids.append(ids[k])
         orig_ids.append(orig_ids[k])
         types = np.append(types, 1)
+        regions.setdefault(1, "soma")
         xyz = np.vstack([xyz, xyz[k]])
         r = np.append(r, rad)
         parent = np.append(parent, -1)
