@@ -15,7 +15,7 @@ potential between the two simulators over the whole run. Everything else goes to
 
 Both simulators get the same spike times, and both let a spike at step k act on the membrane from
 step k on (cablemodel runs the spike generator and the synapses' on_pre before the cable update of
-the step, see cablemodel.engine), so the traces are compared without a time shift.
+the step, see cablemodel.simulation.engine), so the traces are compared without a time shift.
 
 Usage::
 

@@ -11,7 +11,6 @@ Quick start::
 """
 
 from .cell import DEFAULT_DENSITIES, Cell, standard_cell
-from .engine import SimulationError, simulate, simulate_circuit
 from .io.swc import LoadReport, SWCError, read_swc, write_swc
 from .locations import (
     LocationError,
@@ -78,7 +77,8 @@ from .morphology import (
     pyramidal,
     y_neuron,
 )
-from .results import Result
+from .simulation.engine import SimulationError, simulate, simulate_circuit
+from .simulation.results import Result
 
 __version__ = "0.1.0"
 

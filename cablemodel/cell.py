@@ -6,7 +6,9 @@ depend on path distance; synapses and clamps are *placed* at locations when simu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import numbers
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -15,10 +17,10 @@ from brian2 import Quantity, cm, mV, ohm, siemens, uF, um
 
 from .locations import Region, parse_site, region
 from .mechanisms.channels import Channel, HHPotassium, HHSodium
-from .morphology.model import CompartmentTable, Morphology
-from .units import quantity
+from .morphology.model import STANDARD_REGIONS, CompartmentTable, Morphology
+from .units import bounded, quantity
 
-__all__ = ["Cell", "standard_cell", "Painted", "DEFAULT_DENSITIES"]
+__all__ = ["Cell", "standard_cell", "Painted", "DEFAULT_DENSITIES", "membrane_parameters"]
 
 DENSITY = siemens / cm**2
 #: Default Na+/K+ densities (S/cm^2) per region in :func:`standard_cell`. The hillock carries the
@@ -31,6 +33,46 @@ DEFAULT_DENSITIES = {
     "ais": {"na": 0.5, "k": 0.1},
     "axon": {"na": 0.12, "k": 0.036},
 }
+
+
+def membrane_parameters(Ri=100 * ohm * cm, Cm=1 * uF / cm**2, g_leak=3e-4 * siemens / cm**2,
+                        v_rest=-65 * mV, spike_threshold=-20 * mV, celsius: float = 6.3) -> dict:
+    """The passive parameters of a :class:`Cell` (its defaults), checked: one finite value each,
+    within a range that holds for any neuron (a value outside is a typo or a wrong unit), else a
+    ``ValueError`` naming the parameter. Ranges: ``Ri`` 1-1e5 ohm*cm, ``Cm`` 0.001-100 uF/cm^2,
+    ``g_leak`` > 0 and at most 1 S/cm^2, ``v_rest`` and ``spike_threshold`` -200 to +200 mV with
+    the threshold above rest, ``celsius`` 0-50 degC. Returns them by name (quantities; celsius a
+    float).
+
+    Example
+    -------
+    >>> from brian2 import ohm, cm, uF
+    >>> float(membrane_parameters(Ri=150 * ohm * cm)["Ri"] / (ohm * cm))
+    150.0
+    >>> membrane_parameters(Cm=float("inf") * uF / cm**2)
+    Traceback (most recent call last):
+    ...
+    ValueError: Cm must be one finite value, got inf * ufarad / (cmetre ** 2)
+    """
+    out = {
+        "Ri": bounded(Ri, ohm * cm, "Ri", 1, 1e5, "ohm*cm", "cytoplasm: about 35-300 ohm*cm"),
+        "Cm": bounded(Cm, uF / cm**2, "Cm", 1e-3, 100, "uF/cm^2",
+                      "membranes: about 1 uF/cm^2, myelin 0.01-0.05"),
+        "g_leak": bounded(g_leak, DENSITY, "g_leak", 0, 1, "S/cm^2",
+                          "membranes: about 1e-5 to 1e-3 S/cm^2"),
+        "v_rest": bounded(v_rest, mV, "v_rest", -200, 200, "mV"),
+        "spike_threshold": bounded(spike_threshold, mV, "spike_threshold", -200, 200, "mV"),
+    }
+    if not float(out["g_leak"]) > 0:
+        raise ValueError(f"g_leak must be > 0 S/cm^2, got {g_leak}")
+    if not out["spike_threshold"] > out["v_rest"]:
+        raise ValueError(f"spike_threshold ({spike_threshold}) must be above v_rest ({v_rest}):"
+                         " a cell above its threshold at rest counts no spikes")
+    if isinstance(celsius, bool) or not isinstance(celsius, numbers.Real) or not (
+            math.isfinite(celsius) and 0 <= celsius <= 50):
+        raise ValueError(f"celsius must be a temperature in degC between 0 and 50, got {celsius!r}")
+    out["celsius"] = float(celsius)
+    return out
 
 
 @dataclass(frozen=True)
@@ -75,7 +117,10 @@ class Cell:
     spike_threshold : Quantity
         Voltage crossing counted as a spike at the spike site; a new spike counts only after
         the potential has fallen back below it. Spike times are the crossings interpolated
-        linearly within the time step.
+        linearly within the time step. Must be above ``v_rest``.
+
+    Every value must be finite and within a range that holds for any neuron, else a
+    ``ValueError`` names it (see :func:`membrane_parameters`).
 
     Example
     -------
@@ -92,15 +137,11 @@ class Cell:
         if not isinstance(morphology, Morphology):
             raise TypeError(f"morphology must be a cablemodel Morphology, got {type(morphology)}")
         self.morphology = morphology
-        self.Ri = quantity(Ri, ohm * cm, "Ri")
-        self.Cm = quantity(Cm, uF / cm**2, "Cm")
-        self.g_leak = quantity(g_leak, DENSITY, "g_leak")
-        self.v_rest = quantity(v_rest, mV, "v_rest")
-        self.spike_threshold = quantity(spike_threshold, mV, "spike_threshold")
-        for name, val in (("Ri", self.Ri), ("Cm", self.Cm), ("g_leak", self.g_leak)):
-            if not float(val) > 0:
-                raise ValueError(f"{name} must be > 0, got {val}")
-        self.celsius = float(celsius)
+        checked = membrane_parameters(Ri=Ri, Cm=Cm, g_leak=g_leak, v_rest=v_rest,
+                                      spike_threshold=spike_threshold, celsius=celsius)
+        self.Ri, self.Cm, self.g_leak = checked["Ri"], checked["Cm"], checked["g_leak"]
+        self.v_rest, self.spike_threshold = checked["v_rest"], checked["spike_threshold"]
+        self.celsius = checked["celsius"]
         self.spike_site = spike_site
         self.painted: list[Painted] = []
         if not region(spike_site).mask(self.table).any():
@@ -156,8 +197,8 @@ class Cell:
             raise ValueError(f"cannot paint {channel.name!r} on {where}: no compartments there"
                              f" (regions: {self.table.regions})")
         if not callable(density):
-            quantity(density, DENSITY, f"density of {channel.name!r}")
-            if float(density) < 0:
+            quantity(density, DENSITY, f"density of {channel.name!r}", scalar=True)
+            if not float(density) >= 0:
                 raise ValueError(f"density of {channel.name!r} must be >= 0, got {density}")
         for p in self.painted:
             if p.channel.name == channel.name and p.channel != channel:
@@ -256,23 +297,60 @@ class Cell:
         return (v + offset) * mV
 
 
-def standard_cell(morphology: Morphology, densities: dict | None = None, **passive) -> Cell:
+def standard_cell(morphology: Morphology, densities: Mapping | None = None, **passive) -> Cell:
     """A :class:`Cell` with Hodgkin-Huxley Na+/K+ painted per region (:data:`DEFAULT_DENSITIES`,
     S/cm^2, overridable per region) and passive dendrites. ``passive`` goes to :class:`Cell`.
+
+    ``densities`` maps regions (standard names, ``"dendrite"``, ``"all"`` or this morphology's
+    custom regions; a standard region the morphology lacks is skipped) to ``{"na": ..., "k":
+    ...}`` in S/cm^2 (numbers >= 0). Anything else, e.g. a misspelt region or channel, is a
+    ``ValueError`` listing the valid names.
 
     Example
     -------
     >>> from cablemodel import ball_and_stick
     >>> [c.name for c in standard_cell(ball_and_stick()).channels]
     ['na', 'k']
+    >>> standard_cell(ball_and_stick(), {"hilock": {"na": 1.2}})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: standard_cell densities: unknown region 'hilock'; valid regions: soma, hillock, ...
     """
     cell = Cell(morphology, **passive)
     table = cell.table
-    na, k = HHSodium(), HHPotassium()
-    for reg, dens in (densities or DEFAULT_DENSITIES).items():
+    channels = {ch.name: ch for ch in (HHSodium(), HHPotassium())}
+    for reg, dens in _checked_densities(densities, table, list(channels)):
         if not region(reg).mask(table).any():
             continue
-        for ch in (na, k):
-            if ch.name in dens:
-                cell.paint(ch, reg, dens[ch.name] * siemens / cm**2)
+        for name, value in dens.items():
+            cell.paint(channels[name], reg, value * siemens / cm**2)
     return cell
+
+
+def _checked_densities(densities, table: CompartmentTable, channels: list[str]) -> list:
+    """``(region, {channel: S/cm^2})`` pairs of ``densities`` (default :data:`DEFAULT_DENSITIES`),
+    every name and value checked."""
+    if densities is None:
+        densities = DEFAULT_DENSITIES
+    if not isinstance(densities, Mapping):
+        raise TypeError(f"standard_cell densities must map regions to {{channel: S/cm^2}}, e.g."
+                        f" {{'soma': {{'na': 0.05}}}}; got {type(densities).__name__}")
+    known = list(dict.fromkeys([*STANDARD_REGIONS, "dendrite", "all", *table.regions]))
+    out = []
+    for reg, dens in densities.items():
+        if not isinstance(reg, Region) and reg not in known:
+            raise ValueError(f"standard_cell densities: unknown region {reg!r}; valid regions:"
+                             f" {', '.join(map(str, known))}")
+        if not isinstance(dens, Mapping):
+            raise TypeError(f"standard_cell densities[{reg!r}] must map channels {channels} to"
+                            f" densities in S/cm^2, got {dens!r}")
+        for name, value in dens.items():
+            if name not in channels:
+                raise ValueError(f"standard_cell densities[{reg!r}]: unknown channel {name!r};"
+                                 f" valid channels: {', '.join(channels)}")
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+                    math.isfinite(value) and value >= 0):
+                raise ValueError(f"standard_cell densities[{reg!r}][{name!r}] must be a finite"
+                                 f" number >= 0 (S/cm^2), got {value!r}")
+        out.append((reg, dict(dens)))
+    return out

@@ -3,8 +3,40 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit status 2), as the
+    subcommands report invalid input."""
+
+    def error(self, message: str):
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def _number(low: float | None = None, *, low_open: bool = False):
+    """An argparse ``type``: a finite float, >= ``low`` (> ``low`` with ``low_open``)."""
+    bound = "" if low is None else f" {'>' if low_open else '>='} {low:g}"
+
+    def parse(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not math.isfinite(x) or (low is not None and (x <= low if low_open else x < low)):
+            raise argparse.ArgumentTypeError(f"must be a finite number{bound}, got {text!r}")
+        return x
+
+    parse.__name__ = "number"
+    return parse
+
+
+_POSITIVE = _number(0, low_open=True)
+_NONNEGATIVE = _number(0)
+_FINITE = _number()
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -65,12 +97,15 @@ def _load_cell(args: argparse.Namespace):
     morphology has none; the second value says so (``add_hillock``'s note), else ``None``."""
     from brian2 import Hz, cm, mV, ohm, siemens, uF
 
-    from .cell import Cell, standard_cell
+    from .cell import Cell, membrane_parameters, standard_cell
     from .io.swc import read_swc
     from .morphology import GENERATORS
     from .morphology.discretize import discretize
     from .morphology.hillock import add_hillock
 
+    Ri, Cm = args.ra * ohm * cm, args.cm * uF / cm**2
+    passive = dict(Ri=Ri, Cm=Cm, g_leak=args.gl * siemens / cm**2, v_rest=args.el * mV)
+    membrane_parameters(**passive)  # before reading and discretizing the file
     if args.morphology in GENERATORS:
         morph = GENERATORS[args.morphology]()
     else:
@@ -81,9 +116,7 @@ def _load_cell(args: argparse.Namespace):
         morph, has_hillock = add_hillock(morph), True
         added = morph.notes[-1] + ("; asked for with --add-hillock" if args.add_hillock else
                                    "; the Na+/K+ channels need it as spike site (--passive: none added)")
-    Ri, Cm = args.ra * ohm * cm, args.cm * uF / cm**2
     morph, _ = discretize(morph, d_lambda=args.d_lambda, frequency=100 * Hz, Ri=Ri, Cm=Cm)
-    passive = dict(Ri=Ri, Cm=Cm, g_leak=args.gl * siemens / cm**2, v_rest=args.el * mV)
     if args.passive:
         return Cell(morph, spike_site="hillock" if has_hillock else "soma", **passive), added
     return standard_cell(morph, **passive), added
@@ -96,17 +129,21 @@ def _psp(args: argparse.Namespace) -> int:
 
     from .experiments import psp_at_sites
     from .io.swc import SWCError
-    from .locations import LocationError
+    from .locations import LocationError, parse_site
+    from .simulation.engine import SimulationError
 
     try:
         receptor = _receptor(args)  # options first, then the file
+        for text in args.site:  # site syntax before the file
+            parse_site(text)
         cell, added = _load_cell(args)
         if added is not None:
             print(f"cablemodel psp: {args.morphology}: {added}", file=sys.stderr)
-        duration = args.duration or (600.0 if args.receptor in ("gaba_b", "d1", "d2") else 50.0)
+        duration = args.duration if args.duration is not None else (
+            600.0 if args.receptor in ("gaba_b", "d1", "d2") else 50.0)
         rows = psp_at_sites(cell, args.site, receptor=receptor, weight=args.weight * nS,
                             duration=duration * ms, dt=args.dt * ms)
-    except (SWCError, LocationError, ValueError) as err:
+    except (SWCError, LocationError, ValueError, SimulationError) as err:
         print(f"cablemodel psp: {str(err).splitlines()[0]}", file=sys.stderr)
         return 2
     if args.json:
@@ -173,10 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     1.0
     """
     from .demo import DEFAULT_MORPHOLOGY
-    from .engine import ENGINES
     from .morphology import GENERATORS
+    from .simulation.engine import ENGINES
 
-    parser = argparse.ArgumentParser(prog="cablemodel", description=__doc__)
+    parser = _Parser(prog="cablemodel", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="EPSP attenuation, summation and IPSP veto on one cell;"
                           " writes figures and summary.json")
@@ -218,26 +255,26 @@ def build_parser() -> argparse.ArgumentParser:
     psp.add_argument("--block", action="append", choices=["reuptake", "enzyme"], default=[],
                      help="block a clearance pathway of the transmitter (repeatable); the"
                      " receptor then responds to the transmitter in the cleft")
-    psp.add_argument("--mg", type=float, default=None,
+    psp.add_argument("--mg", type=_NONNEGATIVE, default=None,
                      help="extracellular Mg2+ for NMDA, mM (default: the receptor's, 1 mM)")
-    psp.add_argument("--cl-in", type=float, default=None,
+    psp.add_argument("--cl-in", type=_POSITIVE, default=None,
                      help="intracellular Cl-, mM (sets E_Cl of GABA_A/glycine; default 7 mM)")
-    psp.add_argument("--reversal", type=float, default=None,
+    psp.add_argument("--reversal", type=_FINITE, default=None,
                      help="reversal potential of the receptor, mV (default: the receptor's, from"
                      " the ions)")
-    psp.add_argument("--weight", type=float, default=1.0, help="peak conductance, nS")
-    psp.add_argument("--tau-rise", type=float, default=None,
+    psp.add_argument("--weight", type=_NONNEGATIVE, default=1.0, help="peak conductance, nS")
+    psp.add_argument("--tau-rise", type=_NONNEGATIVE, default=None,
                      help="rise time constant, ms (default: the receptor's)")
-    psp.add_argument("--tau-decay", type=float, default=None,
+    psp.add_argument("--tau-decay", type=_POSITIVE, default=None,
                      help="decay time constant, ms (default: the receptor's)")
-    psp.add_argument("--ra", type=float, default=100.0, help="axial resistivity, ohm*cm")
-    psp.add_argument("--cm", type=float, default=1.0, help="membrane capacitance, uF/cm2")
-    psp.add_argument("--gl", type=float, default=3e-4, help="leak conductance, S/cm2")
-    psp.add_argument("--el", type=float, default=-65.0, help="resting/leak potential, mV")
-    psp.add_argument("--dt", type=float, default=0.025, help="time step, ms")
-    psp.add_argument("--duration", type=float, default=None,
+    psp.add_argument("--ra", type=_POSITIVE, default=100.0, help="axial resistivity, ohm*cm")
+    psp.add_argument("--cm", type=_POSITIVE, default=1.0, help="membrane capacitance, uF/cm2")
+    psp.add_argument("--gl", type=_POSITIVE, default=3e-4, help="leak conductance, S/cm2")
+    psp.add_argument("--el", type=_FINITE, default=-65.0, help="resting/leak potential, mV")
+    psp.add_argument("--dt", type=_POSITIVE, default=0.025, help="time step, ms")
+    psp.add_argument("--duration", type=_POSITIVE, default=None,
                      help="simulated time, ms (default: 50, or 600 for gaba_b/d1/d2)")
-    psp.add_argument("--d-lambda", type=float, default=0.1,
+    psp.add_argument("--d-lambda", type=_POSITIVE, default=0.1,
                      help="compartments per section by the d_lambda rule at 100 Hz")
     psp.add_argument("--repair", action="store_true", help="repair a broken SWC file (reported)")
     psp.set_defaults(func=_psp)
@@ -251,8 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``cablemodel`` console script: parse ``argv`` (default
-    ``sys.argv[1:]``), run the subcommand and return its exit status (0 on success, 2 for an
-    invalid SWC file).
+    ``sys.argv[1:]``), run the subcommand and return its exit status (0 on success, 2 with one
+    line on stderr for invalid input: options, files, sites, parameters).
 
     Example
     -------

@@ -136,13 +136,13 @@ def crosscheck(path: str | Path, sites: Sequence[str | Location], *, active: boo
     True
     """
     from .cell import Cell, standard_cell
-    from .engine import simulate
     from .io.neuron import run_neuron, to_neuron
     from .io.neuron_import3d import import3d_script
     from .io.swc import read_swc
     from .locations import parse_site
     from .mechanisms.synapses import CurrentClamp, Receptor, Synapse, spike_times
     from .morphology.hillock import add_hillock
+    from .simulation.engine import simulate
 
     morph, report = read_swc(path, repair=repair, discretization={
         "d_lambda": d_lambda, "frequency": frequency, "Ri": Ri, "Cm": Cm})
@@ -307,7 +307,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     >>> sub.parse_args(["cell.swc", "--site", "swc:2", "--active"]).active
     True
     """
-    from .engine import ENGINES
+    from .simulation.engine import ENGINES
 
     p = subparsers.add_parser(
         "crosscheck", help="PSP peaks, path distances (and spikes) at SWC samples: cablemodel,"

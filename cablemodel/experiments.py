@@ -13,9 +13,9 @@ from brian2 import Quantity, ms, mV, nA, nS, um
 
 from .analysis import fit_length_constant, length_constant
 from .cell import Cell
-from .engine import simulate
 from .locations import at
 from .mechanisms.synapses import AMPA, GABA_A, CurrentClamp, Receptor, Synapse, spike_times
+from .simulation.engine import simulate
 from .sweeps import Trial, TrialSet, run_trials
 
 __all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation", "spatial_summation",
@@ -225,7 +225,8 @@ def temporal_summation(cell: Cell, site: str = "basal@100", weight=1 * nS, n_spi
     [False]
     """
     iv = np.asarray(Quantity(intervals) / ms, dtype=float)
-    P = period if period is not None else (float(ONSET / ms) + n_spikes * iv.max() + 60) * ms
+    # default: the train and 60 ms to decay, in whole ms (run_trials needs whole time steps)
+    P = period if period is not None else np.ceil(float(ONSET / ms) + n_spikes * iv.max() + 60) * ms
     trials = [Trial([Synapse(AMPA, site, weight,
                              (float(ONSET / ms) + np.arange(n_spikes) * i) * ms)], f"{i:g} ms")
               for i in iv]

@@ -6,7 +6,7 @@ import numpy as np
 from brian2 import Quantity
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
-__all__ = ["quantity"]
+__all__ = ["quantity", "bounded"]
 
 
 def quantity(value, unit, what: str, *, scalar: bool = False) -> Quantity:
@@ -27,4 +27,29 @@ def quantity(value, unit, what: str, *, scalar: bool = False) -> Quantity:
     q = Quantity(value)
     if scalar and (np.ndim(q) != 0 or not np.isfinite(float(q))):
         raise ValueError(f"{what} must be one finite value, got {value!r}")
+    return q
+
+
+def bounded(value, unit, what: str, low: float, high: float, unit_name: str, note: str = ""
+            ) -> Quantity:
+    """``value`` as one finite Quantity with ``unit``'s dimensions, between ``low`` and ``high``
+    (in ``unit``, called ``unit_name`` in the message): a range outside of which no neuron lies,
+    so a value outside it is a typo or a wrong unit; ``note`` gives the usual values.
+
+    Example
+    -------
+    >>> from brian2 import ohm, cm
+    >>> float(bounded(150 * ohm * cm, ohm * cm, "Ri", 1, 1e5, "ohm*cm") / (ohm * cm))
+    150.0
+    >>> bounded(1e-9 * ohm * cm, ohm * cm, "Ri", 1, 1e5, "ohm*cm", "cytoplasm: ~100")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Ri = 1e-09 ohm*cm is outside 1 to 100000 ohm*cm (cytoplasm: ~100); check the ...
+    """
+    q = quantity(value, unit, what, scalar=True)
+    x = float(q / unit)
+    if not low <= x <= high:
+        raise ValueError(f"{what} = {x:g} {unit_name} is outside {low:g} to {high:g} {unit_name}"
+                         f"{f' ({note})' if note else ''}; check the value and its unit")
     return q

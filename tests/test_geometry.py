@@ -11,8 +11,8 @@ import pytest
 from brian2 import cm, ohm, us
 
 from cablemodel import Cell, Morphology, Section, ball_and_stick, read_swc
-from cablemodel.assembly import CellSpec
 from cablemodel.morphology.model import compartment_geometry
+from cablemodel.simulation.assembly import CellSpec
 
 
 def frustum_areas(points: np.ndarray) -> float:

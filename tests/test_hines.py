@@ -3,7 +3,7 @@
 Every compartment, every time step (every 0.1 ms in the 200 ms run). Three builds of one circuit
 holding all test cells:
 
-* ``hines``: cablemodel's template (:mod:`cablemodel.hines`);
+* ``hines``: cablemodel's template (:mod:`cablemodel.simulation.hines`);
 * ``brian2``: Brian2's template as shipped (double precision);
 * ``brian2_quad``: Brian2's template, unchanged in algorithm, with its solver arithmetic and its
   intermediate arrays in quadruple precision (``__float128``): Brian2's solver without its
@@ -39,13 +39,14 @@ from cablemodel import (
     Synapse,
     add_hillock,
     ball_and_stick,
-    hines,
     pyramidal,
     read_swc,
     spike_times,
     standard_cell,
 )
-from cablemodel.engine import simulate_circuit, standalone_directory
+from cablemodel.simulation import hines
+from cablemodel.simulation.build_cache import cache_root
+from cablemodel.simulation.engine import simulate_circuit
 
 ROOT = Path(__file__).resolve().parents[1]
 SWC = ROOT.parent / "shared" / "morphologies" / "real" / "ca1pyr_rat_c91662.swc"
@@ -189,7 +190,7 @@ def _run(variant: str, duration, record_dt=None, cache_root: Path | None = None)
 def quad_cache() -> Path:
     if QUAD is None:
         pytest.skip(f"no quad-precision type known for {platform.machine()}")
-    return standalone_directory("x").parent.parent / "brian2_quad_reference"
+    return cache_root() / "brian2_quad_reference"
 
 
 @pytest.fixture(scope="module")

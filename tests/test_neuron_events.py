@@ -5,7 +5,7 @@ centre, so that both somas are one isopotential compartment of the same area), a
 a hillock and an axon with Hodgkin-Huxley Na+/K+ (NEURON's ``hh`` without rate tables). Cylinders
 have the same compartment geometry in both simulators, so the traces must agree to the solvers'
 round-off, without shifting one of them in time: an external event at t acts in the step that
-starts at t, a connection at the presynaptic detection time plus its delay (cablemodel.engine).
+starts at t, a connection at the presynaptic detection time plus its delay (cablemodel.simulation.engine).
 """
 
 from __future__ import annotations

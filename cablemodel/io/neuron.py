@@ -125,7 +125,7 @@ def _points(sec) -> list[list[float]]:
 def _model(cell: Cell, synapses: Sequence[Synapse], clamps: Sequence[CurrentClamp],
            record, duration, dt) -> dict:
     """Everything the script needs, as plain JSON-ready data (units in the key names)."""
-    from ..engine import _cell_spec, _check_time
+    from ..simulation.engine import _cell_spec, _check_time
 
     T, dt_ms = _check_time(duration, "duration"), _check_time(dt, "dt")
     spec = _cell_spec("cell", cell, list(synapses), list(clamps), record, dt_ms, False,

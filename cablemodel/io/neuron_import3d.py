@@ -155,7 +155,7 @@ def import3d_script(swc: str | Path, cell: Cell, synapses: Sequence[Synapse],
     >>> "Import3d_SWC_read" in script, compile(script, "model.py", "exec") is not None
     (True, True)
     """
-    from ..engine import _check_time
+    from ..simulation.engine import _check_time
 
     T, dt_ms = _check_time(duration, "duration"), _check_time(dt, "dt")
     regions = _regions(cell)

@@ -5,18 +5,30 @@ A channel's rate functions are written once, as expressions of ``V`` (membrane p
 plain float) returning rates in 1/ms. The same text becomes Brian2 equations (with units) and is
 evaluated with numpy for steady states, so the two can never disagree.
 
+Rate text is never given to Python's ``eval``: :func:`rate_expression` parses it with ``ast``
+and accepts only numbers, ``V``, ``+ - * / **`` (and unary minus/plus), parentheses and calls of
+the functions in :data:`RATE_FUNCTIONS`; :func:`evaluate_rate` computes it from that tree. A
+:class:`Gate` checks its two expressions when it is made.
+
 Rates are temperature-corrected by ``q10 ** ((celsius - reference_celsius) / 10)``.
 """
 
 from __future__ import annotations
 
+import ast
+import math
+import operator
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from brian2 import Quantity, mV
 
-__all__ = ["Gate", "Channel", "HHSodium", "HHPotassium", "exprel"]
+from ..units import quantity
+
+__all__ = ["Gate", "Channel", "HHSodium", "HHPotassium", "exprel", "RATE_FUNCTIONS",
+           "rate_expression", "evaluate_rate"]
 
 
 def exprel(x):
@@ -31,6 +43,106 @@ def exprel(x):
     small = np.abs(x) < 1e-9
     safe = np.where(small, 1.0, x)
     return np.where(small, 1.0 + x / 2, np.expm1(safe) / safe)
+
+
+#: Functions a rate expression may call: numpy twins of Brian2's functions of the same name.
+RATE_FUNCTIONS = {"exp": np.exp, "expm1": np.expm1, "exprel": exprel, "log": np.log,
+                  "log10": np.log10, "log1p": np.log1p, "sqrt": np.sqrt, "abs": np.abs,
+                  "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh}
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv, ast.Pow: operator.pow}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+#: Longest rate text accepted (characters): keeps the expression tree shallow.
+MAX_RATE_LENGTH = 500
+_ALLOWED = "numbers, V (mV), + - * / ** and the functions " + ", ".join(RATE_FUNCTIONS)
+
+
+@lru_cache(maxsize=1024)
+def rate_expression(text: str) -> ast.Expression:
+    """The checked syntax tree of rate expression ``text`` (a function of ``V`` in mV giving a
+    rate in 1/ms). Anything but numbers, ``V``, ``+ - * / **``, unary ``-``/``+``,
+    parentheses and one-argument calls of :data:`RATE_FUNCTIONS` is a ``ValueError`` naming the
+    expression and what is not allowed.
+
+    Example
+    -------
+    >>> type(rate_expression("0.1/exprel(-(V + 55)/10)")).__name__
+    'Expression'
+    >>> rate_expression("().__class__")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: rate expression '().__class__': '().__class__' (attribute access) is not allowed; ...
+    """
+    where = f"rate expression {text!r}"
+    if not isinstance(text, str):
+        raise TypeError(f"a rate expression must be a string (a function of V in mV), got {text!r}")
+    if len(text) > MAX_RATE_LENGTH:
+        raise ValueError(f"{where[:60]}...: longer than {MAX_RATE_LENGTH} characters; simplify it")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        raise ValueError(f"{where}: not a valid expression ({err.msg}); use {_ALLOWED}") from None
+    calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    for node in ast.walk(tree):
+        problem = _not_allowed(node, id(node) in calls)
+        if problem:
+            raise ValueError(f"{where}: {problem} is not allowed; use {_ALLOWED}")
+    return tree
+
+
+def _not_allowed(node: ast.AST, called: bool) -> str | None:
+    """What is wrong with one node of a rate expression (``None`` if it is allowed)."""
+    if isinstance(node, (ast.Expression, ast.Load)) or type(node) in _BINARY or type(node) in _UNARY:
+        return None
+    if isinstance(node, ast.BinOp):
+        return None if type(node.op) in _BINARY else f"the operator in {ast.unparse(node)!r}"
+    if isinstance(node, ast.UnaryOp):
+        return None if type(node.op) in _UNARY else f"the operator in {ast.unparse(node)!r}"
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"the constant {value!r}"
+        return None if math.isfinite(value) else f"the constant {value!r}"
+    if isinstance(node, ast.Name):
+        return None if called or node.id == "V" else f"the name {node.id!r}"  # calls: above
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
+            return f"calling {ast.unparse(node.func)!r}"
+        if node.func.id not in RATE_FUNCTIONS:
+            return f"the function {node.func.id!r}"
+        if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
+            return f"{ast.unparse(node)!r} (the functions take one argument)"
+        return None
+    kind = {ast.Attribute: "attribute access", ast.Subscript: "indexing",
+            ast.Compare: "a comparison", ast.BoolOp: "a logical operator"}.get(type(node),
+                                                                               "this construct")
+    return f"{ast.unparse(node)!r} ({kind})"
+
+
+def evaluate_rate(text: str, v_mV) -> np.ndarray:
+    """Rate expression ``text`` (checked by :func:`rate_expression`) at membrane potentials
+    ``v_mV`` (plain floats, mV), computed with numpy (1/ms, an array of ``v_mV``'s shape).
+
+    Example
+    -------
+    >>> evaluate_rate("4*exp(-(V + 65)/18)", [-65.0, -47.0]).round(4).tolist()
+    [4.0, 1.4715]
+    """
+    V = np.asarray(v_mV, dtype=float)
+    return np.broadcast_to(np.asarray(_evaluate(rate_expression(text).body, V), dtype=float),
+                           V.shape).copy()
+
+
+def _evaluate(node: ast.AST, V: np.ndarray):
+    if isinstance(node, ast.Constant):
+        return np.float64(node.value)  # floats: 9**9**9 overflows to inf instead of hanging
+    if isinstance(node, ast.Name):
+        return V
+    if isinstance(node, ast.UnaryOp):
+        return _UNARY[type(node.op)](_evaluate(node.operand, V))
+    if isinstance(node, ast.BinOp):
+        return _BINARY[type(node.op)](_evaluate(node.left, V), _evaluate(node.right, V))
+    return RATE_FUNCTIONS[node.func.id](_evaluate(node.args[0], V))  # a checked ast.Call
 
 
 @dataclass(frozen=True)
@@ -52,6 +164,17 @@ class Gate:
     alpha: str
     beta: str
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ValueError(f"gate name must be an identifier, got {self.name!r}")
+        if isinstance(self.power, bool) or not isinstance(self.power, int) or self.power < 1:
+            raise ValueError(f"gate {self.name!r}: power must be an integer >= 1, got {self.power!r}")
+        for what in ("alpha", "beta"):
+            try:
+                rate_expression(getattr(self, what))
+            except (TypeError, ValueError) as err:
+                raise type(err)(f"gate {self.name!r} {what}: {err}") from None
+
     def rates(self, v_mV, phi: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """``(alpha, beta)`` in 1/ms at membrane potentials ``v_mV`` (plain floats, mV), multiplied
         by the temperature factor ``phi``.
@@ -64,10 +187,7 @@ class Gate:
         >>> [round(float(r), 4) for r in n.rates(-55.0, phi=3.0)]
         [0.3, 0.3309]
         """
-        env = {"V": np.asarray(v_mV, dtype=float), "exp": np.exp, "exprel": exprel}
-        alpha = eval(self.alpha, {"__builtins__": {}}, env)  # noqa: S307 - our own constant text
-        beta = eval(self.beta, {"__builtins__": {}}, env)  # noqa: S307
-        return phi * np.asarray(alpha, dtype=float), phi * np.asarray(beta, dtype=float)
+        return phi * evaluate_rate(self.alpha, v_mV), phi * evaluate_rate(self.beta, v_mV)
 
     def steady_state(self, v_mV, phi: float = 1.0) -> np.ndarray:
         """Steady-state open fraction ``alpha / (alpha + beta)`` at ``v_mV`` (mV; dimensionless,
@@ -112,6 +232,24 @@ class Channel:
     gates: tuple[Gate, ...]
     q10: float = 3.0
     reference_celsius: float = 6.3
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ValueError(f"channel name must be an identifier, got {self.name!r}")
+        quantity(self.reversal, mV, f"channel {self.name!r}: reversal", scalar=True)
+        gates = tuple(self.gates)
+        if not gates or not all(isinstance(g, Gate) for g in gates):
+            raise ValueError(f"channel {self.name!r}: gates must be one or more Gate objects,"
+                             f" got {self.gates!r}")
+        if len({g.name for g in gates}) != len(gates):
+            raise ValueError(f"channel {self.name!r}: two gates share a name")
+        object.__setattr__(self, "gates", gates)
+        for what in ("q10", "reference_celsius"):
+            value = getattr(self, what)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                    math.isfinite(value) and (what != "q10" or value > 0)):
+                raise ValueError(f"channel {self.name!r}: {what} must be a finite number"
+                                 f"{' > 0' if what == 'q10' else ''}, got {value!r}")
 
     def phi(self, celsius: float) -> float:
         """Rate factor ``q10 ** ((celsius - reference_celsius) / 10)`` at ``celsius`` (deg C;

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from brian2 import Quantity, nS
-from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
 from ..locations import Location, parse_site
+from ..units import quantity
 
 __all__ = ["GapJunction"]
 
@@ -40,7 +40,6 @@ class GapJunction:
     def __post_init__(self) -> None:
         object.__setattr__(self, "a", parse_site(self.a))
         object.__setattr__(self, "b", parse_site(self.b))
-        fail_for_dimension_mismatch(self.conductance, nS, "gap junction conductance must be in"
-                                    f" siemens, got {self.conductance!r}")
+        quantity(self.conductance, nS, "gap junction conductance", scalar=True)
         if not self.conductance >= 0 * nS:
             raise ValueError(f"gap junction conductance must be >= 0 nS, got {self.conductance}")

@@ -68,7 +68,7 @@ def release_probability(ca_out: Quantity, p_max: float = 0.6, k_ca: Quantity = 1
     k = float(quantity(k_ca, mM, "k_ca", scalar=True) / mM)
     if np.any(ca < 0) or not np.all(np.isfinite(ca)):
         raise ValueError(f"ca_out must be >= 0 mM, got {ca_out}")
-    if not k > 0 or not float(n_ca) > 0 or not 0 <= float(p_max) <= 1:
+    if not k > 0 or not 0 < float(n_ca) < np.inf or not 0 <= float(p_max) <= 1:
         raise ValueError(f"need k_ca > 0, n_ca > 0 and 0 <= p_max <= 1, got {k_ca}, {n_ca}, {p_max}")
     can = ca ** float(n_ca)
     return float(p_max) * can / (can + k ** float(n_ca))

@@ -17,7 +17,7 @@ from ..locations import Location, parse_site
 from ..units import quantity
 
 __all__ = ["Receptor", "AMPA", "GABA_A", "Synapse", "Connection", "CurrentClamp", "spike_times",
-           "regular_train", "poisson_train"]
+           "regular_train", "poisson_train", "check_seed"]
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,9 @@ class Receptor:
         if not self.name.isidentifier() or self.name.endswith(("_pre", "_post")):
             raise ValueError(f"receptor name must be an identifier not ending in _pre/_post"
                              f" (Brian2 reserves them), got {self.name!r}")
-        quantity(self.reversal, mV, f"{self.name}: reversal")
-        quantity(self.tau_rise, ms, f"{self.name}: tau_rise")
-        quantity(self.tau_decay, ms, f"{self.name}: tau_decay")
+        quantity(self.reversal, mV, f"{self.name}: reversal", scalar=True)
+        quantity(self.tau_rise, ms, f"{self.name}: tau_rise", scalar=True)
+        quantity(self.tau_decay, ms, f"{self.name}: tau_decay", scalar=True)
         if not (self.tau_decay > 0 * ms and self.tau_rise >= 0 * ms
                 and self.tau_rise < self.tau_decay):
             raise ValueError(f"{self.name}: need 0 <= tau_rise < tau_decay, got"
@@ -229,11 +229,8 @@ class Synapse:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "site", parse_site(self.site))
-        unknown = set(self.params) - set(self.receptor.synapse_defaults())
-        if unknown:
-            raise ValueError(f"receptor {self.receptor.name!r} has no per-synapse parameter(s)"
-                             f" {sorted(unknown)}; it has {sorted(self.receptor.synapse_defaults())}")
-        quantity(self.weight, nS, "synapse weight (peak conductance)")
+        _check_params(self.params, self.receptor)
+        quantity(self.weight, nS, "synapse weight (peak conductance)", scalar=True)
         if not self.weight >= 0 * nS:
             raise ValueError(f"synapse weight must be >= 0 nS, got {self.weight}; use an"
                              " inhibitory receptor (e.g. GABA_A) for inhibition")
@@ -263,8 +260,9 @@ class Connection:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "site", parse_site(self.site))
-        quantity(self.weight, nS, "connection weight (peak conductance)")
-        quantity(self.delay, second, "connection delay")
+        _check_params(self.params, self.receptor)
+        quantity(self.weight, nS, "connection weight (peak conductance)", scalar=True)
+        quantity(self.delay, second, "connection delay", scalar=True)
         if not self.weight >= 0 * nS or not self.delay >= 0 * ms:
             raise ValueError(f"connection weight and delay must be >= 0, got {self.weight},"
                              f" {self.delay}")
@@ -291,11 +289,28 @@ class CurrentClamp:
         from brian2 import amp
 
         object.__setattr__(self, "site", parse_site(self.site))
-        quantity(self.amplitude, amp, "clamp amplitude")
-        quantity(self.start, second, "clamp start")
-        quantity(self.stop, second, "clamp stop")
+        quantity(self.amplitude, amp, "clamp amplitude", scalar=True)
+        quantity(self.start, second, "clamp start", scalar=True)
+        quantity(self.stop, second, "clamp stop (use a time after the end of the run for"
+                                    " 'until the end')", scalar=True)
+        if not self.start >= 0 * second:
+            raise ValueError(f"clamp start must be >= 0 ms, got {self.start}")
         if not self.stop > self.start:
             raise ValueError(f"clamp stop ({self.stop}) must be after start ({self.start})")
+
+
+def _check_params(params, receptor) -> None:
+    """Per-synapse parameters: names the receptor declares, values of the defaults' units."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must map parameter names to values, got {params!r}")
+    defaults = receptor.synapse_defaults()
+    unknown = set(params) - set(defaults)
+    if unknown:
+        raise ValueError(f"receptor {receptor.name!r} has no per-synapse parameter(s)"
+                         f" {sorted(unknown)}; it has {sorted(defaults)}")
+    for key, value in params.items():
+        quantity(value, defaults[key], f"synapse parameter {key!r} of {receptor.name!r}",
+                 scalar=True)
 
 
 def _times(times, what: str) -> Quantity:
@@ -327,10 +342,31 @@ def regular_train(start: Quantity, interval: Quantity, n: int) -> Quantity:
     >>> regular_train(10 * ms, 5 * ms, 3)
     array([10., 15., 20.]) * msecond
     """
-    quantity(interval, second, "interval")
-    if not interval > 0 * second or int(n) < 1:
-        raise ValueError(f"need interval > 0 and n >= 1, got {interval}, {n}")
-    return _times(quantity(start, second, "start") + np.arange(int(n)) * interval, "train")
+    quantity(interval, second, "interval", scalar=True)
+    if not interval > 0 * second or isinstance(n, bool) or not isinstance(n, (int, np.integer)) \
+            or n < 1:
+        raise ValueError(f"need interval > 0 and an integer n >= 1, got {interval}, {n!r}")
+    return _times(quantity(start, second, "start", scalar=True) + np.arange(int(n)) * interval,
+                  "train")
+
+
+def check_seed(seed, what: str = "seed") -> int:
+    """``seed`` as an int if it is one in ``0 .. 2**32 - 1`` (what numpy and Brian2 accept),
+    else a ``ValueError`` naming ``what``.
+
+    Example
+    -------
+    >>> check_seed(7)
+    7
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be an integer from 0 to 4294967295, got -1
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not (
+            0 <= seed <= 2**32 - 1):
+        raise ValueError(f"{what} must be an integer from 0 to {2**32 - 1}, got {seed!r}")
+    return int(seed)
 
 
 def poisson_train(rate: Quantity, duration: Quantity, seed: int, start=0 * ms) -> Quantity:
@@ -345,10 +381,10 @@ def poisson_train(rate: Quantity, duration: Quantity, seed: int, start=0 * ms) -
     """
     from brian2 import Hz
 
-    r = float(quantity(rate, Hz, "rate") / Hz)
-    T = float(quantity(duration, second, "duration") / second)
+    r = float(quantity(rate, Hz, "rate", scalar=True) / Hz)
+    T = float(quantity(duration, second, "duration", scalar=True) / second)
     if r < 0 or T < 0:
         raise ValueError(f"rate and duration must be >= 0, got {rate}, {duration}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     n = rng.poisson(r * T)
     return _times(np.sort(rng.uniform(0, T, n)) * second + start, "poisson train")

@@ -493,7 +493,7 @@ class Morphology:
         >>> [s.name for s in y_neuron().children("trunk")]
         ['left', 'right']
         """
-        return [s for s in self.sections if s.parent == name]
+        return list(self._children_map.get(name, ()))
 
     @property
     def soma(self) -> Section:
@@ -535,9 +535,7 @@ class Morphology:
         >>> m.section_names, [s.name for s in m.depth_first()]
         (['soma', 'a', 'b', 'a1'], ['soma', 'a', 'a1', 'b'])
         """
-        kids: dict[str, list[Section]] = {sec.name: [] for sec in self.sections}
-        for sec in self.sections[1:]:
-            kids[sec.parent].append(sec)
+        kids = self._children_map
         order: list[Section] = []
         stack = [self.soma]
         while stack:
@@ -545,6 +543,29 @@ class Morphology:
             order.append(sec)
             stack.extend(reversed(kids[sec.name]))
         return order
+
+    @cached_property
+    def _children_map(self) -> dict[str, list[Section]]:
+        """Section name -> its child sections, in insertion order."""
+        kids: dict[str, list[Section]] = {s.name: [] for s in self.sections}
+        for sec in self.sections[1:]:
+            kids[sec.parent].append(sec)
+        return kids
+
+    @property
+    def nesting_depth(self) -> int:
+        """Largest number of sections on a path from the soma to a tip (0 for a lone soma).
+
+        Example
+        -------
+        >>> from cablemodel import y_neuron
+        >>> y_neuron().nesting_depth  # soma -> trunk -> left
+        2
+        """
+        depth = {self.soma.name: 0}
+        for sec in self.sections[1:]:  # parents come before their children
+            depth[sec.name] = depth[sec.parent] + 1
+        return max(depth.values())
 
     def start_distance(self) -> dict[str, float]:
         """Path distance (um) from the distance origin at which each section starts (a section on
@@ -659,7 +680,11 @@ class Morphology:
         It carries the topology and the compartment counts. Brian2 computes each compartment's
         area and axial resistance from the two end diameters only; the simulation replaces them
         with the integrated geometry of :meth:`compartments` (see
-        :meth:`CompartmentTable.brian2_values`).
+        :meth:`CompartmentTable.brian2_values`). Its nodes are Brian2's ``Soma`` and ``Section``
+        with the subtree totals, path distances and deep copy computed without recursion
+        (:mod:`cablemodel.morphology.brian2_tree`), so that a tree nested thousands of sections
+        deep can be given to a ``SpatialNeuron`` (within
+        :func:`~cablemodel.morphology.brian2_tree.nesting_headroom`).
 
         Example
         -------
@@ -668,8 +693,10 @@ class Morphology:
         >>> b2.total_compartments == ball_and_stick().n_compartments
         True
         """
-        from brian2 import Section as B2Section
-        from brian2 import Soma, um
+        from brian2 import um
+
+        from .brian2_tree import Section as B2Section
+        from .brian2_tree import Soma
 
         built = {}
         for sec in self.sections:
@@ -678,8 +705,7 @@ class Morphology:
             else:
                 _, diam = sec.resampled()
                 n = sec.n_compartments
-                obj = B2Section(n=n, diameter=diam * um,
-                                length=np.full(n, sec.length / n) * um)
+                obj = B2Section(n=n, diameter=diam * um, length=np.full(n, sec.length / n) * um)
                 built[sec.parent].children.add(_b2_name(sec.name), obj)
             built[sec.name] = obj
         return built[self.soma.name]

@@ -1,31 +1,99 @@
-"""Brian2 objects for a circuit of cells (device-independent); used by :mod:`cablemodel.engine`.
+"""Brian2 objects for a circuit of cells (device-independent); used by :mod:`cablemodel.simulation.engine`.
 
 One :class:`CellSpec` per cell holds what its SpatialNeuron needs: equations, channel blocks,
 external synapses, clamps, and the conductances that connections and gap junctions sum into it.
 :class:`CircuitSpec` creates the objects on the active Brian2 device, with fixed names so that
 generated code is reused between runs.
+
+Trials (:func:`cablemodel.sweeps.run_trials`): within :func:`trial_period`, every simulation
+puts each cell and every external synapse back into its initial state at the start of each
+period, so that each period is an independent run.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 import numpy as np
 from brian2 import Quantity, meter, ms, mV, siemens
 
-from .cell import Cell
-from .mechanisms.electrical import GapJunction
-from .mechanisms.synapses import Connection, CurrentClamp, Synapse
+from ..cell import Cell
+from ..mechanisms.electrical import GapJunction
+from ..mechanisms.synapses import Connection, CurrentClamp, Synapse
 
-__all__ = ["CellSpec", "CircuitSpec"]
+__all__ = ["CellSpec", "CircuitSpec", "value_key", "trial_period"]
+
+#: Trial period (ms) of the simulations built within :func:`trial_period`; ``None`` outside.
+_TRIAL_PERIOD: ContextVar[float | None] = ContextVar("cablemodel_trial_period", default=None)
+
+
+@contextmanager
+def trial_period(period_ms: float) -> Iterator[None]:
+    """Within this block, every circuit built resets its cells (potential, channel gates) and
+    its external synapses (all per-synapse states: conductances, cleft, presynaptic release) to
+    their initial values every ``period_ms`` (ms, a whole number of time steps), before anything
+    else happens in that time step. Used by :func:`cablemodel.sweeps.run_trials`.
+
+    Example
+    -------
+    >>> with trial_period(20.0):
+    ...     CircuitSpec({}, [], []).trial_period_ms
+    20.0
+    >>> CircuitSpec({}, [], []).trial_period_ms is None
+    True
+    """
+    token = _TRIAL_PERIOD.set(float(period_ms))
+    try:
+        yield
+    finally:
+        _TRIAL_PERIOD.reset(token)
+
+
+def value_key(value):
+    """A hashable key equal for two values exactly when they are equal to the last bit:
+    dataclasses by type and fields, quantities by their values and dimensions, mappings by
+    sorted items (``repr`` would round a quantity to 8 digits).
+
+    Example
+    -------
+    >>> from brian2 import ms, mV
+    >>> from cablemodel import Receptor
+    >>> a = Receptor("x", -70 * mV, 0 * ms, 2 * ms)
+    >>> b = Receptor("x", (-70 - 1e-9) * mV, 0 * ms, 2 * ms)
+    >>> repr(a) == repr(b), value_key(a) == value_key(b), value_key(a) == value_key(
+    ...     Receptor("x", -70 * mV, 0 * ms, 2 * ms))
+    (True, False, True)
+    """
+    if is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__qualname__,
+                tuple((f.name, value_key(getattr(value, f.name))) for f in fields(value)))
+    if isinstance(value, Quantity):
+        arr = np.asarray(value, dtype=float)
+        return ("quantity", str(value.dim), arr.shape, arr.tobytes())
+    if isinstance(value, Mapping):
+        return ("mapping", tuple(sorted((str(k), value_key(v)) for k, v in value.items())))
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, tuple(value_key(v) for v in value))
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return ("array", value.shape, value.tobytes())
+    try:
+        hash(value)
+    except TypeError:
+        return ("repr", repr(value))
+    return value
 
 
 def _unique_receptors(receptors) -> list:
     by_name: dict = {}
     for rec in receptors:
         other = by_name.setdefault(rec.name, rec)
-        if other is not rec and repr(other) != repr(rec):
+        if other is not rec and value_key(other) != value_key(rec):
             raise ValueError(f"two different receptors are named {rec.name!r};"
                              " give each receptor type its own name")
     return list(by_name.values())
@@ -87,13 +155,16 @@ class CellSpec:
     def neuron(self, dt):
         from brian2 import SpatialNeuron
 
+        from ..morphology.brian2_tree import nesting_headroom
+
         cell = self.cell
         thr = float(cell.spike_threshold / mV)
-        neuron = SpatialNeuron(
-            morphology=cell.morphology.to_brian2(), model=self.equations(), Cm=cell.Cm,
-            Ri=cell.Ri, method="exponential_euler", threshold=f"v > {thr}*mV",
-            threshold_location=cell.spike_compartment, refractory=f"v > {thr}*mV",
-            dt=dt, name=self.name, namespace={})
+        with nesting_headroom(cell.morphology.nesting_depth):  # Brian2 flattens it recursively
+            neuron = SpatialNeuron(
+                morphology=cell.morphology.to_brian2(), model=self.equations(), Cm=cell.Cm,
+                Ri=cell.Ri, method="exponential_euler", threshold=f"v > {thr}*mV",
+                threshold_location=cell.spike_compartment, refractory=f"v > {thr}*mV",
+                dt=dt, name=self.name, namespace={})
         for name, values in cell.table.brian2_values().items():  # integrated geometry
             setattr(neuron, name, values)
         neuron.v = cell.v_rest
@@ -133,7 +204,7 @@ class CellSpec:
             return []
         idx = np.concatenate([np.full(len(s.spikes), k) for k, s in enumerate(self.synapses)])
         times = np.concatenate([np.asarray(s.spikes / ms) for s in self.synapses])
-        # NEURON's rule (see cablemodel.engine): a spike acts from the step nearest to it, so the
+        # NEURON's rule (see cablemodel.simulation.engine): a spike acts from the step nearest to it, so the
         # generator and the on_pre statements run before the cable update of that step
         steps = np.ceil(times / float(dt / ms) - 0.5)
         source = SpikeGeneratorGroup(len(self.synapses), idx.astype(int), steps * dt, dt=dt,
@@ -146,6 +217,48 @@ class CellSpec:
             syn.pre.when, syn.pre.order = "before_groups", 1
             out.append(syn)
         return out
+
+
+    def trial_resets(self, neuron, inputs: list, period_ms: float) -> list:
+        """``run_regularly`` objects that restore the initial state every ``period_ms``, as the
+        objects were built: in the neuron the potential, the channel gates and any other state
+        (0); in each receptor's ``Synapses`` of ``inputs`` every per-synapse state (0; not the
+        constants, shared values and per-synapse parameters). They run ``before_start``, so the
+        monitors of that step see the restored state."""
+        from brian2 import volt
+        from brian2.equations.equations import DIFFERENTIAL_EQUATION, PARAMETER
+
+        cell = self.cell
+        gates = {k: x for ch in self.channels
+                 for k, x in ch.initial_values(cell.v_rest, cell.celsius).items()}
+        lines = [f"v = {float(cell.v_rest / volt)!r}*volt"]
+        lines += [f"{k} = {x!r}" for k, x in gates.items()]
+        lines += [_zero(eq) for eq in neuron.equations.ordered
+                  if eq.type == DIFFERENTIAL_EQUATION and eq.varname not in gates]
+        period = period_ms * ms
+        out = [neuron.run_regularly("\n".join(lines), dt=period, when="before_start",
+                                    name=f"{self.name}_trial_reset")]
+        by_name = {obj.name: obj for obj in inputs}
+        for rec in self.receptors:
+            syn = by_name[f"{self.name}_syn_{rec.name}"]
+            equations = list(syn.equations.ordered)
+            equations += list(syn.event_driven.ordered) if syn.event_driven is not None else []
+            states = [eq for eq in equations if eq.varname not in rec.synapse_defaults() and (
+                eq.type == DIFFERENTIAL_EQUATION
+                or (eq.type == PARAMETER and not {"constant", "shared"} & set(eq.flags)))]
+            if states:
+                out.append(syn.run_regularly("\n".join(_zero(eq) for eq in states), dt=period,
+                                             when="before_start", name=f"{syn.name}_trial_reset"))
+        return out
+
+
+def _zero(eq) -> str:
+    """Brian2 statement setting the variable of equation ``eq`` to zero (in its unit)."""
+    from brian2.units.fundamentalunits import get_unit
+
+    if eq.dim.is_dimensionless:
+        return f"{eq.varname} = 0"
+    return f"{eq.varname} = 0*{get_unit(eq.dim)!r}"
 
 
 def _synapses(source, target, rec, i, j, items, dt, name, delays=None):
@@ -181,6 +294,9 @@ class CircuitSpec:
     connections: list[Connection]
     gaps: list[GapJunction]
     seed: int | None = None
+    #: reset every cell and external synapse to its initial state every this many ms (see
+    #: :func:`trial_period`); ``None``: never
+    trial_period_ms: float | None = field(default_factory=_TRIAL_PERIOD.get)
 
     def __post_init__(self) -> None:
         for conn in self.connections:
@@ -195,6 +311,8 @@ class CircuitSpec:
         parts = [c.key() for c in self.cells.values()]
         parts += [f"{c.pre}>{c.post}:{c.receptor.name}" for c in self.connections]
         parts += [f"{g.cell_a}~{g.cell_b}" for g in self.gaps]
+        if self.trial_period_ms is not None:
+            parts.append("trial resets")
         return hashlib.sha1("||".join(parts).encode()).hexdigest()[:12]
 
     def build(self, dt_ms: float, rec_dt_ms: float):
@@ -205,7 +323,10 @@ class CircuitSpec:
         objects, neurons, monitors = [], {}, {}
         for name, spec in self.cells.items():
             neuron = neurons[name] = spec.neuron(dt)
-            objects += [neuron, *spec.gating(neuron), *spec.inputs(neuron, dt)]
+            inputs = spec.inputs(neuron, dt)
+            objects += [neuron, *spec.gating(neuron), *inputs]
+            if self.trial_period_ms is not None:
+                objects += spec.trial_resets(neuron, inputs, self.trial_period_ms)
             vmon = StateMonitor(neuron, "v", record=np.array(list(spec.record.values())),
                                 dt=rec_dt_ms * ms, name=f"{name}_vmon")
             # v and Ic at the spike site after each detection give v before it (crossing times)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Quantity, ms, mV
 
-from .morphology.model import CompartmentTable
+from ..morphology.model import CompartmentTable
 
 __all__ = ["Result"]
 
@@ -63,7 +63,7 @@ class Result:
         >>> r.labels, float(r.t_ms[-1]), r.spikes_ms.tolist()
         (['soma', 'hillock'], 7.0, [5.5])
         """
-        from .morphology.generate import ball_and_stick
+        from ..morphology.generate import ball_and_stick
 
         v = np.array([[-65, -63, -64, -65, -65, -55, -10, -65],
                       [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float)

@@ -15,9 +15,9 @@ from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
-from .locations import parse_site
-from .morphology.model import CompartmentTable
-from .sweeps import TrialSet
+from ..locations import parse_site
+from ..morphology.model import CompartmentTable
+from ..sweeps import TrialSet
 
 __all__ = ["REGION_COLORS", "PROJECTIONS", "SCALE_BAR_UM", "scale_bar_length", "plot_morphology",
            "plot_attenuation", "plot_trials"]

@@ -49,20 +49,23 @@ import gc
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 from brian2 import Quantity, ms, mV, second
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
+from ..cell import Cell
+from ..locations import Location, parse_site
+from ..mechanisms.electrical import GapJunction
+from ..mechanisms.synapses import Connection, CurrentClamp, Synapse, check_seed
 from .assembly import CellSpec, CircuitSpec
-from .cell import Cell
-from .locations import Location, parse_site
-from .mechanisms.electrical import GapJunction
-from .mechanisms.synapses import Connection, CurrentClamp, Synapse
+from .build_cache import BuildCache, BuildError, cache_root, hoist_values, run_binary
+from .memory import MemoryLimitError, check_memory
 from .results import Result
 
-__all__ = ["simulate", "simulate_circuit", "SimulationError", "ENGINES"]
+__all__ = ["simulate", "simulate_circuit", "SimulationError", "MemoryLimitError", "ENGINES"]
 
 ENGINES = ("auto", "numpy", "cython", "cpp_standalone")
 #: Largest time step accepted when voltage-gated channels are present (HH kinetics need it).
@@ -106,6 +109,7 @@ def simulate(
     integrate_gates_everywhere: bool = False,
     seed: int | None = None,
     gap_junctions: Sequence[GapJunction] = (),
+    memory_limit: int | float | str | None = None,
 ) -> Result:
     """Run ``cell`` with ``synapses`` and ``clamps`` for ``duration``; return a :class:`Result`.
 
@@ -132,11 +136,19 @@ def simulate(
         Seed of Brian2's random numbers (stochastic mechanisms, e.g. quantal release).
     gap_junctions : sequence of GapJunction
         Electrical synapses between two compartments of this cell.
+    memory_limit : int, float or str, optional
+        Largest memory the recorded traces may need (bytes, or a text such as ``"8GB"``); by
+        default ``$CABLEMODEL_MEMORY_LIMIT``, else 80 % of the memory available at the start.
 
     Raises
     ------
     SimulationError
         If the potential becomes NaN/inf; the message names the compartment and the time.
+    MemoryLimitError
+        Before anything is built, if the traces would need more than ``memory_limit`` (see
+        :mod:`cablemodel.simulation.memory`); the message suggests a ``record_dt`` that fits.
+    KeyboardInterrupt
+        If the run is interrupted (Ctrl-C): no partial result is returned.
 
     Example
     -------
@@ -151,7 +163,8 @@ def simulate(
     return simulate_circuit({"cell": cell}, {"cell": synapses}, (), gap_junctions, duration=duration,
                             dt=dt, clamps={"cell": clamps}, record={"cell": record},
                             record_dt=record_dt, engine=engine, seed=seed,
-                            integrate_gates_everywhere=integrate_gates_everywhere)["cell"]
+                            integrate_gates_everywhere=integrate_gates_everywhere,
+                            memory_limit=memory_limit)["cell"]
 
 
 def simulate_circuit(
@@ -167,13 +180,15 @@ def simulate_circuit(
     engine: str = "auto",
     seed: int | None = None,
     integrate_gates_everywhere: bool = False,
+    memory_limit: int | float | str | None = None,
 ) -> dict[str, Result]:
     """Run several cells in one simulation: external ``inputs`` per cell, chemical
     ``connections`` (driven by a presynaptic cell's spikes) and ``gap_junctions``.
 
     ``cells`` maps names (identifiers) to cells; ``inputs``, ``clamps`` and ``record`` map the
     same names to what :func:`simulate` takes for one cell. Returns one :class:`Result` per cell;
-    the sites of clamps, connections and gap junctions are recorded too.
+    the sites of clamps, connections and gap junctions are recorded too. ``memory_limit`` bounds
+    the memory of all cells' traces together, as in :func:`simulate`.
 
     Example
     -------
@@ -188,6 +203,8 @@ def simulate_circuit(
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if seed is not None:
+        check_seed(seed)
     T = _check_time(duration, "duration")
     dt_ms = _check_time(dt, "dt")
     rec_dt_ms = dt_ms if record_dt is None else _check_time(record_dt, "record_dt")
@@ -221,6 +238,9 @@ def simulate_circuit(
     circuit = CircuitSpec(specs, list(connections), list(gap_junctions), seed)
     if engine == "auto":
         engine = _auto_engine(sum(len(c.table) for c in cells.values()), T / dt_ms)
+    n_samples = int(np.ceil(T / rec_dt_ms - 1e-9))
+    check_memory(sum(len(spec.record) for spec in specs.values()), n_samples, rec_dt_ms, engine,
+                 memory_limit, _existing(cache_root()) if engine == "cpp_standalone" else None)
     runner = _run_standalone if engine == "cpp_standalone" else _run_runtime
     traces, info = runner(circuit, engine, T, dt_ms, rec_dt_ms)
     info.update(engine=engine, dt_ms=dt_ms, duration_ms=T)
@@ -228,9 +248,10 @@ def simulate_circuit(
     for name, spec in specs.items():
         t_ms, v_mV, spikes_ms = traces[name]
         table = spec.cell.table
-        bad = ~np.isfinite(v_mV)
-        if bad.any():
-            row, col = np.argwhere(bad)[np.argmin(np.argwhere(bad)[:, 1])]
+        bad = [(int(np.argmin(np.isfinite(v))), row) for row, v in enumerate(v_mV)
+               if not np.isfinite(v).all()]  # row by row, without a mask as large as v_mV
+        if bad:
+            col, row = min(bad)
             comp = list(spec.record.values())[row]
             raise SimulationError(_nonfinite_message(
                 table, comp, t_ms[col], dt_ms, f"membrane potential became {v_mV[row, col]}"))
@@ -239,6 +260,13 @@ def simulate_circuit(
                                v_mV, spikes_ms, float(spec.cell.v_rest / mV), table,
                                dict(info, compartments=len(table), gated_compartments=int(gated)))
     return results
+
+
+def _existing(path: Path) -> Path:
+    """``path`` or its nearest existing parent (where its files would go)."""
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
 
 
 def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list[CurrentClamp],
@@ -292,18 +320,31 @@ def _auto_engine(n_compartments: int, n_steps: float) -> str:
     return "cpp_standalone"
 
 
-def _collect(monitors, circuit: CircuitSpec, dt_ms: float
+def _collect(monitors, circuit: CircuitSpec, dt_ms: float, traces
              ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Per cell: sample times (ms), potentials (mV) and spike times (ms, threshold crossings)."""
+    """Per cell: sample times (ms), potentials (mV) and spike times (ms, threshold crossings).
+
+    ``traces(vmon)`` gives a state monitor's sample times (ms) and potentials (mV, one row per
+    site): the only copy of them that the :class:`Result` keeps.
+    """
     out = {}
     for name, (vmon, smon) in monitors.items():
         cell = circuit.cells[name].cell
         after = np.asarray(smon.v / mV)  # at the end of the detecting step; Ic = Cm (v - v_before)/dt
         before = after - np.asarray(smon.Ic * (dt_ms * ms) / cell.Cm / mV)
-        out[name] = (np.asarray(vmon.t / ms), np.asarray(vmon.v / mV),
-                     _crossing_times(np.asarray(smon.t / ms), before, after,
-                                     float(cell.spike_threshold / mV), dt_ms))
+        t_ms, v_mV = traces(vmon)
+        out[name] = (t_ms, v_mV, _crossing_times(np.asarray(smon.t / ms), before, after,
+                                                 float(cell.spike_threshold / mV), dt_ms))
     return out
+
+
+def _runtime_traces(vmon) -> tuple[np.ndarray, np.ndarray]:
+    """A runtime monitor's samples, copied once (sites x samples, mV) out of Brian2's buffer."""
+    t_ms = np.asarray(vmon.t / ms)
+    volts = vmon.variables["v"].get_value()  # samples x sites, a view of Brian2's buffer
+    v_mV = np.empty(volts.shape[::-1])
+    np.divide(volts.T, float(mV), out=v_mV)
+    return t_ms, v_mV
 
 
 def _crossing_times(t_ms: np.ndarray, before: np.ndarray, after: np.ndarray, threshold: float,
@@ -321,6 +362,21 @@ def _crossing_times(t_ms: np.ndarray, before: np.ndarray, after: np.ndarray, thr
     return t_ms + dt_ms * np.clip(frac, 0.0, 1.0)
 
 
+@contextmanager
+def _interruptible():
+    """While active, Ctrl-C (SIGINT) raises KeyboardInterrupt in a run: Brian2 would otherwise
+    stop the run early and return what was simulated so far as if it were complete."""
+    from brian2 import Network, prefs
+
+    old = prefs.core.stop_on_keyboard_interrupt
+    prefs.core.stop_on_keyboard_interrupt = False
+    try:
+        yield
+    finally:
+        prefs.core.stop_on_keyboard_interrupt = old
+        Network._globally_running = False  # Brian2 leaves it set when a run is interrupted
+
+
 def _run_runtime(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_dt_ms: float):
     from brian2 import get_device, prefs, set_device
 
@@ -329,12 +385,14 @@ def _run_runtime(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_
     old = prefs.codegen.target
     prefs.codegen.target = engine
     gc.collect()  # drop objects of an earlier run so that the fixed names are free
+    net = monitors = interrupted = None
     try:
         t0 = time.perf_counter()
         net, monitors = circuit.build(dt_ms, rec_dt_ms)
         t1 = time.perf_counter()
         try:
-            net.run(T * ms)
+            with _interruptible():
+                net.run(T * ms)
         except Exception as err:  # numpy's banded solver refuses NaN: say where it came from
             for name, spec in circuit.cells.items():
                 comp = _first_nonfinite(net[name])
@@ -344,11 +402,15 @@ def _run_runtime(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_
                         "membrane potential or a channel state became nan")) from err
             raise
         t2 = time.perf_counter()
-        traces = _collect(monitors, circuit, dt_ms)
+        traces = _collect(monitors, circuit, dt_ms, _runtime_traces)
+    except KeyboardInterrupt:  # re-raised below: this traceback would keep the objects alive
+        interrupted = "" if net is None else f" at t = {float(net.t / ms):g} ms of {T:g} ms"
     finally:
         prefs.codegen.target = old
-    del net, monitors
-    gc.collect()
+        net = monitors = None
+        gc.collect()
+    if interrupted is not None:  # raised with the network gone, so that the next run can build
+        raise KeyboardInterrupt(f"the simulation was interrupted{interrupted}; no result")
     return traces, {"build_seconds": t1 - t0, "run_seconds": t2 - t1}
 
 
@@ -365,48 +427,67 @@ def _first_nonfinite(neuron) -> int | None:
     return None
 
 
-def standalone_directory(key: str) -> Path:
-    """Build directory reused for the same model structure (so rebuilds are incremental):
-    ``$CABLEMODEL_CACHE/standalone/KEY``, by default under ``~/.cache/cablemodel``.
-
-    Example
-    -------
-    >>> standalone_directory("abc123").parts[-2:]
-    ('standalone', 'abc123')
-    """
-    root = Path(os.environ.get("CABLEMODEL_CACHE", Path.home() / ".cache" / "cablemodel"))
-    return root / "standalone" / key
-
-
 def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_dt_ms: float,
                     solver: str | None = None):
-    from brian2 import device, prefs, set_device
+    """Generate the project in a run folder of the structure's build cache, reuse or compile the
+    binary (see :mod:`cablemodel.simulation.build_cache`), run it there and read its results."""
+    from brian2 import device, get_device, prefs, set_device
 
     from .hines import solver_choice, use_solver
 
     # cable solver: "hines" (cablemodel's template) or "brian2"; default from $CABLEMODEL_SOLVER
     solver = solver_choice(solver)
-    key = circuit.key()  # the solver is part of the build directory: never reuse the other's build
-    directory = standalone_directory(key if solver == "brian2" else f"{key}-{solver}")
+    key = circuit.key()  # the solver is part of the build cache: never reuse the other's build
+    cache = BuildCache(key if solver == "brian2" else f"{key}-{solver}")
+    make = [prefs.devices.cpp_standalone.make_cmd_unix, f"-j{os.cpu_count() or 1}"]
     gc.collect()
-    set_device("cpp_standalone", directory=str(directory), build_on_run=False)
-    prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
+    net = monitors = interrupted = None
     try:
-        t0 = time.perf_counter()
-        with use_solver(solver):  # code is generated in net.run
-            net, monitors = circuit.build(dt_ms, rec_dt_ms)
-            net.run(T * ms)
-            device.build(directory=str(directory), compile=True, run=True, with_output=False)
-        t1 = time.perf_counter()
-        traces = _collect(monitors, circuit, dt_ms)
-        run_s = float(device._last_run_time)
-    except Exception as err:  # compilation problems are reported with the directory
-        raise SimulationError(f"cpp_standalone build/run failed in {directory}: {err}") from err
+        with cache.run_folder() as run, _interruptible():
+            set_device("cpp_standalone", directory=str(run), build_on_run=False)
+            standalone = get_device()
+            t0 = time.perf_counter()
+            with use_solver(solver):  # code is generated in net.run
+                net, monitors = circuit.build(dt_ms, rec_dt_ms)
+                net.run(T * ms)
+            hoist_values(standalone)
+            standalone.build(directory=str(run), compile=False, run=False, with_output=False)
+            binary, compiled = cache.binary(run, make)
+            t1 = time.perf_counter()
+            run_s = run_binary(binary, run)
+            standalone.has_been_run = True  # Brian2 reads the other monitors from run/results
+            traces = _collect(monitors, circuit, dt_ms,
+                              lambda vmon: _standalone_traces(standalone, vmon, run / "results"))
+    except KeyboardInterrupt as err:  # re-raised below: this traceback would keep the objects
+        interrupted = str(err)
+    except Exception as err:  # compilation problems are reported with the build cache
+        raise SimulationError(f"cpp_standalone build/run failed (build cache {cache.folder}):"
+                              f" {err}") from err
     finally:
         device.reinit()
         device.activate()
         set_device("runtime")
-    del net, monitors
-    gc.collect()
-    return traces, {"build_seconds": t1 - t0 - run_s, "run_seconds": run_s,
-                    "directory": str(directory), "solver": solver}
+        net = monitors = None
+        gc.collect()
+    if interrupted is not None:  # the run folder is gone, the installed binaries stay valid
+        raise KeyboardInterrupt(interrupted or "the simulation was interrupted; no result")
+    return traces, {"build_seconds": t1 - t0, "run_seconds": run_s, "compiled": compiled,
+                    "directory": str(cache.folder), "solver": solver}
+
+
+def _standalone_traces(device, vmon, results: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A standalone monitor's samples read from its result files, in blocks, into one array
+    (sites x samples, mV)."""
+    t_ms = np.fromfile(results / device.get_array_filename(vmon.variables["t"])) / float(ms)
+    n_sites = len(vmon.record)
+    path = results / device.get_array_filename(vmon.variables["v"])
+    if path.stat().st_size != 8 * n_sites * t_ms.size:
+        raise BuildError(f"{path} holds {path.stat().st_size} bytes, not {n_sites} sites x"
+                         f" {t_ms.size} samples; the run did not complete")
+    v_mV = np.empty((n_sites, t_ms.size))
+    block = max(1, (1 << 21) // max(n_sites, 1))  # ~16 MB per block
+    with open(path, "rb") as f:
+        for start in range(0, t_ms.size, block):
+            rows = np.fromfile(f, dtype=np.float64, count=n_sites * min(block, t_ms.size - start))
+            np.divide(rows.reshape(-1, n_sites).T, float(mV), out=v_mV[:, start:start + block])
+    return t_ms, v_mV

@@ -1,0 +1,16 @@
+"""Analysis: PSP measures (:mod:`.psp`) and cable theory (:mod:`.cable`).
+
+All public functions take and return Brian2 quantities.
+"""
+
+from .cable import (
+    cable_input_conductance,
+    fit_length_constant,
+    input_resistance_ball_and_stick,
+    length_constant,
+    sealed_cable_profile,
+)
+from .psp import psp_measures
+
+__all__ = ["psp_measures", "length_constant", "fit_length_constant", "sealed_cable_profile",
+           "input_resistance_ball_and_stick", "cable_input_conductance"]
