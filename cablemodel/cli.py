@@ -68,7 +68,7 @@ def _info(args: argparse.Namespace) -> int:
     -------
     >>> import argparse, tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "two.swc"
-    >>> _ = p.write_text("1 1 0 0 0 5 -1 2 3 0 5 0 1 1\n")  # two samples on one line
+    >>> _ = p.write_text("1 1 0 0 0 5 -1 2 3 0 5 0 1 1\\n")  # two samples on one line
     >>> _info(argparse.Namespace(file=str(p), repair=False, scale=None, json=False))
     2
     """

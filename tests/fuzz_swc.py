@@ -12,7 +12,7 @@ samples it wrote (its ground truth), and :func:`check_case` classifies each call
     an :class:`SWCError` whose first line is not ``"<file>:<line>: <problem>; <how to fix>"`` with
     a line of the file.
 ``hang``
-    the call took longer than the time limit (it is interrupted).
+    the call took longer than the time limit, in CPU seconds (it is interrupted).
 ``non_finite``
     a load whose geometry is not finite and positive: a point or a report number that is NaN or
     infinite, or a compartment with an area or an axial factor (``axial_1``, ``axial_2``) that is
@@ -387,16 +387,18 @@ class _Timeout(Exception):
 
 @contextmanager
 def _time_limit(seconds: float):
+    """Interrupt the block after ``seconds`` of this process's CPU time (not wall time: a loaded
+    machine must not turn a slow read into a hang)."""
     def _alarm(signum, frame):
         raise _Timeout
 
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    old = signal.signal(signal.SIGPROF, _alarm)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
 
 
 def _changes(report, name: str) -> list[dict]:
@@ -450,22 +452,34 @@ def _silent_change(case: Case, morph, report, scale: float) -> str | None:
                 if c["attached_to"] in _piece(by_id, first_row, c["id"]):
                     return f"{name}: {c['id']} attached inside its own piece ({c['attached_to']})"
                 edges.add(frozenset((c["id"], c["attached_to"])))
-    merges = [(c["id"], c["into"]) for c in _changes(report, "merged_zero_length")]
+    merges = [(c["id"], c["into"]) for name in ("merged_zero_length", "dropped_soma_section")
+              for c in _changes(report, name)]
     if lenient:  # older reports: a merged sample went into its parent
         merges = [(m, first_row.get(by_id[m][3], m)) for entry in report.repairs
                   if entry["repair"] == "merged_zero_length" for m in entry["ids"]]
+    went = {}  # merged sample -> the sample it went into
     for m, into in merges:
         if np.linalg.norm(by_id[m][1] - by_id[into][1]) > 1e-9:
             return f"merged {m} into {into}, which is elsewhere"
-        edges = {frozenset(into if v == m else v for v in e) for e in edges}
-        edges = {e for e in edges if len(e) == 2}
+        went[m] = into
+
+    def final(v: int) -> int:
+        seen_here = set()
+        while v in went and v not in seen_here:
+            seen_here.add(v)
+            v = went[v]
+        return v
+
+    edges = {frozenset(final(v) for v in e) for e in edges}
+    edges = {e for e in edges if len(e) == 2}
     radius = {}
     for c in _changes(report, "radius"):
         if not c["new_um"] > 0:
             return f"radius repair of {c['id']} to {c['new_um']}"
         radius[c["id"]] = c["new_um"]
     accounted = {c["id"] for r in report.repairs for c in r.get("changes", [])
-                 if r["repair"] in ("merged_zero_length", "dropped_lone_point")}
+                 if r["repair"] in ("merged_zero_length", "dropped_soma_section",
+                                    "dropped_lone_point")}
     unchecked = listed if lenient else set()
     soma_ids = {k for k, v in by_id.items() if v[0] == 1}
     seen: set[int] = set(morph.soma.swc_ids or ())
@@ -594,20 +608,27 @@ def check_case(case: Case, folder: Path, limit_s: float = 10.0) -> list[tuple[st
 
 
 def run(seeds: Iterable[int], limit_s: float = 10.0, verbose: bool = False) -> dict:
-    """Generate and check the case of every seed; return the counts of each outcome (and
-    ``"examples"``: the first few seeds of each failure, with what happened).
+    """Generate and check the case of every seed; return the counts of each outcome,
+    ``"slowest_case_cpu_s"`` and ``"slowest_seed"`` (the case whose two reads took the most CPU
+    time) and ``"examples"`` (the first few seeds of each failure, with what happened).
 
     Example
     -------
     >>> run(range(2), limit_s=20)["calls"]
     4
     """
-    counts = {"calls": 0, "loads": 0, "errors": 0, **{k: 0 for k in FAILURES}}
+    counts = {"calls": 0, "loads": 0, "errors": 0, **{k: 0 for k in FAILURES},
+              "slowest_case_cpu_s": 0.0}
     examples: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
             case = make_case(seed)
-            for outcome, detail in check_case(case, Path(tmp), limit_s):
+            cpu = time.process_time()
+            checked = check_case(case, Path(tmp), limit_s)
+            cpu = time.process_time() - cpu
+            if cpu > counts["slowest_case_cpu_s"]:
+                counts["slowest_case_cpu_s"], counts["slowest_seed"] = round(cpu, 2), seed
+            for outcome, detail in checked:
                 counts["calls"] += 1
                 key = {"load": "loads", "error": "errors"}.get(outcome, outcome)
                 counts[key] += 1

@@ -4,7 +4,9 @@ closest first, in time near-linear in the number of samples.
 The rule (as documented in :func:`~cablemodel.io.swc.read_swc`): every piece other than the
 main tree is attached by its first sample (its *anchor*) to the nearest sample of the tree built
 so far, the piece whose anchor is nearest going first; an anchor that is a soma sample goes to
-the nearest soma sample. Among equal distances the anchor listed first in the file goes first.
+the nearest soma sample. Among equal distances the anchor listed first in the file goes first
+(anchors at one position count as listed where the first of them is; a tie is decided among the
+16 nearest positions of each sample).
 
 This is Prim's algorithm from the main tree, where the next piece is given by the closest pair
 (tree sample, remaining anchor). Instead of keeping every anchor's distance to the growing tree
@@ -88,9 +90,15 @@ class _Anchors:
         while k < end and not has[near_g[k]]:
             k += 1
         self.pos[i] = k
-        if k < end:
-            return self.near_d[i][k], near_g[k]
-        return (self.near_d[i][-1] if end else 0.0), -1
+        if k == end:
+            return (self.near_d[i][-1] if end else 0.0), -1
+        near_d, key = self.near_d[i], self.key
+        best, j = near_g[k], k + 1
+        while j < end and near_d[j] == near_d[k]:  # a tie: the group listed first in the file
+            if has[near_g[j]] and key[near_g[j]] < key[best]:
+                best = near_g[j]
+            j += 1
+        return near_d[k], best
 
     def look(self, samples: list[int]) -> list[tuple[float, int] | None]:
         """Look up the nearest groups of each of ``samples`` again, in the k-d tree of the

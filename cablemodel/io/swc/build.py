@@ -158,6 +158,7 @@ def _soma_sections(tree: _Tree, nrn: NeuronSoma,
     owner = {row: (names[k], row == sec.rows[-1])
              for k, sec in enumerate(nrn.soma_sections) for row in sec.rows}
     out = []
+    dropped: list[tuple[int, int]] = []  # (row, the sample it went into)
     for k, sec in enumerate(nrn.soma_sections[1:], start=1):
         rows = [sec.start, *sec.rows]
         pts = np.column_stack([tree.xyz[rows], 2 * tree.r[rows]])
@@ -168,15 +169,22 @@ def _soma_sections(tree: _Tree, nrn: NeuronSoma,
             names[k] = parent
             for row in sec.rows:
                 owner[row] = owner.get(sec.start, (parent, True))
-            warnings.append(f"soma section from sample {tree.ids[sec.start]} has no length"
-                            f" (samples {[tree.ids[j] for j in sec.rows]} at one position):"
-                            " dropped, as Import3d drops it")
+            dropped += [(row, sec.start) for row in sec.rows]
             continue
         if sec.parent != 0 and sec.parentx != 1.0:
             warnings.append(f"soma section {names[k]} (from sample {tree.ids[sec.start]}) is attached"
                             f" to the end of {parent}; NEURON attaches it at x = {sec.parentx:g}")
         out.append(Section(names[k], "soma", parent, pts, len(sec.rows),
                            tuple(tree.ids[j] for j in rows), origin_distance=offset))
+    if dropped:
+        tree.done.append({
+            "repair": "dropped_soma_section", "count": len(dropped),
+            "ids": [tree.ids[row] for row, _ in dropped],
+            "detail": "soma samples at the position of the soma sample they hang from form soma"
+                      " sections of no length: dropped, as NEURON's Import3d drops them (what hangs"
+                      " from them hangs from that sample)",
+            "changes": [{"id": tree.ids[row], "line": int(tree.lines[row]), "into": tree.ids[into]}
+                        for row, into in dropped]})
     return out, owner
 
 
@@ -257,7 +265,8 @@ def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
         counters[region] = counters.get(region, 0) + 1
         sample_ids = tuple(ids[k] for k in rows)
         if math.dist(start[:3], position[nxt]) > ZERO_LENGTH_UM or len(rows) == 1:
-            pts = np.vstack([start, table[rows]])
+            pts = np.empty((len(rows) + 1, 4))
+            pts[0], pts[1:] = start, table[rows]
             sample_ids = (start_id, *sample_ids)
         else:  # the first sample is a diameter step at the parent's end: it starts the section
             pts = table[rows]

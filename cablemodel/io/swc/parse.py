@@ -76,22 +76,24 @@ def _to_int(token: str) -> int:
 
 _INT_RE = r"([+-]?\d{1,15})"
 _NUM_RE = r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?)"
-#: A data line of exactly 7 plain columns (integer ids, types and parents).
-_PLAIN_RE = re.compile(r"\s+".join([_INT_RE, _INT_RE, _NUM_RE, _NUM_RE, _NUM_RE, _NUM_RE, _INT_RE]),
-                       re.ASCII)
+#: A data line that starts with 7 plain columns (integer ids, types and parents); group 8 holds
+#: the further columns, if any.
+_PLAIN_RE = re.compile(r"\s+".join([_INT_RE, _INT_RE, _NUM_RE, _NUM_RE, _NUM_RE, _NUM_RE, _INT_RE])
+                       + r"(?:\s+(\S.*))?", re.ASCII | re.DOTALL)
 
 
-def _plain_sample(data: str) -> tuple | None:
-    """``data`` as (id, type, x, y, z, radius, parent) when it is 7 plain columns, else None
-    (then the columns are read one by one, which says what is wrong)."""
+def _plain_sample(data: str) -> tuple[tuple, bool] | None:
+    """``(values, more)``: ``data``'s first 7 columns as (id, type, x, y, z, radius, parent) when
+    they are plain numbers, and whether further columns follow; else None (then the columns are
+    read one by one, which says what is wrong)."""
     m = _PLAIN_RE.fullmatch(data)
     if m is None:
         return None
-    sid, stype, x, y, z, r, parent = m.groups()
+    sid, stype, x, y, z, r, parent, more = m.groups()
     x, y, z, r = float(x), float(y), float(z), float(r)
     if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(z) and math.isfinite(r)):
         return None
-    return int(sid), int(stype), x, y, z, r, int(parent)
+    return (int(sid), int(stype), x, y, z, r, int(parent)), more is not None
 
 
 def _shown(line: str) -> str:
@@ -180,12 +182,17 @@ def _parse(text: str) -> _Parsed:
         data = stripped.split("#", 1)[0].rstrip() if "#" in stripped else stripped
         tabs = tabs or "\t" in data
         leading = leading or raw_line[:1] in (" ", "\t")
-        values = _plain_sample(data)
-        if values is not None:
+        plain = _plain_sample(data)
+        if plain is not None and not plain[1]:
             widths[7] += 1
-            _add(out, lineno, values)
+            _add(out, lineno, plain[0])
             continue
         cols = data.split()
+        if plain is not None and len(cols) > 7:  # 7 plain columns, then more
+            widths[len(cols)] += 1
+            wide.append((lineno, cols, data))
+            _add(out, lineno, plain[0])
+            continue
         if len(cols) < 7:
             out.problems.append(_Problem(
                 "parse", lineno, [], f"cannot read a sample from {_shown(stripped)!r}:"

@@ -57,7 +57,9 @@ class LoadReport:
         (``missing_parent``, ``extra_roots``), ``"old_um"``, ``"new_um"`` and ``"from_id"``
         (the sample whose radius it took, ``None`` for a fallback; ``radius``),
         ``"soma_radius_um"`` (``no_soma``), ``"into"`` (the sample it was merged into;
-        ``merged_zero_length``); ``dropped_lone_point`` records only the sample.
+        ``merged_zero_length``, and ``dropped_soma_section``: soma samples at the position of
+        their parent soma sample, whose soma section has no length); ``dropped_lone_point``
+        records only the sample.
     discretization : dict
         How the compartments were set: ``"method"`` (``"d_lambda"``, ``"file"``,
         ``"max_length"`` or ``"swc"``), ``"compartments_before"`` (one per SWC segment, plus the soma),
