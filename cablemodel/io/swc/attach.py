@@ -35,7 +35,8 @@ class _Anchors:
     """Remaining anchors of one class (neurite or soma), grouped by position, and each
     sample's nearest groups: looked up for all samples at once at the start, then taken in
     order of distance as groups empty; a sample whose groups are all empty looks again in a k-d
-    tree of the groups left (rebuilt when half of its groups are empty)."""
+    tree of the groups left (rebuilt, when a sample looks again, once a sixteenth of its groups
+    have emptied: the look-ups then find few empty groups, at a cost of O(log n) rebuilds)."""
 
     def __init__(self, rows: np.ndarray, xyz: np.ndarray, samples: np.ndarray) -> None:
         self.points, inverse = np.unique(xyz[rows], axis=0, return_inverse=True)
@@ -107,7 +108,7 @@ class _Anchors:
         todo = list(samples)
         wanted = 2 * _K
         while todo and self.left:
-            if 4 * self.emptied > self.live.size or wanted > 4 * self.live.size:
+            if 16 * self.emptied > self.live.size or wanted > 4 * self.live.size:
                 self._build()  # (its groups all have anchors: the next look finds one)
                 wanted = 2 * _K
             d, g = self._query(self.xyz[todo], wanted)
