@@ -485,8 +485,9 @@ def _silent_change(case: Case, morph, report, scale: float) -> str | None:
     seen: set[int] = set(morph.soma.swc_ids or ())
     names = {sec.name: sec for sec in morph.sections}
 
-    def linked(a: int, b: int) -> bool:
-        return frozenset((a, b)) in edges or a in unchecked or b in unchecked
+    def linked(a: int, b: int) -> bool:  # (a merged sample is the one it went into)
+        return (frozenset((final(a), final(b))) in edges or a in unchecked
+                or b in unchecked)
 
     for sec in morph.sections[1:]:
         ids = list(sec.swc_ids)

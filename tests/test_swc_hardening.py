@@ -112,9 +112,11 @@ def test_compartment_limit_default_and_override(tmp_path):
 def test_a_line_holding_two_samples_is_an_error_naming_both(tmp_path, joiner, words):
     """Two lines joined into one (also by a form feed) once lost a sample silently."""
     lines = [CELL[0], CELL[1] + joiner + CELL[2], CELL[3]]
-    err = _refused(_file(tmp_path, lines), "parse", 2, "holds 2 samples (ids 2, 3)",
-                   "put each sample on a line of its own", *words)
-    assert err.kind == "parse"
+    _refused(_file(tmp_path, lines), "parse", 2, "holds 2 samples (ids 2, 3)",
+             "put each sample on a line of its own", *words)
+    # samples with an 8th column each, in a file whose other lines have 7
+    lines = [CELL[0], CELL[1] + " 0" + joiner + CELL[2] + " 0", CELL[3]]
+    _refused(_file(tmp_path, lines, "wide.swc"), "parse", 2, "holds 2 samples (ids 2, 3)", *words)
 
 
 def test_extra_columns_still_load_with_a_warning(tmp_path):
@@ -202,11 +204,15 @@ def test_a_100000_line_corrupted_file_is_refused_in_seconds(tmp_path):
     assert cpu < 10
 
 
-@pytest.mark.parametrize("seed", [5250])
-def test_fuzz_cases_that_once_failed(tmp_path, seed):
-    """Seed 5250: all samples at one point; a soma sample at its parent's position formed a
-    soma section of no length that was dropped with only a warning (now a reported change)."""
-    assert [o for o, _ in check_case(make_case(seed), tmp_path)] == ["load", "load"]
+@pytest.mark.parametrize("seed, expected", [(5250, ["load", "load"]), (7892, ["error", "error"]),
+                                            (8058, ["error", "load"])])
+def test_fuzz_cases_that_once_failed(tmp_path, seed, expected):
+    """5250: all samples at one point; a soma sample at its parent's position formed a soma
+    section of no length that was dropped with only a warning (now a reported change). 7892: a
+    line holding two samples of 8 columns each (16 columns, the file's lines have 7) lost one
+    with only the "more than 7 columns" warning. 8058: a duplicate soma sample at the position
+    of its soma parent (both dropped soma sections, reported)."""
+    assert [o for o, _ in check_case(make_case(seed), tmp_path)] == expected  # (repair False, True)
 
 
 def test_repairs_list_exactly_the_samples_changed(tmp_path):

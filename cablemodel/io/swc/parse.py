@@ -113,12 +113,13 @@ def _is_sample(cols: list[str]) -> bool:
 
 def _samples_on_line(cols: list[str], width: int) -> int:
     """How many samples a data line of more than 7 columns holds: 1, or k > 1 when its columns
-    split into k groups of ``width`` (the file's usual number of columns) or of 7, each starting
-    with a sample (two lines joined into one)."""
-    for w in sorted({width, 7}):
-        if len(cols) >= 2 * w and len(cols) % w == 0 and all(
-                _is_sample(cols[k:k + 7]) for k in range(0, len(cols), w)):
-            return len(cols) // w
+    split into k groups of equal width, each starting with a sample (lines joined into one);
+    the widths tried are 7, the file's usual number of columns, then 8 and more."""
+    n = len(cols)
+    for w in dict.fromkeys([7, width, *range(8, n // 2 + 1)]):
+        if n >= 2 * w and n % w == 0 and all(
+                _is_sample(cols[k:k + 7]) for k in range(0, n, w)):
+            return n // w
     return 1
 
 
