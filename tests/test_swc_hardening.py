@@ -117,6 +117,10 @@ def test_a_line_holding_two_samples_is_an_error_naming_both(tmp_path, joiner, wo
     # samples with an 8th column each, in a file whose other lines have 7
     lines = [CELL[0], CELL[1] + " 0" + joiner + CELL[2] + " 0", CELL[3]]
     _refused(_file(tmp_path, lines, "wide.swc"), "parse", 2, "holds 2 samples (ids 2, 3)", *words)
+    # the second sample unreadable: still not a sample lost with a warning
+    lines = [CELL[0], CELL[1] + joiner + CELL[2].replace(" 3 ", " 0x1f ", 1), CELL[3]]
+    _refused(_file(tmp_path, lines, "bad.swc"), "parse", 2, "the line has 14 columns where the"
+             " file's lines have 7", *words)
 
 
 def test_extra_columns_still_load_with_a_warning(tmp_path):
@@ -205,13 +209,14 @@ def test_a_100000_line_corrupted_file_is_refused_in_seconds(tmp_path):
 
 
 @pytest.mark.parametrize("seed, expected", [(5250, ["load", "load"]), (7892, ["error", "error"]),
-                                            (8058, ["error", "load"])])
+                                            (8058, ["error", "load"]), (8612, ["error", "error"])])
 def test_fuzz_cases_that_once_failed(tmp_path, seed, expected):
     """5250: all samples at one point; a soma sample at its parent's position formed a soma
     section of no length that was dropped with only a warning (now a reported change). 7892: a
     line holding two samples of 8 columns each (16 columns, the file's lines have 7) lost one
     with only the "more than 7 columns" warning. 8058: a duplicate soma sample at the position
-    of its soma parent (both dropped soma sections, reported)."""
+    of its soma parent (both dropped soma sections, reported). 8612: two joined samples, the
+    second with an invalid type, read as one sample with extra columns."""
     assert [o for o, _ in check_case(make_case(seed), tmp_path)] == expected  # (repair False, True)
 
 

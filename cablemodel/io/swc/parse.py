@@ -214,6 +214,15 @@ def _parse(text: str) -> _Parsed:
     extra_cols = []
     for lineno, cols, data in wide:
         k = _samples_on_line(cols, width)
+        if k == 1 and len(cols) >= width + 7:  # room for one more sample, unreadable
+            joined = [name for char, name in _VERTICAL.items() if char in data]
+            out.problems.append(_Problem(
+                "parse", lineno, [], f"the line has {len(cols)} columns where the file's lines"
+                f" have {width}: it may hold a second sample that cannot be read"
+                + (f" (after {' and '.join(joined)}, which some editors show as a line break)"
+                   if joined else ""),
+                fix="put each sample on a line of its own, or remove the extra columns"))
+            continue
         if k == 1:
             extra_cols.append(lineno)
             continue
