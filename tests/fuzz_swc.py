@@ -446,10 +446,11 @@ def _silent_change(case: Case, morph, report, scale: float) -> str | None:
     for key, (_, _, _, parent, _) in by_id.items():
         if parent in first_row:
             edges.add(frozenset((key, first_row[parent])))
+    kids = _children(by_id, first_row)
     for name in ("missing_parent", "extra_roots"):
         for c in _changes(report, name):
             if c.get("attached_to") is not None:
-                if c["attached_to"] in _piece(by_id, first_row, c["id"]):
+                if c["attached_to"] in _piece(kids, c["id"]):
                     return f"{name}: {c['id']} attached inside its own piece ({c['attached_to']})"
                 edges.add(frozenset((c["id"], c["attached_to"])))
     merges = [(c["id"], c["into"]) for name in ("merged_zero_length", "dropped_soma_section")
@@ -518,12 +519,17 @@ def _silent_change(case: Case, morph, report, scale: float) -> str | None:
     return None
 
 
-def _piece(by_id, first_row, anchor: int) -> set[int]:
-    """Samples below ``anchor`` by the file's parent links (the piece it heads)."""
+def _children(by_id, first_row) -> dict[int, list[int]]:
+    """Sample -> its children by the file's parent links."""
     kids: dict[int, list[int]] = {}
     for key, (_, _, _, parent, _) in by_id.items():
         if parent in first_row and first_row[parent] != key:
             kids.setdefault(first_row[parent], []).append(key)
+    return kids
+
+
+def _piece(kids: dict[int, list[int]], anchor: int) -> set[int]:
+    """Samples below ``anchor`` by the file's parent links (the piece it heads)."""
     out, stack = set(), [anchor]
     while stack:
         k = stack.pop()
