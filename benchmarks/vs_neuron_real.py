@@ -59,7 +59,7 @@ def compare_file(path: Path, seed: int, engine: str) -> dict:
     out = crosscheck(path, [s for s, _ in sites], duration=30 * ms, engine=engine)
     morph, _ = read_swc(path, discretization={"Ri": 150 * ohm * cm})
     table = morph.compartments()
-    from cablemodel.locations import parse_site
+    from cablemodel.places import parse_site
 
     for row, (site, kind) in zip(out["sites"], sites, strict=True):
         row["kind"] = kind

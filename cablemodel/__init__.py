@@ -10,24 +10,9 @@ Quick start::
     print(result.peak("basal@200"), result.peak("hillock"))
 """
 
+from .analysis.impedance import ImpedanceResult, impedance
 from .cell import DEFAULT_DENSITIES, Cell, standard_cell
 from .io.swc import LoadReport, SWCError, read_swc, write_swc
-from .locations import (
-    LocationError,
-    Region,
-    at,
-    branch_points,
-    compartment,
-    nearest,
-    on_section,
-    parse_site,
-    random_sites,
-    region,
-    restrict,
-    swc_sample,
-    terminals,
-    within,
-)
 from .mechanisms import (
     AMPA,
     CLEFTS,
@@ -46,9 +31,19 @@ from .mechanisms import (
     Ions,
     Metabotropic,
     NMDAReceptor,
+    Noise,
+    Ramp,
     Receptor,
+    Sampled,
+    Sine,
+    Step,
     Synapse,
     Terminal,
+    Train,
+    VoltageClamp,
+    VoltageSteps,
+    Waveform,
+    WaveformClamp,
     ampa,
     d1,
     d2,
@@ -71,12 +66,34 @@ from .morphology import (
     Morphology,
     MorphologyError,
     Section,
+    TreePath,
     add_hillock,
     ball_and_stick,
     discretize,
+    path,
     pyramidal,
     y_neuron,
 )
+from .places import (
+    LocationError,
+    Region,
+    at,
+    at_distance,
+    branch_points,
+    compartment,
+    nearest,
+    on_section,
+    parse_site,
+    random_sites,
+    region,
+    relabel,
+    restrict,
+    subtree,
+    swc_sample,
+    terminals,
+    within,
+)
+from .protocols import IVCurve, iv_curve
 from .simulation.engine import SimulationError, simulate, simulate_circuit
 from .simulation.results import Result
 
@@ -84,14 +101,17 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Cell", "standard_cell", "DEFAULT_DENSITIES", "simulate", "simulate_circuit", "SimulationError",
-    "Result", "Connection", "GapJunction",
+    "Result", "Connection", "GapJunction", "impedance", "ImpedanceResult",
     "at", "compartment", "on_section", "parse_site", "region", "within", "swc_sample", "nearest",
-    "random_sites", "terminals", "branch_points", "restrict", "Region", "LocationError",
+    "random_sites", "terminals", "branch_points", "restrict", "subtree", "at_distance", "relabel",
+    "Region", "LocationError",
     "Channel", "Gate", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GABA_A", "Synapse",
     "CurrentClamp", "spike_times", "regular_train", "poisson_train",
     "Morphology", "MorphologyError", "Section", "ball_and_stick", "y_neuron", "pyramidal",
-    "write_swc", "read_swc", "LoadReport", "SWCError", "discretize", "add_hillock",
+    "write_swc", "read_swc", "LoadReport", "SWCError", "discretize", "add_hillock", "path", "TreePath",
     "Ions", "DEFAULT_IONS", "nernst", "ghk_reversal", "Cleft", "CLEFTS", "Ionotropic", "NMDAReceptor",
     "Metabotropic", "mg_block", "ampa", "nmda", "gaba_a", "gaba_b", "glycine", "d1", "d2",
     "metabotropic", "RECEPTORS", "receptor", "Terminal", "release_probability", "tsodyks_markram",
+    "Waveform", "Step", "Train", "Ramp", "Sine", "Noise", "Sampled", "WaveformClamp", "VoltageClamp",
+    "VoltageSteps", "iv_curve", "IVCurve",
 ]

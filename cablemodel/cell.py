@@ -15,9 +15,9 @@ from functools import cached_property
 import numpy as np
 from brian2 import Quantity, cm, mV, ohm, siemens, uF, um
 
-from .locations import Region, parse_site, region
 from .mechanisms.channels import Channel, HHPotassium, HHSodium
 from .morphology.model import STANDARD_REGIONS, CompartmentTable, Morphology
+from .places import Location, Region, parse_site, region
 from .units import bounded, quantity
 
 __all__ = ["Cell", "standard_cell", "Painted", "DEFAULT_DENSITIES", "membrane_parameters"]
@@ -177,20 +177,30 @@ class Cell:
         return parse_site(self.spike_site).resolve(self.table)
 
     def paint(self, channel: Channel, where, density) -> Cell:
-        """Put ``channel`` on region ``where`` at ``density`` (S/cm^2 quantity, or a function of
+        """Put ``channel`` on ``where`` at ``density`` (S/cm^2 quantity, or a function of
         path distance quantity -> density, e.g. ``lambda d: 0.1*siemens/cm**2*exp(-d/(300*um))``).
-        A later paint of the same channel overrides an earlier one where they overlap.
-        Returns the cell, so calls can be chained.
+
+        ``where`` is anything :func:`~cablemodel.places.region` takes: a region name, a
+        :class:`~cablemodel.places.Region` (e.g. ``subtree("apical_0")``, ``region("apical") &
+        within(0*um, 300*um)``), a site (``swc_sample(120)``, ``"basal@200"``, ``"#50"``) or a list
+        of sites (``random_sites(...)``): the channel goes on exactly those compartments. A later
+        paint of the same channel overrides an earlier one where they overlap. Returns the cell,
+        so calls can be chained.
 
         Example
         -------
         >>> import numpy as np
         >>> from brian2 import siemens, cm, um
-        >>> from cablemodel import ball_and_stick, HHSodium
+        >>> from cablemodel import ball_and_stick, HHSodium, random_sites
         >>> cell = Cell(ball_and_stick()).paint(
         ...     HHSodium(), "basal", lambda d: 0.01 * siemens / cm**2 * np.exp(-d / (300 * um)))
         >>> bool(cell.densities()["na"].max() < 100)  # S/m^2
         True
+        >>> hot = Cell(ball_and_stick()).paint(HHSodium(), random_sites("basal", 3, seed=2),
+        ...                                    0.1 * siemens / cm**2)
+        >>> na = hot.densities()["na"]  # 0.1 S/cm^2 = 1000 S/m^2 on the 3 drawn compartments only
+        >>> np.flatnonzero(na).tolist(), sorted(set(na.tolist()))
+        ([64, 70, 147], [0.0, 1000.0])
         """
         where = region(where)
         if not where.mask(self.table).any():
@@ -303,8 +313,10 @@ def standard_cell(morphology: Morphology, densities: Mapping | None = None, **pa
 
     ``densities`` maps regions (standard names, ``"dendrite"``, ``"all"`` or this morphology's
     custom regions; a standard region the morphology lacks is skipped) to ``{"na": ..., "k":
-    ...}`` in S/cm^2 (numbers >= 0). Anything else, e.g. a misspelt region or channel, is a
-    ``ValueError`` listing the valid names.
+    ...}`` in S/cm^2 (numbers >= 0). A key may also be a :class:`~cablemodel.places.Region`
+    (e.g. ``subtree("apical_0")``), a site or a site string (``swc_sample(120)``,
+    ``"basal@200"``), which must select compartments of this cell. Anything else, e.g. a
+    misspelt region or channel, is a ``ValueError`` listing the valid names.
 
     Example
     -------
@@ -320,8 +332,8 @@ def standard_cell(morphology: Morphology, densities: Mapping | None = None, **pa
     table = cell.table
     channels = {ch.name: ch for ch in (HHSodium(), HHPotassium())}
     for reg, dens in _checked_densities(densities, table, list(channels)):
-        if not region(reg).mask(table).any():
-            continue
+        if isinstance(reg, str) and reg.isidentifier() and not table.in_region(reg).any():
+            continue  # a standard region this morphology lacks
         for name, value in dens.items():
             cell.paint(channels[name], reg, value * siemens / cm**2)
     return cell
@@ -338,9 +350,15 @@ def _checked_densities(densities, table: CompartmentTable, channels: list[str]) 
     known = list(dict.fromkeys([*STANDARD_REGIONS, "dendrite", "all", *table.regions]))
     out = []
     for reg, dens in densities.items():
-        if not isinstance(reg, Region) and reg not in known:
-            raise ValueError(f"standard_cell densities: unknown region {reg!r}; valid regions:"
-                             f" {', '.join(map(str, known))}")
+        if isinstance(reg, str) and reg.isidentifier():
+            if reg not in known:
+                raise ValueError(f"standard_cell densities: unknown region {reg!r}; valid regions:"
+                                 f" {', '.join(map(str, known))} (or a Region or site)")
+        elif isinstance(reg, str) and reg not in known:
+            parse_site(reg)  # a site string: unreadable text raises LocationError here
+        elif not isinstance(reg, Region | Location):
+            raise TypeError(f"standard_cell densities: a key must be a region name, a Region or a"
+                            f" site, got {reg!r}")
         if not isinstance(dens, Mapping):
             raise TypeError(f"standard_cell densities[{reg!r}] must map channels {channels} to"
                             f" densities in S/cm^2, got {dens!r}")

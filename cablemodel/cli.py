@@ -1,4 +1,4 @@
-"""Command line: ``cablemodel demo``, ``info``, ``psp``, ``morphologies``."""
+"""Command line: ``cablemodel demo``, ``info``, ``psp``, ``impedance``, ``morphologies``."""
 
 from __future__ import annotations
 
@@ -69,7 +69,8 @@ def _info(args: argparse.Namespace) -> int:
     >>> import argparse, tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "two.swc"
     >>> _ = p.write_text("1 1 0 0 0 5 -1 2 3 0 5 0 1 1\\n")  # two samples on one line
-    >>> _info(argparse.Namespace(file=str(p), repair=False, scale=None, json=False))
+    >>> _info(argparse.Namespace(file=str(p), repair=False, scale=None, json=False,
+    ...                          detect_apical=False))
     2
     """
     import json
@@ -77,7 +78,8 @@ def _info(args: argparse.Namespace) -> int:
     from .io.swc import SWCError, read_swc
 
     try:
-        _, report = read_swc(args.file, repair=args.repair, scale=args.scale)
+        _, report = read_swc(args.file, repair=args.repair, scale=args.scale,
+                             detect_apical=args.detect_apical)
         text = json.dumps(report.to_dict(), indent=2) if args.json else report.format()
     except SWCError as err:
         print(str(err).splitlines()[0], file=sys.stderr)
@@ -94,7 +96,8 @@ def _load_cell(args: argparse.Namespace):
     """The cell of ``cablemodel psp`` and what was changed in it: a generated morphology by name,
     or an SWC file as it is, discretized by the d_lambda rule, passive or standard. A hillock is
     added only with ``--add-hillock``, or when the standard (active) cell needs one and the
-    morphology has none; the second value says so (``add_hillock``'s note), else ``None``."""
+    morphology has none; the second value says so (``add_hillock``'s note), else ``None``. With
+    ``--detect-apical`` the third value is the reader's apical report (else ``None``)."""
     from brian2 import Hz, cm, mV, ohm, siemens, uF
 
     from .cell import Cell, membrane_parameters, standard_cell
@@ -106,10 +109,16 @@ def _load_cell(args: argparse.Namespace):
     Ri, Cm = args.ra * ohm * cm, args.cm * uF / cm**2
     passive = dict(Ri=Ri, Cm=Cm, g_leak=args.gl * siemens / cm**2, v_rest=args.el * mV)
     membrane_parameters(**passive)  # before reading and discretizing the file
+    apical = None
     if args.morphology in GENERATORS:
+        if args.detect_apical:
+            raise ValueError(f"--detect-apical applies to SWC files; {args.morphology} is generated"
+                             " with its apical tree")
         morph = GENERATORS[args.morphology]()
     else:
-        morph, _ = read_swc(args.morphology, repair=args.repair)
+        morph, report = read_swc(args.morphology, repair=args.repair,
+                                 detect_apical=args.detect_apical)
+        apical = report.apical or None
     added = None
     has_hillock = any(s.region == "hillock" for s in morph.sections)
     if not has_hillock and (args.add_hillock or not args.passive):
@@ -118,8 +127,8 @@ def _load_cell(args: argparse.Namespace):
                                    "; the Na+/K+ channels need it as spike site (--passive: none added)")
     morph, _ = discretize(morph, d_lambda=args.d_lambda, frequency=100 * Hz, Ri=Ri, Cm=Cm)
     if args.passive:
-        return Cell(morph, spike_site="hillock" if has_hillock else "soma", **passive), added
-    return standard_cell(morph, **passive), added
+        return Cell(morph, spike_site="hillock" if has_hillock else "soma", **passive), added, apical
+    return standard_cell(morph, **passive), added, apical
 
 
 def _psp(args: argparse.Namespace) -> int:
@@ -129,14 +138,17 @@ def _psp(args: argparse.Namespace) -> int:
 
     from .experiments import psp_at_sites
     from .io.swc import SWCError
-    from .locations import LocationError, parse_site
+    from .places import LocationError, parse_site
     from .simulation.engine import SimulationError
 
     try:
         receptor = _receptor(args)  # options first, then the file
         for text in args.site:  # site syntax before the file
             parse_site(text)
-        cell, added = _load_cell(args)
+        cell, added, apical = _load_cell(args)
+        if apical is not None:
+            print(f"cablemodel psp: {args.morphology}: apical detection: {apical['reason']}",
+                  file=sys.stderr)
         if added is not None:
             print(f"cablemodel psp: {args.morphology}: {added}", file=sys.stderr)
         duration = args.duration if args.duration is not None else (
@@ -147,7 +159,8 @@ def _psp(args: argparse.Namespace) -> int:
         print(f"cablemodel psp: {str(err).splitlines()[0]}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps([dict(r, hillock_added=added) for r in rows], indent=2))
+        extra = {"hillock_added": added} | ({"apical": apical} if apical is not None else {})
+        print(json.dumps([dict(r, **extra) for r in rows], indent=2))
     else:
         print(f"{'site':>16} {'dist um':>8} {'local mV':>9} {'soma mV':>8} {'hillock mV':>10}"
               f" {'t_peak ms':>9} {'hw ms':>7}")
@@ -156,6 +169,59 @@ def _psp(args: argparse.Namespace) -> int:
             print(f"{r['site']:>16} {r['path_distance_um']:8.1f} {r['local_peak_mV']:9.3f}"
                   f" {r['soma_peak_mV']:8.3f} {hill:>10} {r['time_to_peak_ms']:9.2f}"
                   f" {r['half_width_ms']:7.2f}")
+    return 0
+
+
+def _impedance(args: argparse.Namespace) -> int:
+    """``cablemodel impedance``: input/transfer impedance and attenuation of every compartment
+    with respect to the reference, per frequency; the cell as ``psp`` builds it (HH linearized at
+    rest unless ``--passive``)."""
+    import json
+
+    import numpy as np
+    from brian2 import Hz, ohm
+
+    from .analysis.impedance import impedance
+    from .io.swc import SWCError
+    from .places import LocationError, parse_site
+
+    channels = "removed" if args.passive else "linearized"
+    try:
+        parse_site(args.reference)  # site syntax before the file
+        cell, added, apical = _load_cell(args)
+        if apical is not None:
+            print(f"cablemodel impedance: {args.morphology}: apical detection: {apical['reason']}",
+                  file=sys.stderr)
+        if added is not None:
+            print(f"cablemodel impedance: {args.morphology}: {added}", file=sys.stderr)
+        res = impedance(cell, args.reference, np.asarray(args.frequency) * Hz, channels)
+        dc = impedance(cell, res.reference, 0 * Hz, channels)
+    except (SWCError, LocationError, ValueError) as err:
+        print(f"cablemodel impedance: {str(err).splitlines()[0]}", file=sys.stderr)
+        return 2
+    r_in = float(dc.input_impedance[res.reference] / ohm) * 1e-6
+    out = res.to_dict()
+    if args.json:
+        extra = {"apical": apical} if apical is not None else {}
+        print(json.dumps({"file": str(args.morphology), "hillock_added": added,
+                          "input_resistance_mohm": r_in, **extra, **out}))
+        return 0
+    ref, table = out["reference"], res.table
+    print(f"{args.morphology}: {len(table)} compartments; reference {args.reference}"
+          f" (compartment {ref['compartment']}, {ref['region']}); channels {channels}")
+    print(f"input resistance at the reference (DC): {r_in:.2f} Mohm")
+    print(f"{'f Hz':>8} {'region':>10} {'n':>5} {'max dist um':>11} {'|Zin| Mohm':>10}"
+          f" {'max A in':>9} {'max A out':>9}")
+    for row in out["frequencies"]:
+        arrays = {k: np.asarray(v) for k, v in row["arrays"].items()}
+        for region in table.regions:
+            mask = table.region == region
+            print(f"{row['frequency_hz']:8g} {region:>10} {int(mask.sum()):5d}"
+                  f" {table.distance[mask].max():11.1f}"
+                  f" {np.median(arrays['input_impedance_mohm'][mask]):10.2f}"
+                  f" {arrays['attenuation_in'][mask].max():9.3g}"
+                  f" {arrays['attenuation_out'][mask].max():9.3g}")
+    print("|Zin|: median input impedance; A in/out: largest attenuation to/from the reference")
     return 0
 
 
@@ -198,7 +264,7 @@ def _receptor(args: argparse.Namespace):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``cablemodel`` argument parser (subcommands ``demo``, ``info``, ``psp``,
+    """The ``cablemodel`` argument parser (subcommands ``demo``, ``info``, ``psp``, ``impedance``,
     ``morphologies``; each sets ``func``, the function that runs it).
 
     Example
@@ -232,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="repair what can be repaired (every repair is listed)")
     info.add_argument("--scale", type=float, default=None,
                       help="multiply coordinates and radii (e.g. 0.001 for nanometres)")
+    info.add_argument("--detect-apical", action="store_true",
+                      help="find the apical tree of a pyramidal cell whose file types every"
+                      " dendrite 3 (reported)")
     info.set_defaults(func=_info)
     psp = sub.add_parser(
         "psp", help="one synaptic event per site, each in its own simulation on the same cell;"
@@ -277,7 +346,40 @@ def build_parser() -> argparse.ArgumentParser:
     psp.add_argument("--d-lambda", type=_POSITIVE, default=0.1,
                      help="compartments per section by the d_lambda rule at 100 Hz")
     psp.add_argument("--repair", action="store_true", help="repair a broken SWC file (reported)")
+    psp.add_argument("--detect-apical", action="store_true",
+                     help="find the apical tree of a pyramidal cell whose file types every dendrite"
+                     " 3, so that apical@DISTANCE sites exist (stderr and the JSON field 'apical'"
+                     " say which stem and why)")
     psp.set_defaults(func=_psp)
+    imp = sub.add_parser(
+        "impedance", help="input and transfer impedance, attenuation both ways and"
+        " log-attenuation of every compartment with respect to a reference, by linear solves"
+        " (no simulation)", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    imp.add_argument("morphology", metavar="FILE", help="SWC file, or a generated morphology: "
+                     + ", ".join(GENERATORS))
+    imp.add_argument("--frequency", type=_NONNEGATIVE, nargs="+", default=[0.0], metavar="HZ",
+                     help="frequencies, Hz (one solve each)")
+    imp.add_argument("--reference", default="soma",
+                     help="reference site: soma, REGION@DISTANCE, swc:ID, SECTION(FRACTION) or #N")
+    imp.add_argument("--json", action="store_true",
+                     help="print JSON: input_resistance_mohm (DC, at the reference) and, per"
+                     " frequency, per-compartment arrays")
+    imp.add_argument("--passive", action="store_true",
+                     help="passive membrane only; without it the standard cell's Na+/K+ channels"
+                     " are linearized at rest (NEURON's extended Impedance)")
+    imp.add_argument("--add-hillock", action="store_true",
+                     help="add an axon hillock if the morphology has none (as for psp)")
+    imp.add_argument("--ra", type=_POSITIVE, default=100.0, help="axial resistivity, ohm*cm")
+    imp.add_argument("--cm", type=_POSITIVE, default=1.0, help="membrane capacitance, uF/cm2")
+    imp.add_argument("--gl", type=_POSITIVE, default=3e-4, help="leak conductance, S/cm2")
+    imp.add_argument("--el", type=_FINITE, default=-65.0, help="resting/leak potential, mV")
+    imp.add_argument("--d-lambda", type=_POSITIVE, default=0.1,
+                     help="compartments per section by the d_lambda rule at 100 Hz")
+    imp.add_argument("--repair", action="store_true", help="repair a broken SWC file (reported)")
+    imp.add_argument("--detect-apical", action="store_true",
+                     help="find the apical tree of a pyramidal cell whose file types every dendrite"
+                     " 3 (as for psp)")
+    imp.set_defaults(func=_impedance)
     from .crosscheck import add_parser as add_crosscheck
     add_crosscheck(sub)
     morph = sub.add_parser("morphologies", help="write the generated morphologies as SWC files")

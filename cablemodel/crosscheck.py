@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from brian2 import Hz, Quantity, cm, ms, mV, nA, nS, ohm, siemens, uF, um
 
-from .locations import Location
+from .places import Location
 
 __all__ = ["add_parser", "crosscheck", "format_crosscheck", "run"]
 
@@ -139,9 +139,9 @@ def crosscheck(path: str | Path, sites: Sequence[str | Location], *, active: boo
     from .io.neuron import run_neuron, to_neuron
     from .io.neuron_import3d import import3d_script
     from .io.swc import read_swc
-    from .locations import parse_site
     from .mechanisms.synapses import CurrentClamp, Receptor, Synapse, spike_times
     from .morphology.hillock import add_hillock
+    from .places import parse_site
     from .simulation.engine import simulate
 
     morph, report = read_swc(path, repair=repair, discretization={
@@ -275,7 +275,7 @@ def run(args: argparse.Namespace) -> int:
     """
     from .io.neuron import NEURON_INSTALL_HINT, neuron_available
     from .io.swc import SWCError
-    from .locations import LocationError
+    from .places import LocationError
 
     if not neuron_available():
         print(f"cablemodel crosscheck: NEURON is not installed: {NEURON_INSTALL_HINT}", file=sys.stderr)

@@ -23,8 +23,8 @@ from .experiments import (
     temporal_summation,
     theory_length_constant,
 )
-from .locations import at
 from .morphology.generate import GENERATORS
+from .places import at
 
 __all__ = ["run_demo"]
 
@@ -116,7 +116,7 @@ def run_demo(out_dir: str | Path = "out", morphology: str = DEFAULT_MORPHOLOGY,
 
     # figures
     fig, ax = plt.subplots(figsize=(5, 6))
-    sites = {f"{d / um:.0f} um": site.resolve(table)
+    sites = {f"{d / um:.0f} µm": site.resolve(table)
              for d, site in zip(distances, path_sites(cell, distances, region), strict=True)}
     plot_morphology(table, ax=ax, marks=sites)
     ax.set_title(f"{morphology}: synapse sites")

@@ -13,8 +13,8 @@ from brian2 import Quantity, ms, mV, nA, nS, um
 
 from .analysis import fit_length_constant, length_constant
 from .cell import Cell
-from .locations import at
 from .mechanisms.synapses import AMPA, GABA_A, CurrentClamp, Receptor, Synapse, spike_times
+from .places import at
 from .simulation.engine import simulate
 from .sweeps import Trial, TrialSet, run_trials
 
@@ -77,7 +77,7 @@ def psp_at_sites(cell: Cell, sites: Sequence, receptor: Receptor = AMPA, weight=
     True
     """
     from .analysis import psp_measures
-    from .locations import parse_site
+    from .places import parse_site
 
     rows = []
     has_hillock = cell.table.in_region("hillock").any()

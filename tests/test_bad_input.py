@@ -21,7 +21,7 @@ from cablemodel import (
     simulate,
     spike_times,
 )
-from cablemodel.locations import LocationError
+from cablemodel.places import LocationError
 
 
 @pytest.mark.parametrize("kwargs, words", [
@@ -89,7 +89,7 @@ def test_nan_during_run_is_reported_with_compartment_and_time(engine):
     bad = Channel("bad", 0 * mV, (Gate("x", 1, "exp((V + 60)*50)", "1"),))
     cell = Cell(ball_and_stick()).paint(bad, "soma", 1e-6 * siemens / brian_cm**2)
     clamp = CurrentClamp("soma", 1 * nA, 2 * ms, 10 * ms)
-    with pytest.raises(SimulationError, match=r"became nan at compartment 0 \(soma.* t = [\d.]+ ms"):
+    with pytest.raises(SimulationError, match=r"became nan at #0 \(soma.* t = [\d.]+ ms"):
         simulate(cell, duration=10 * ms, clamps=[clamp], engine=engine)
 
 

@@ -11,7 +11,8 @@ from brian2 import DimensionMismatchError, cm, ms, siemens, um
 
 from cablemodel import Morphology, Section, ball_and_stick, pyramidal, read_swc
 from cablemodel.cell import Cell
-from cablemodel.locations import (
+from cablemodel.mechanisms.channels import HHSodium
+from cablemodel.places import (
     LocationError,
     branch_points,
     nearest,
@@ -23,7 +24,6 @@ from cablemodel.locations import (
     terminals,
     within,
 )
-from cablemodel.mechanisms.channels import HHSodium
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "morphologies"
 CA1 = SHARED / "real" / "ca1pyr_rat_c91662.swc"

@@ -9,8 +9,8 @@ import pytest
 from brian2 import SpatialNeuron, um
 
 from cablemodel import ball_and_stick, pyramidal, write_swc, y_neuron
-from cablemodel.locations import at, on_section, parse_site, region, within
 from cablemodel.morphology import GENERATORS
+from cablemodel.places import at, on_section, parse_site, region, within
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -38,7 +38,7 @@ def _segments(ax) -> LineCollection:
 def _scale_bar_um(ax) -> float:
     (text,) = [t for t in ax.texts if t.get_gid() == "scale_bar"]
     value, unit = text.get_text().split()
-    assert unit == "um"
+    assert unit == "µm"
     return float(value)
 
 
@@ -70,11 +70,11 @@ def test_region_colours_and_legend(table):
 
 
 def test_colour_bar_spans_the_values(table):
-    ax = plot_morphology(table, values=table.distance, label="path distance (um)")
+    ax = plot_morphology(table, values=table.distance, label="path distance (µm)")
     cbar_ax = ax.figure.axes[-1]
     assert cbar_ax is not ax
     assert cbar_ax.get_ylim() == pytest.approx((table.distance.min(), table.distance.max()))
-    assert cbar_ax.get_ylabel() == "path distance (um)"
+    assert cbar_ax.get_ylabel() == "path distance (µm)"
     assert np.allclose(_segments(ax).get_array(), table.distance[1:])
 
 
@@ -125,7 +125,7 @@ def test_marks_accept_indices_and_sites(table):
     ax = plot_morphology(table, marks={"tip": i, "syn": "basal@100"})
     texts = {t.get_text(): t.xy for t in ax.texts if t.get_gid() != "scale_bar"}
     assert texts["tip"] == pytest.approx((table.x[i], table.y[i]))
-    from cablemodel.locations import parse_site
+    from cablemodel.places import parse_site
 
     j = parse_site("basal@100").resolve(table)
     assert texts["syn"] == pytest.approx((table.x[j], table.y[j]))

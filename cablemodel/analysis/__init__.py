@@ -1,4 +1,5 @@
-"""Analysis: PSP measures (:mod:`.psp`) and cable theory (:mod:`.cable`).
+"""Analysis: PSP measures (:mod:`.psp`), cable theory (:mod:`.cable`) and electrotonic analysis
+(:mod:`.impedance`).
 
 All public functions take and return Brian2 quantities.
 """
@@ -10,7 +11,8 @@ from .cable import (
     length_constant,
     sealed_cable_profile,
 )
+from .impedance import ImpedanceResult, impedance
 from .psp import psp_measures
 
 __all__ = ["psp_measures", "length_constant", "fit_length_constant", "sealed_cable_profile",
-           "input_resistance_ball_and_stick", "cable_input_conductance"]
+           "input_resistance_ball_and_stick", "cable_input_conductance", "impedance", "ImpedanceResult"]

@@ -55,10 +55,10 @@ import numpy as np
 from brian2 import Quantity, cm, ms, mV, nA, nS, ohm, siemens, uF
 
 from ..cell import Cell
-from ..locations import Location
 from ..mechanisms.channels import HHPotassium, HHSodium
 from ..mechanisms.receptors import Ionotropic
 from ..mechanisms.synapses import CurrentClamp, Receptor, Synapse
+from ..places import Location
 
 __all__ = ["to_neuron", "run_neuron", "neuron_available", "NEURON_INSTALL_HINT"]
 
@@ -128,8 +128,16 @@ def _model(cell: Cell, synapses: Sequence[Synapse], clamps: Sequence[CurrentClam
     from ..simulation.engine import _cell_spec, _check_time
 
     T, dt_ms = _check_time(duration, "duration"), _check_time(dt, "dt")
+    others = [c for c in clamps if not isinstance(c, CurrentClamp)]
+    if others:
+        raise ValueError(f"the NEURON export takes CurrentClamp objects only (as IClamp), got"
+                         f" {type(others[0]).__name__} at {others[0].site}; simulate waveform and"
+                         " voltage clamps with cablemodel.simulate")
     spec = _cell_spec("cell", cell, list(synapses), list(clamps), record, dt_ms, False,
                       [c.site for c in clamps])
+    if spec.recordings:
+        raise ValueError(f"the NEURON export records only the membrane potential, not"
+                         f" {', '.join(spec.recordings)}; record those with cablemodel.simulate")
     table = cell.table
     roles: dict[str, str] = {}
     for ch in cell.channels:
@@ -169,7 +177,7 @@ def _model(cell: Cell, synapses: Sequence[Synapse], clamps: Sequence[CurrentClam
                      for k, (s, i) in enumerate(zip(spec.synapses, spec.syn_idx, strict=True))],
         "clamps": [{"where": _where(table, i), "delay_ms": float(c.start / ms),
                     "dur_ms": float((c.stop - c.start) / ms), "amp_nA": float(c.amplitude / nA)}
-                   for c, i in zip(spec.clamps, spec.clamp_idx, strict=True)],
+                   for c, i in ((c, c.site.resolve(table)) for c in clamps)],  # IClamps sum
         "record": {label: _where(table, i) for label, i in spec.record.items()},
         "spike": {"where": _where(table, cell.spike_compartment),
                   "threshold_mV": float(cell.spike_threshold / mV)},
@@ -333,7 +341,8 @@ def to_neuron(cell: Cell, synapses: Sequence[Synapse] = (), clamps: Sequence[Cur
         Double-exponential receptors only (Exp2Syn/ExpSyn).
     clamps : sequence of CurrentClamp
     record : iterable of locations or site strings, ``"all"`` or None
-        Extra recording sites, as for :func:`cablemodel.simulate`.
+        Extra recording sites and regions (membrane potential only), as for
+        :func:`cablemodel.simulate`.
     duration, dt : Quantity
         Simulated time and fixed time step (second).
 

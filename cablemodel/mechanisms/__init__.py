@@ -1,4 +1,4 @@
-"""What is placed on a cell: channels (painted on regions) and synapses (placed at sites)."""
+"""What is placed on a cell: channels (painted on regions), synapses and clamps (placed at sites)."""
 
 from .channels import Channel, Gate, HHPotassium, HHSodium
 from .electrical import GapJunction
@@ -22,6 +22,19 @@ from .receptors import (
     receptor,
 )
 from .release import Terminal, release_probability, tsodyks_markram
+from .stimuli import (
+    Noise,
+    Ramp,
+    Sampled,
+    Sine,
+    Step,
+    Sum,
+    Train,
+    VoltageClamp,
+    VoltageSteps,
+    Waveform,
+    WaveformClamp,
+)
 from .synapses import (
     AMPA,
     GABA_A,
@@ -39,4 +52,5 @@ __all__ = ["Channel", "Gate", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GA
            "poisson_train", "Ions", "DEFAULT_IONS", "nernst", "ghk_reversal", "Cleft", "CLEFTS",
            "Ionotropic", "NMDAReceptor", "Metabotropic", "mg_block", "ampa", "nmda", "gaba_a", "gaba_b",
            "glycine", "d1", "d2", "metabotropic", "RECEPTORS", "receptor", "Terminal",
-           "release_probability", "tsodyks_markram"]
+           "release_probability", "tsodyks_markram", "Waveform", "Step", "Train", "Ramp", "Sine",
+           "Noise", "Sampled", "Sum", "WaveformClamp", "VoltageClamp", "VoltageSteps"]

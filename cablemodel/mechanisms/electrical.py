@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from brian2 import Quantity, nS
 
-from ..locations import Location, parse_site
+from ..places import Location, parse_site
 from ..units import quantity
 
 __all__ = ["GapJunction"]

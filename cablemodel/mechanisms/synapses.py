@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Quantity, ms, mV, nS, second
 
-from ..locations import Location, parse_site
+from ..places import Location, parse_site
 from ..units import quantity
 
 __all__ = ["Receptor", "AMPA", "GABA_A", "Synapse", "Connection", "CurrentClamp", "spike_times",
@@ -271,7 +271,8 @@ class Connection:
 @dataclass(frozen=True)
 class CurrentClamp:
     """A constant current ``amplitude`` (amp, positive depolarizes) injected at ``site`` from
-    ``start`` to ``stop``.
+    ``start`` to ``stop``. Several clamps at one site add up; other waveforms (trains, ramps,
+    sines, noise, sampled arrays) are :class:`~cablemodel.mechanisms.stimuli.WaveformClamp`.
 
     Example
     -------

@@ -19,11 +19,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 import numpy as np
-from brian2 import Quantity, meter, ms, mV, siemens
+from brian2 import Quantity, amp, meter, ms, mV, siemens, volt
 
 from ..cell import Cell
 from ..mechanisms.electrical import GapJunction
+from ..mechanisms.stimuli import VoltageClamp, WaveformClamp
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse
+from .recording import Selection, extra_equations, monitor_groups, updates
 
 __all__ = ["CellSpec", "CircuitSpec", "value_key", "trial_period"]
 
@@ -113,6 +115,13 @@ class CellSpec:
     everywhere: bool = False
     incoming: list = field(default_factory=list)      # receptors of connections onto this cell
     gap_partners: list[str] = field(default_factory=list)
+    #: variables other than v to record (see :mod:`cablemodel.simulation.recording`)
+    recordings: dict[str, Selection] = field(default_factory=dict)
+    waves: list[WaveformClamp] = field(default_factory=list)   # sampled into one TimedArray
+    wave_idx: list[int] = field(default_factory=list)
+    vclamps: list[VoltageClamp] = field(default_factory=list)  # one per compartment
+    vclamp_idx: list[int] = field(default_factory=list)
+    n_steps: int = 1                                  # time steps of the run (waveform samples)
 
     def __post_init__(self) -> None:
         self.channels = self.cell.channels
@@ -135,7 +144,34 @@ class CellSpec:
         if self.clamps:
             lines += ["I_inj = I_amp*int(t >= I_start)*int(t < I_stop) : amp (point current)",
                       "I_amp : amp", "I_start : second", "I_stop : second"]
+        if self.waves:  # the summed waveforms of each clamped site: one column per site
+            lines += [f"I_wave = {self.name}_iwave(t, I_col) : amp (point current)",
+                      "I_col : integer (constant)"]
+        if self.vclamps:  # (V_cmd - v)/R_s: linear in v, so implicit in the cable solver
+            lines += [f"I_vclamp = vc_G*({self.name}_vcmd(t, vc_col) - v) : amp (point current)",
+                      "vc_G : siemens", "vc_col : integer (constant)"]
+        lines += extra_equations(self.recordings, "neuron")
         return "\n".join(lines)
+
+    def timed_arrays(self, dt) -> dict:
+        """The ``TimedArray`` objects of the waveform and voltage clamps, by their name in the
+        equations: rows are the run's time steps, column 0 is zero (unclamped compartments),
+        column ``j`` the summed waveform (amp) or the command potential (volt) of site ``j``."""
+        from brian2 import TimedArray
+
+        out = {}
+        if self.waves:
+            sites = sorted(set(self.wave_idx))
+            values = np.zeros((self.n_steps, 1 + len(sites)))
+            for c, i in zip(self.waves, self.wave_idx, strict=True):
+                values[:, 1 + sites.index(i)] += np.asarray(c.waveform.sample(dt, self.n_steps))
+            out[f"{self.name}_iwave"] = TimedArray(values * amp, dt=dt, name=f"{self.name}_iwave")
+        if self.vclamps:
+            values = np.zeros((self.n_steps, 1 + len(self.vclamps)))
+            for j, c in enumerate(self.vclamps):
+                values[:, 1 + j] = np.asarray(c.command_potential(dt, self.n_steps))
+            out[f"{self.name}_vcmd"] = TimedArray(values * volt, dt=dt, name=f"{self.name}_vcmd")
+        return out
 
     def gate_blocks(self) -> list[tuple[int, int]]:
         """Contiguous [start, stop) blocks of compartments whose gates must be advanced."""
@@ -149,7 +185,10 @@ class CellSpec:
 
     def key(self) -> str:
         return "|".join([self.name, self.equations(), str(self.gate_blocks()),
-                         str(len(self.cell.table)), str(len(self.synapses)), str(len(self.record))])
+                         str(len(self.cell.table)), str(len(self.synapses)), str(len(self.record)),
+                         str(monitor_groups(self.recordings)),
+                         str([extra_equations(self.recordings, f"synapses:{r.name}")
+                              for r in self.receptors])])
 
     # -- objects --------------------------------------------------------------------------------
     def neuron(self, dt):
@@ -164,7 +203,7 @@ class CellSpec:
                 morphology=cell.morphology.to_brian2(), model=self.equations(), Cm=cell.Cm,
                 Ri=cell.Ri, method="exponential_euler", threshold=f"v > {thr}*mV",
                 threshold_location=cell.spike_compartment, refractory=f"v > {thr}*mV",
-                dt=dt, name=self.name, namespace={})
+                dt=dt, name=self.name, namespace=self.timed_arrays(dt))
         for name, values in cell.table.brian2_values().items():  # integrated geometry
             setattr(neuron, name, values)
         neuron.v = cell.v_rest
@@ -177,6 +216,10 @@ class CellSpec:
             setattr(neuron, f"phi_{ch.name}", ch.phi(cell.celsius))
             for state, val in ch.initial_values(cell.v_rest, cell.celsius).items():
                 setattr(neuron, state, val)
+        if self.channels and not self.everywhere:  # Im is right from the first sample on
+            for statement in self._channel_sums():
+                name, expr = statement.split(" = ", 1)
+                setattr(neuron, name, expr)
         for rec in _unique_receptors(self.receptors + self.incoming):
             for name, value in rec.neuron_values().items():
                 setattr(neuron, name, value)
@@ -184,15 +227,24 @@ class CellSpec:
             neuron.I_amp[i] = c.amplitude
             neuron.I_start[i] = c.start
             neuron.I_stop[i] = c.stop
+        if self.waves:
+            sites = sorted(set(self.wave_idx))
+            neuron.I_col[sites] = np.arange(1, 1 + len(sites))
+        for j, (c, i) in enumerate(zip(self.vclamps, self.vclamp_idx, strict=True)):
+            neuron.vc_G[i] = 1 / c.series_resistance
+            neuron.vc_col[i] = 1 + j
         return neuron
+
+    def _channel_sums(self) -> list[str]:
+        """Statements setting ``g_ch`` and ``i_ch`` from the gates (the fast formulation)."""
+        return [f"g_ch = {' + '.join(ch.conductance() for ch in self.channels)}",
+                f"i_ch = {' + '.join(f'{ch.conductance()}*E_{ch.name}' for ch in self.channels)}"]
 
     def gating(self, neuron) -> list:
         """``run_regularly`` objects advancing the gates on the channel-carrying blocks."""
         if not self.channels or self.everywhere:
             return []
-        update = "\n".join([ch.gate_update() for ch in self.channels] + [
-            f"g_ch = {' + '.join(ch.conductance() for ch in self.channels)}",
-            f"i_ch = {' + '.join(f'{ch.conductance()}*E_{ch.name}' for ch in self.channels)}"])
+        update = "\n".join([ch.gate_update() for ch in self.channels] + self._channel_sums())
         return [neuron[a:b].run_regularly(update, when="before_groups", name=f"{self.name}_gates_{k}")
                 for k, (a, b) in enumerate(self.gate_blocks())]
 
@@ -213,7 +265,8 @@ class CellSpec:
         for rec in self.receptors:
             mine = [k for k, s in enumerate(self.synapses) if s.receptor.name == rec.name]
             syn = _synapses(source, neuron, rec, mine, [self.syn_idx[k] for k in mine],
-                            [self.synapses[k] for k in mine], dt, f"{self.name}_syn_{rec.name}")
+                            [self.synapses[k] for k in mine], dt, f"{self.name}_syn_{rec.name}",
+                            extra=extra_equations(self.recordings, f"synapses:{rec.name}"))
             syn.pre.when, syn.pre.order = "before_groups", 1
             out.append(syn)
         return out
@@ -235,6 +288,8 @@ class CellSpec:
         lines += [f"{k} = {x!r}" for k, x in gates.items()]
         lines += [_zero(eq) for eq in neuron.equations.ordered
                   if eq.type == DIFFERENTIAL_EQUATION and eq.varname not in gates]
+        if self.channels and not self.everywhere:
+            lines += self._channel_sums()
         period = period_ms * ms
         out = [neuron.run_regularly("\n".join(lines), dt=period, when="before_start",
                                     name=f"{self.name}_trial_reset")]
@@ -261,11 +316,12 @@ def _zero(eq) -> str:
     return f"{eq.varname} = 0*{get_unit(eq.dim)!r}"
 
 
-def _synapses(source, target, rec, i, j, items, dt, name, delays=None):
-    """A Synapses object of receptor ``rec`` from ``source[i]`` to compartments ``j``."""
+def _synapses(source, target, rec, i, j, items, dt, name, delays=None, extra=()):
+    """A Synapses object of receptor ``rec`` from ``source[i]`` to compartments ``j``; ``extra``
+    lines (recorded subexpressions) are added to its model."""
     from brian2 import Synapses
 
-    syn = Synapses(source, target, model=rec.synapse_model(), on_pre=rec.on_pre(),
+    syn = Synapses(source, target, model="\n".join([rec.synapse_model(), *extra]), on_pre=rec.on_pre(),
                    method=rec.method, dt=dt, name=name, namespace={})
     syn.connect(i=np.asarray(i, dtype=int), j=np.asarray(j, dtype=int))
     syn.w = np.array([float(x.weight / siemens) for x in items]) * siemens
@@ -316,7 +372,9 @@ class CircuitSpec:
         return hashlib.sha1("||".join(parts).encode()).hexdigest()[:12]
 
     def build(self, dt_ms: float, rec_dt_ms: float):
-        """Create every object on the current device: ``(network, {cell: (vmon, smon)})``."""
+        """Create every object on the current device: ``(network, {cell: (vmon, smon, mons)})``
+        with ``mons`` the monitors of the other recorded variables, ``[(monitor, target,
+        elements, variables)]`` (see :func:`~cablemodel.simulation.recording.monitor_groups`)."""
         from brian2 import Network, SpikeMonitor, StateMonitor
 
         dt = dt_ms * ms
@@ -331,8 +389,19 @@ class CircuitSpec:
                                 dt=rec_dt_ms * ms, name=f"{name}_vmon")
             # v and Ic at the spike site after each detection give v before it (crossing times)
             smon = SpikeMonitor(neuron, variables=["v", "Ic"], name=f"{name}_spikes")
-            monitors[name] = (vmon, smon)
-            objects += [vmon, smon]
+            by_target = {"neuron": neuron} | {f"synapses:{obj.name.removeprefix(f'{name}_syn_')}": obj
+                                              for obj in inputs[1:]}
+            for target, statements in ((t, updates(spec.recordings, t)) for t in by_target):
+                if statements:  # values set just before each sample (monitors: start, order 0)
+                    objects.append(by_target[target].run_regularly(
+                        "\n".join(statements), dt=rec_dt_ms * ms, when="start", order=-1,
+                        name=f"{by_target[target].name}_record_update"))
+            mons = [(StateMonitor(by_target[target], variables, record=np.array(elements),
+                                  dt=rec_dt_ms * ms, name=f"{name}_mon_{k}"), target, elements,
+                     variables)
+                    for k, (target, elements, variables) in enumerate(monitor_groups(spec.recordings))]
+            monitors[name] = (vmon, smon, mons)
+            objects += [vmon, smon, *(m[0] for m in mons)]
         objects += self._connections(neurons, dt) + self._gaps(neurons, dt)
         if self.seed is not None:
             from brian2 import seed as brian_seed

@@ -57,13 +57,16 @@ from brian2 import Quantity, ms, mV, second
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
 from ..cell import Cell
-from ..locations import Location, parse_site
 from ..mechanisms.electrical import GapJunction
+from ..mechanisms.stimuli import Step, VoltageClamp, WaveformClamp
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse, check_seed
+from ..places import Location, LocationError, Region
 from .assembly import CellSpec, CircuitSpec
 from .build_cache import BuildCache, BuildError, cache_root, hoist_values, run_binary
 from .memory import MemoryLimitError, check_memory
-from .results import Result
+from .recording import Request, assemble, parse_request, resolve_requests, site_label
+from .results import Result, Trace
+from .results_io import cell_metadata
 
 __all__ = ["simulate", "simulate_circuit", "SimulationError", "MemoryLimitError", "ENGINES"]
 
@@ -91,18 +94,12 @@ def _check_time(value, name: str) -> float:
     return v
 
 
-def _label(loc: Location, table) -> str:
-    if loc.kind == "distance" and loc.distance_um == 0.0 and loc.region == "soma":
-        return "soma"
-    return str(loc)
-
-
 def simulate(
     cell: Cell,
     synapses: Sequence[Synapse] = (),
     duration=50 * ms,
     dt=25 * 1e-3 * ms,
-    clamps: Sequence[CurrentClamp] = (),
+    clamps: Sequence[CurrentClamp | WaveformClamp | VoltageClamp] = (),
     record: Iterable[Location | str] | str | None = None,
     record_dt=None,
     engine: str = "auto",
@@ -121,11 +118,19 @@ def simulate(
     duration, dt : Quantity
         Simulated time and integration step (second). ``dt`` must be <= 0.1 ms when channels are
         present (<= 1 ms for a passive cell).
-    clamps : sequence of CurrentClamp
-    record : iterable of locations or site strings, optional
-        Extra sites to record. The soma, the spike site and every synapse, clamp and gap
-        junction site are always recorded; ``record="all"`` records every compartment, one row
-        per compartment in compartment order (named sites keep their label, others ``#INDEX``).
+    clamps : sequence of CurrentClamp, WaveformClamp or VoltageClamp
+        Current clamps at one site add up; one voltage clamp per compartment (see
+        :mod:`cablemodel.mechanisms.stimuli`).
+    record : iterable of requests, or one request, optional
+        What to record besides the potential at the soma, the spike site and every synapse,
+        clamp and gap junction site (always recorded). A request is a site (``"basal@200"``,
+        ``"swc:12"``, ``"#50"``, a Location: ``v`` there), a region (``"apical"``, a Region:
+        ``v`` in every compartment of it, rows labelled ``#INDEX`` unless named), ``"all"``
+        (``v`` everywhere, one row per compartment in compartment order), or ``"VAR@WHERE"`` /
+        ``(VAR, WHERE)`` for any variable: gates (``"m_na@hillock"``), ``Im``, channel currents
+        (``"i_na@soma"``), synapses (``"g_syn@all"``, ``"i_syn@basal@100"``), clamp currents
+        (``"i_clamp@soma"``, ``"i_vclamp@soma"``); see :mod:`cablemodel.simulation.recording`
+        for the list, units and signs. Read them with :meth:`Result.trace <cablemodel.Result.trace>`.
     record_dt : Quantity, optional
         Sampling interval (default: ``dt``).
     engine : str
@@ -174,7 +179,7 @@ def simulate_circuit(
     gap_junctions: Sequence[GapJunction] = (),
     duration=50 * ms,
     dt=25 * 1e-3 * ms,
-    clamps: Mapping[str, Sequence[CurrentClamp]] | None = None,
+    clamps: Mapping[str, Sequence[CurrentClamp | WaveformClamp | VoltageClamp]] | None = None,
     record: Mapping[str, Iterable[Location | str] | str | None] | None = None,
     record_dt=None,
     engine: str = "auto",
@@ -234,19 +239,22 @@ def simulate_circuit(
                   + [g.a for g in gap_junctions if g.cell_a == name]
                   + [g.b for g in gap_junctions if g.cell_b == name])
         specs[name] = _cell_spec(name, cell, list(inputs.get(name, ())), list(clamps.get(name, ())),
-                                 record.get(name), dt_ms, integrate_gates_everywhere, placed)
+                                 record.get(name), dt_ms, integrate_gates_everywhere, placed,
+                                 int(np.ceil(T / dt_ms - 1e-9)) + 1)
     circuit = CircuitSpec(specs, list(connections), list(gap_junctions), seed)
     if engine == "auto":
         engine = _auto_engine(sum(len(c.table) for c in cells.values()), T / dt_ms)
     n_samples = int(np.ceil(T / rec_dt_ms - 1e-9))
-    check_memory(sum(len(spec.record) for spec in specs.values()), n_samples, rec_dt_ms, engine,
+    n_rows = sum(len(spec.record) + sum(len(sel.rows) for sel in spec.recordings.values())
+                 for spec in specs.values())
+    check_memory(n_rows, n_samples, rec_dt_ms, engine,
                  memory_limit, _existing(cache_root()) if engine == "cpp_standalone" else None)
     runner = _run_standalone if engine == "cpp_standalone" else _run_runtime
     traces, info = runner(circuit, engine, T, dt_ms, rec_dt_ms)
-    info.update(engine=engine, dt_ms=dt_ms, duration_ms=T)
+    info.update(engine=engine, dt_ms=dt_ms, record_dt_ms=rec_dt_ms, duration_ms=T)
     results = {}
     for name, spec in specs.items():
-        t_ms, v_mV, spikes_ms = traces[name]
+        t_ms, v_mV, spikes_ms, recorded = traces[name]
         table = spec.cell.table
         bad = [(int(np.argmin(np.isfinite(v))), row) for row, v in enumerate(v_mV)
                if not np.isfinite(v).all()]  # row by row, without a mask as large as v_mV
@@ -258,7 +266,9 @@ def simulate_circuit(
         gated = len(table) if integrate_gates_everywhere else spec.cell.active_compartments.size
         results[name] = Result(list(spec.record), np.array(list(spec.record.values())), t_ms,
                                v_mV, spikes_ms, float(spec.cell.v_rest / mV), table,
-                               dict(info, compartments=len(table), gated_compartments=int(gated)))
+                               dict(info, compartments=len(table), gated_compartments=int(gated),
+                                    cell=cell_metadata(spec.cell)),
+                               recorded)
     return results
 
 
@@ -269,9 +279,12 @@ def _existing(path: Path) -> Path:
     return path
 
 
-def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list[CurrentClamp],
-               record, dt_ms: float, everywhere: bool, placed: list[Location]) -> CellSpec:
-    """Validate what is placed on one cell and resolve its sites."""
+def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list, record,
+               dt_ms: float, everywhere: bool, placed: list[Location], n_steps: int = 1
+               ) -> CellSpec:
+    """Validate what is placed on one cell and resolve its sites; ``clamps`` are
+    :class:`CurrentClamp`, :class:`WaveformClamp` and :class:`VoltageClamp` objects, the
+    waveforms sampled on ``n_steps`` time steps."""
     active = cell.active_compartments
     limit = MAX_ACTIVE_DT if active.size else MAX_PASSIVE_DT
     if dt_ms > float(limit / ms) + 1e-12:
@@ -281,9 +294,25 @@ def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list[Curr
             f" use dt <= {float(limit / ms):g} ms (25 us is the default)")
     table = cell.table
     syn_idx = [s.site.resolve(table) for s in synapses]
-    clamp_idx = [c.site.resolve(table) for c in clamps]
-    if len(set(clamp_idx)) != len(clamp_idx):
-        raise ValueError("two current clamps share a compartment; merge them into one")
+    steps, waves, vclamps, clamp_idx, wave_idx, vclamp_idx = [], [], [], [], [], []
+    for c in clamps:  # a second CurrentClamp at a compartment is summed as a waveform
+        i = c.site.resolve(table)
+        if isinstance(c, CurrentClamp) and i not in clamp_idx:
+            steps.append(c)
+            clamp_idx.append(i)
+        elif isinstance(c, (CurrentClamp, WaveformClamp)):
+            waves.append(c if isinstance(c, WaveformClamp)
+                         else WaveformClamp(c.site, Step(c.amplitude, c.start, c.stop)))
+            wave_idx.append(i)
+        elif isinstance(c, VoltageClamp):
+            if i in vclamp_idx:
+                raise ValueError(f"cell {name!r}: two voltage clamps at compartment {i}"
+                                 f" ({c.site}); use one clamp per compartment")
+            vclamps.append(c)
+            vclamp_idx.append(i)
+        else:
+            raise TypeError(f"cell {name!r}: clamps must be CurrentClamp, WaveformClamp or"
+                            f" VoltageClamp objects, got {c!r}")
     for k, s in enumerate(synapses):
         gaps = np.diff(np.asarray(s.spikes / ms))
         if gaps.size and gaps.min() < dt_ms:
@@ -293,21 +322,45 @@ def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list[Curr
     # recorded sites: soma, spike site, synapse sites, extras (labels unique)
     sites: dict[str, int] = {"soma": 0, cell.spike_site: cell.spike_compartment}
     for s, i in zip(synapses, syn_idx, strict=True):
-        sites.setdefault(_label(s.site, table), i)
+        sites.setdefault(site_label(s.site), i)
     for loc in placed:  # sites of connections and gap junctions
-        sites.setdefault(_label(loc, table), loc.resolve(table))
-    if record == "all":  # one row per compartment, in compartment order
+        sites.setdefault(site_label(loc), loc.resolve(table))
+    requests = _requests(record)
+    for req in requests:
+        if req.var != "v":
+            continue
+        if req.is_site:
+            sites.setdefault(site_label(req.where), req.where.resolve(table))
+            continue
+        mask = req.where.mask(table)
+        if not mask.any():
+            raise LocationError(f"region {req.where} has no compartments on this cell (regions:"
+                                f" {table.regions}); to record a variable of that name everywhere"
+                                f" write '{req.where}@all'")
         names = {i: label for label, i in reversed(sites.items())}
-        sites = {names.get(i, f"#{i}"): i for i in range(len(table))}
-    else:
-        for r in record or ():
-            loc = parse_site(r)
-            sites.setdefault(_label(loc, table), loc.resolve(table))
-    return CellSpec(name, cell, synapses, syn_idx, clamps, clamp_idx, sites, everywhere)
+        for i in np.flatnonzero(mask).tolist():
+            sites.setdefault(names.get(i, f"#{i}"), i)
+    if len(set(sites.values())) == len(table):  # "all": one row per compartment, in order
+        names = {i: label for label, i in reversed(sites.items())}
+        sites = {names[i]: i for i in range(len(table))}
+    spec = CellSpec(name, cell, synapses, syn_idx, steps, clamp_idx, sites, everywhere,
+                    waves=waves, wave_idx=wave_idx, vclamps=vclamps, vclamp_idx=vclamp_idx,
+                    n_steps=n_steps)
+    spec.recordings = resolve_requests([r for r in requests if r.var != "v"], spec)
+    return spec
+
+
+def _requests(record) -> list[Request]:
+    """The requests of a ``record=`` argument (one request or an iterable of them)."""
+    if record is None:
+        return []
+    if isinstance(record, (str, Location, Region)):
+        record = [record]
+    return [parse_request(item) for item in record]
 
 
 def _nonfinite_message(table, comp: int, t_ms: float, dt_ms: float, what: str) -> str:
-    return (f"{what} at compartment {comp} ({table.section[comp]}, {table.distance[comp]:.1f} um"
+    return (f"{what} at #{comp} ({table.section[comp]}, {table.distance[comp]:.1f} um"
             f" from the soma) at t = {t_ms:.3f} ms; reduce dt (now {dt_ms:g} ms) or check the"
             " cell's parameters (channel rates, conductances, diameters)")
 
@@ -320,31 +373,39 @@ def _auto_engine(n_compartments: int, n_steps: float) -> str:
     return "cpp_standalone"
 
 
-def _collect(monitors, circuit: CircuitSpec, dt_ms: float, traces
-             ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Per cell: sample times (ms), potentials (mV) and spike times (ms, threshold crossings).
+def _collect(monitors, circuit: CircuitSpec, dt_ms: float, traces) -> dict[str, tuple]:
+    """Per cell: sample times (ms), potentials (mV), spike times (ms, threshold crossings) and
+    the other recorded variables (name -> :class:`Trace`).
 
-    ``traces(vmon)`` gives a state monitor's sample times (ms) and potentials (mV, one row per
-    site): the only copy of them that the :class:`Result` keeps.
+    ``traces(monitor, variable, scale)`` gives a state monitor's sample times (ms) and the
+    values of one variable divided by ``scale`` (one row per recorded element): the only copy
+    of them that the :class:`Result` keeps.
     """
     out = {}
-    for name, (vmon, smon) in monitors.items():
-        cell = circuit.cells[name].cell
+    for name, (vmon, smon, mons) in monitors.items():
+        spec = circuit.cells[name]
+        cell = spec.cell
         after = np.asarray(smon.v / mV)  # at the end of the detecting step; Ic = Cm (v - v_before)/dt
         before = after - np.asarray(smon.Ic * (dt_ms * ms) / cell.Cm / mV)
-        t_ms, v_mV = traces(vmon)
+        t_ms, v_mV = traces(vmon, "v", float(mV))
+        data = {(target, var): (elements, traces(mon, var, 1.0)[1])
+                for mon, target, elements, variables in mons for var in variables}
+        recorded = {var: Trace(var, sel.entry.unit, assemble(sel, data), sel.compartments,
+                               list(sel.labels), sel.entry.description)
+                    for var, sel in spec.recordings.items()}
         out[name] = (t_ms, v_mV, _crossing_times(np.asarray(smon.t / ms), before, after,
-                                                 float(cell.spike_threshold / mV), dt_ms))
+                                                 float(cell.spike_threshold / mV), dt_ms), recorded)
     return out
 
 
-def _runtime_traces(vmon) -> tuple[np.ndarray, np.ndarray]:
-    """A runtime monitor's samples, copied once (sites x samples, mV) out of Brian2's buffer."""
-    t_ms = np.asarray(vmon.t / ms)
-    volts = vmon.variables["v"].get_value()  # samples x sites, a view of Brian2's buffer
-    v_mV = np.empty(volts.shape[::-1])
-    np.divide(volts.T, float(mV), out=v_mV)
-    return t_ms, v_mV
+def _runtime_traces(mon, variable: str, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """A runtime monitor's samples of ``variable`` divided by ``scale``, copied once (elements
+    x samples) out of Brian2's buffer, and the sample times (ms)."""
+    t_ms = np.asarray(mon.t / ms)
+    values = mon.variables[variable].get_value()  # samples x elements, a view of Brian2's buffer
+    out = np.empty(values.shape[::-1])
+    np.divide(values.T, scale, out=out)
+    return t_ms, out
 
 
 def _crossing_times(t_ms: np.ndarray, before: np.ndarray, after: np.ndarray, threshold: float,
@@ -457,7 +518,8 @@ def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, r
             run_s = run_binary(binary, run)
             standalone.has_been_run = True  # Brian2 reads the other monitors from run/results
             traces = _collect(monitors, circuit, dt_ms,
-                              lambda vmon: _standalone_traces(standalone, vmon, run / "results"))
+                              lambda mon, var, scale: _standalone_traces(
+                                  standalone, mon, var, scale, run / "results"))
     except KeyboardInterrupt as err:  # re-raised below: this traceback would keep the objects
         interrupted = str(err)
     except Exception as err:  # compilation problems are reported with the build cache
@@ -475,19 +537,20 @@ def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, r
                     "directory": str(cache.folder), "solver": solver}
 
 
-def _standalone_traces(device, vmon, results: Path) -> tuple[np.ndarray, np.ndarray]:
-    """A standalone monitor's samples read from its result files, in blocks, into one array
-    (sites x samples, mV)."""
-    t_ms = np.fromfile(results / device.get_array_filename(vmon.variables["t"])) / float(ms)
-    n_sites = len(vmon.record)
-    path = results / device.get_array_filename(vmon.variables["v"])
+def _standalone_traces(device, mon, variable: str, scale: float, results: Path
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """A standalone monitor's samples of ``variable`` divided by ``scale``, read from its result
+    files in blocks into one array (elements x samples), and the sample times (ms)."""
+    t_ms = np.fromfile(results / device.get_array_filename(mon.variables["t"])) / float(ms)
+    n_sites = len(mon.record)
+    path = results / device.get_array_filename(mon.variables[variable])
     if path.stat().st_size != 8 * n_sites * t_ms.size:
         raise BuildError(f"{path} holds {path.stat().st_size} bytes, not {n_sites} sites x"
                          f" {t_ms.size} samples; the run did not complete")
-    v_mV = np.empty((n_sites, t_ms.size))
+    out = np.empty((n_sites, t_ms.size))
     block = max(1, (1 << 21) // max(n_sites, 1))  # ~16 MB per block
     with open(path, "rb") as f:
         for start in range(0, t_ms.size, block):
             rows = np.fromfile(f, dtype=np.float64, count=n_sites * min(block, t_ms.size - start))
-            np.divide(rows.reshape(-1, n_sites).T, float(mV), out=v_mV[:, start:start + block])
-    return t_ms, v_mV
+            np.divide(rows.reshape(-1, n_sites).T, scale, out=out[:, start:start + block])
+    return t_ms, out

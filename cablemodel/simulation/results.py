@@ -1,15 +1,44 @@
-"""What a simulation returns: time, membrane potential at the recorded sites, spike times."""
+"""What a simulation returns: time, membrane potential at the recorded sites, spike times, and
+any other recorded variable (:class:`Trace`; see :mod:`cablemodel.simulation.recording`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from brian2 import Quantity, ms, mV
 
 from ..morphology.model import CompartmentTable
+from .recording import UNITS, parse_request, site_label
 
-__all__ = ["Result"]
+__all__ = ["Result", "Trace"]
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One recorded variable other than ``v``: ``values`` (rows x samples, plain floats in
+    ``unit``, a key of :data:`~cablemodel.simulation.recording.UNITS`), the compartment and label
+    of each row.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> tr = Trace("m_na", "1", np.zeros((1, 3)), np.array([2]), ["#2"])
+    >>> tr.quantity().shape
+    (1, 3)
+    """
+
+    name: str
+    unit: str
+    values: np.ndarray
+    compartments: np.ndarray
+    labels: list[str]
+    description: str = ""
+
+    def quantity(self, rows=slice(None)) -> Quantity | np.ndarray:
+        """The values of ``rows`` with their unit (a Quantity; a plain array if dimensionless)."""
+        return self.values[rows] * UNITS[self.unit]
 
 
 @dataclass(frozen=True)
@@ -32,6 +61,9 @@ class Result:
         Geometry of the simulated cell (for distances and plotting).
     info : dict
         Engine, dt, wall-clock seconds of build and run.
+    recorded : dict of str to Trace
+        The other recorded variables (``simulate(record=["m_na@hillock", ...])``), by name; read
+        them with :meth:`trace`.
 
     Example
     -------
@@ -51,6 +83,7 @@ class Result:
     v_rest_mV: float
     table: CompartmentTable
     info: dict = field(default_factory=dict)
+    recorded: dict[str, Trace] = field(default_factory=dict)
 
     @classmethod
     def example(cls) -> Result:
@@ -94,6 +127,122 @@ class Result:
         array([5.5]) * msecond
         """
         return self.spikes_ms * ms
+
+    @property
+    def variables(self) -> list[str]:
+        """Names of the recorded variables, ``"v"`` first.
+
+        Example
+        -------
+        >>> Result.example().variables
+        ['v']
+        """
+        return ["v", *self.recorded]
+
+    def trace(self, request) -> Quantity:
+        """The recorded values of a request ``"VAR@WHERE"`` (or a site alone: ``v`` there), as
+        in ``simulate(record=...)``: the rows recorded at a site or in a region (a region name
+        such as ``"hillock"``: all its recorded compartments, in row order), as samples when
+        there is one row, else rows x samples (a region of several compartments, several
+        synapses at one site). A site matches a row by label first, then by compartment.
+        (:meth:`v` takes a row label: ``r.v("hillock")`` is the spike site.)
+        ``result["m_na", "hillock"]`` is ``result.trace("m_na@hillock")``.
+
+        Example
+        -------
+        >>> r = Result.example()
+        >>> r.trace("#2")[:2], r.trace("v@soma").shape, r["v", "all"].shape
+        (array([-65., -60.]) * mvolt, (8,), (2, 8))
+        """
+        req = parse_request(request)
+        if req.var == "v":
+            values, unit, labels, comps = self.v_mV, "mV", self.labels, self.compartments
+        elif req.var in self.recorded:
+            tr = self.recorded[req.var]
+            values, unit, labels, comps = tr.values, tr.unit, tr.labels, tr.compartments
+        else:
+            raise KeyError(f"{req.var!r} was not recorded; recorded: {', '.join(self.variables)}"
+                           f" (ask for it with simulate(record=['{req.var}@SITE']))")
+        rows = self._rows(req, labels, comps)
+        picked = values[rows[0]] if len(rows) == 1 else values[rows]
+        return picked * UNITS[unit]
+
+    def __getitem__(self, key: tuple[str, object]) -> Quantity:
+        var, where = key
+        return self.trace((var, where))
+
+    def _rows(self, req, labels: list[str], comps: np.ndarray) -> list[int]:
+        if req.is_site:
+            label = site_label(req.where)
+            if label in labels:
+                return [labels.index(label)]
+            rows = np.flatnonzero(comps == req.where.resolve(self.table)).tolist()
+        else:
+            rows = np.flatnonzero(req.where.mask(self.table)[comps]).tolist()
+        if not rows:
+            raise KeyError(f"{req.var} was not recorded at {req.where}; recorded at"
+                           f" {', '.join(labels)}")
+        return rows
+
+    def to_xarray(self):
+        """The result as an ``xarray.Dataset``: one variable per recorded quantity (dims site,
+        time), site coordinates (label, compartment, distance, region, section, x/y/z), units in
+        the attributes, metadata (engine, dt, versions, cell, morphology); see
+        :mod:`cablemodel.simulation.results_io`. Needs xarray (``cablemodel[io]``).
+
+        Example
+        -------
+        >>> ds = Result.example().to_xarray()
+        >>> float(ds["v"].sel(site="hillock").max()), ds["distance"].values.tolist()  # mV, um
+        (0.0, [0.0, 15.0])
+        """
+        from .results_io import to_xarray
+
+        return to_xarray(self)
+
+    def to_dataframe(self):
+        """The result as a tidy ``pandas.DataFrame`` (one row per variable, site and sample; see
+        :func:`cablemodel.simulation.results_io.to_dataframe`).
+
+        Example
+        -------
+        >>> df = Result.example().to_dataframe()
+        >>> df[df.label == "hillock"].value.tolist()[:3]  # mV
+        [-65.0, -60.0, -62.0]
+        """
+        from .results_io import to_dataframe
+
+        return to_dataframe(self)
+
+    def save(self, path) -> Path:
+        """Write the result to a netCDF file (every array exactly, with the metadata); read it
+        back with :meth:`load`. Returns the path.
+
+        Example
+        -------
+        >>> import tempfile, pathlib
+        >>> path = Result.example().save(pathlib.Path(tempfile.mkdtemp()) / "run.nc")
+        >>> Result.load(path).peak("hillock")
+        65. * mvolt
+        """
+        from .results_io import save
+
+        return save(self, path)
+
+    @classmethod
+    def load(cls, path) -> Result:
+        """A result saved with :meth:`save`, exactly as it was.
+
+        Example
+        -------
+        >>> import tempfile, pathlib
+        >>> r = Result.load(Result.example().save(pathlib.Path(tempfile.mkdtemp()) / "r.nc"))
+        >>> r.spike_count()
+        1
+        """
+        from .results_io import load
+
+        return load(path)
 
     def _row(self, label: str) -> int:
         try:

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from ...morphology.model import Morphology, MorphologyError, Section
+from .apical import detect_apical as _detect_apical
+from .apical import renamed_report
 from .errors import SWCError, _Problem, _raise
 from .import3d import NeuronSoma, neuron_soma
 from .repair import ZERO_LENGTH_UM, _Tree
@@ -27,10 +29,13 @@ ATTACHMENTS = ("neuron", "sphere")
 def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachment: str,
           conventions: list[str], warnings: list[str],
           declared: dict[int, tuple[str, int]] | None = None,
-          max_compartments: int | None = None) -> tuple[Morphology, LoadReport]:
+          max_compartments: int | None = None,
+          detect_apical: bool = False) -> tuple[Morphology, LoadReport]:
     """Soma, sections, discretization and the report, from a checked tree. ``declared``: the
     file's ``# SECTION`` lines (last sample id -> name, compartments), used when they describe
-    every section; more than ``max_compartments`` compartments raise SWCError."""
+    every section; more than ``max_compartments`` compartments raise SWCError.
+    ``detect_apical``: look for the apical tree of a file without type-4 samples
+    (:mod:`cablemodel.io.swc.apical`)."""
     soma = _soma_shape(tree.soma_rows, tree.tree_parent, tree.xyz, tree.r, tree.seq)
     if tree.soma_from_root:
         soma.convention, soma.detail = "made-from-root", "no soma in the file (repair no_soma)"
@@ -76,7 +81,13 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
     notes = [f"read from {file}", f"soma: {soma.convention}, area {soma.area:.4g} um^2",
              f"neurites attached as {attachment!r}"]
     notes += [f"repair {d['repair']}: {d['count']} sample(s)" for d in tree.done]
+    apical: dict = {}
+    if detect_apical:
+        sections, apical, apical_notes = _detect_apical(sections)
+        notes += apical_notes
     named = _declared_sections(sections, declared or {})
+    if named is not None and apical:
+        apical = renamed_report(apical, {a.name: b.name for a, b in zip(sections, named, strict=True)})
     try:
         if named is not None:
             morph = Morphology(tuple(named), name=Path(file).stem, notes=tuple(notes))
@@ -92,8 +103,10 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
                        file=file, kind="internal") from exc
     if max_compartments is not None and morph.n_compartments > max_compartments:
         _too_many(file, tree, morph, morph.n_compartments, max_compartments)
-    return morph, _report(file, morph, soma, root_area, soma_d, tree, n_points, attachment,
-                          discretization, conventions, warnings)
+    report = _report(file, morph, soma, root_area, soma_d, tree, n_points, attachment,
+                     discretization, conventions, warnings)
+    report.apical = apical
+    return morph, report
 
 
 def _too_many(file: str, tree: _Tree, morph: Morphology, total: int | None, limit: int) -> None:

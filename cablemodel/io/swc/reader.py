@@ -15,7 +15,9 @@ Type 1 soma, 2 axon, 3 basal, 4 apical, 0 ``"undefined"``. Header lines ``# REGI
 (as written by :func:`~cablemodel.io.swc.write_swc`, e.g. ``# REGION 10 hillock``)
 name further types. Any other type ``t`` becomes the custom region ``"custom<t>"``, with a
 warning. The region of a segment is the type of its distal sample, so a section's region is the
-type of its samples after the first.
+type of its samples after the first. A pyramidal cell whose file types every dendrite 3 can have
+its apical tree found with ``detect_apical=True`` (the rule is in :mod:`.apical`; the choice and
+its reason are in ``LoadReport.apical``).
 
 Soma conventions (``LoadReport.soma_convention``)
 -------------------------------------------------
@@ -158,7 +160,8 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
              discretization: str | Quantity | dict = "auto",
              max_compartment_length_um: float | None | _NotGiven = _NOT_GIVEN,
              attachment: str = "neuron",
-             max_compartments: int | None = DEFAULT_MAX_COMPARTMENTS) -> tuple[Morphology, LoadReport]:
+             max_compartments: int | None = DEFAULT_MAX_COMPARTMENTS,
+             detect_apical: bool = False) -> tuple[Morphology, LoadReport]:
     """Read an SWC file (um) into a :class:`Morphology` and a :class:`LoadReport`.
 
     Parameters
@@ -222,6 +225,8 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
     (['soma', 'basal_0'], 3, 314.2)
     >>> read_swc(p, discretization=10 * um)[0]["basal_0"].n_compartments
     11
+    >>> read_swc(p, detect_apical=True)[1].apical["reason"]
+    '1 dendritic stem(s) leave the soma: an apical tree cannot be told from basal ones; nothing changed'
     """
     file = str(path)
     repairs = _repair_set(repair)
@@ -254,8 +259,12 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
     tree = check_and_repair(file, parsed, repairs, scale, conventions, warnings)
     auto = isinstance(discretization, str) and discretization == "auto" and isinstance(
         max_compartment_length_um, _NotGiven)
+    if not isinstance(detect_apical, bool):
+        raise SWCError(f"{file}: detect_apical must be True or False, got {detect_apical!r}",
+                       file=file, kind="argument")
     return build(file, tree, len(parsed.ids), discretizer, attachment, conventions, warnings,
-                 declared=parsed.sections if auto else {}, max_compartments=max_compartments)
+                 declared=parsed.sections if auto else {}, max_compartments=max_compartments,
+                 detect_apical=detect_apical)
 
 
 def _discretizer(file: str, discretization, max_compartment_length_um):

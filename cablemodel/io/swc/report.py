@@ -67,6 +67,14 @@ class LoadReport:
         parameters, the ``lambda_f`` range and the counts per region
         (:meth:`~cablemodel.morphology.discretize.DiscretizationReport.to_dict`); for
         ``"max_length"`` also ``"max_length_um"``.
+    apical : dict
+        Empty unless ``read_swc(..., detect_apical=True)``: then ``"detected"`` (bool),
+        ``"reason"`` (why this stem, or why nothing was changed), ``"section"`` and ``"swc_id"``
+        (the apical tree's first section and SWC sample), ``"relabelled_sections"``,
+        ``"relabelled_length_um"`` and ``"stems"`` (per dendritic stem leaving the soma: its first
+        ``"swc_id"``, ``"sections"`` on the soma, ``"length_um"`` of dendrite and ``"reach_um"``,
+        the largest path distance of its tips), longest first. See
+        :mod:`cablemodel.io.swc.apical`.
 
     Example
     -------
@@ -98,6 +106,7 @@ class LoadReport:
     warnings: list[str] = field(default_factory=list)
     repairs: list[dict] = field(default_factory=list)
     discretization: dict = field(default_factory=dict)
+    apical: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict of every field (floats, ints, str, lists, dicts).
@@ -128,6 +137,7 @@ class LoadReport:
                          "changes": json.loads(json.dumps(r.get("changes", [])))}
                         for r in self.repairs],
             "discretization": json.loads(json.dumps(self.discretization)),
+            "apical": json.loads(json.dumps(self.apical)),
         }
         json.dumps(out)  # fail here, not in the caller, if something is not serializable
         return out
@@ -162,6 +172,9 @@ class LoadReport:
             lines.append(f"  {region:<12}{length:>14.1f}{self.surface_um2[region]:>17.1f}"
                          + (f"{sim:>19.1f}" if sim is not None else f"{'-':>19}"))
         lines.append(f"  neurites attached: {self.attachment}")
+        if self.apical:
+            lines.append(f"  apical detection: {'apical tree found' if self.apical['detected'] else 'none'}"
+                         f" - {self.apical['reason']}")
         lines.append(f"  max path distance from the origin: {self.max_path_distance_um:.1f} um")
         for title, items in (("conventions", self.conventions), ("warnings", self.warnings)):
             if items:

@@ -1,53 +1,17 @@
-"""Places on a cell: points (for synapses, clamps, recordings) and regions (for channel densities).
-
-A *location* resolves to one compartment, a *region* to a set of compartments, always against a
-:class:`~cablemodel.morphology.model.CompartmentTable` (so the same description works on any
-morphology). Distances are path distances from the soma surface.
-
-Forms
------
-* ``at("basal", 200*um)`` - the point of a region at a path distance (first matching branch, or
-  the one named by ``section=``).
-* ``on_section("dend", 0.5)`` - a section and a fraction along it.
-* ``compartment(17)`` - a compartment index (Brian2's order).
-* ``swc_sample(120)`` - the compartment holding SWC sample 120 of the file the cell was read from.
-* ``nearest(x, y, z)`` - the compartment whose midpoint is closest to a 3-D point.
-* ``random_sites(region, n, seed)`` - ``n`` sites drawn uniformly by membrane length in a region.
-* ``"soma"``, ``"hillock"``, ``"basal@200"``, ``"swc:120"`` - the same as strings (see
-  :func:`parse_site`).
-* ``region("apical") & within(0*um, 300*um)`` - regions, combined with ``|``, ``&``, ``-``
-  (``restrict(a, b)`` is ``a & b``); :func:`terminals` and :func:`branch_points` select tips and
-  forks of the tree.
-"""
+"""Sites: points on a cell (for synapses, clamps, recordings), each resolving to one compartment
+of a :class:`~cablemodel.morphology.model.CompartmentTable`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Quantity, um
-from brian2.units.fundamentalunits import fail_for_dimension_mismatch
+from brian2 import um
 
-from .morphology.model import CompartmentTable
+from ..morphology.model import CompartmentTable
+from .regions import LocationError, Region, _distance_um
 
-__all__ = ["Location", "at", "on_section", "compartment", "swc_sample", "nearest", "random_sites",
-           "parse_site", "Region", "region", "within", "terminals", "branch_points", "restrict",
-           "LocationError"]
-
-
-class LocationError(ValueError):
-    """A location or region does not exist on this cell; the message says why and what does.
-
-    Example
-    -------
-    >>> from cablemodel import ball_and_stick
-    >>> try:
-    ...     parse_site("basal@2000").resolve(ball_and_stick().compartments())
-    ... except LocationError as err:
-    ...     print(err)  # doctest: +ELLIPSIS
-    site basal@2000 um is outside region 'basal', which spans 0-1500 um of path distance ...
-    """
+__all__ = ["Location", "at", "on_section", "compartment", "swc_sample", "nearest", "parse_site"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +21,8 @@ class Location:
 
     ``kind`` is ``"region"`` (a region's middle compartment), ``"distance"``, ``"section"``,
     ``"compartment"``, ``"swc"``, ``"nearest"`` or ``"random"``; the other fields hold that
-    kind's parameters (``distance_um`` and ``point`` in um).
+    kind's parameters (``distance_um`` and ``point`` in um; ``where`` is the :class:`Region` of a
+    random site, or of :func:`at` given a Region instead of a region name).
 
     Example
     -------
@@ -110,8 +75,8 @@ class Location:
         if self.kind == "compartment":
             if not 0 <= self.index < len(table):
                 raise LocationError(
-                    f"compartment {self.index} does not exist: the cell has {len(table)}"
-                    f" compartments (0..{len(table) - 1})")
+                    f"compartment #{self.index} does not exist: the cell has {len(table)}"
+                    f" compartments (#0..#{len(table) - 1})")
             return int(self.index)
         if self.kind == "section":
             rows = np.flatnonzero(table.section == self.section)
@@ -124,21 +89,37 @@ class Location:
             k = min(int(self.fraction * rows.size), rows.size - 1)
             return int(rows[k])
         # kind == "distance"
-        mask = table.in_region(self.region)
+        return self._at_distance(table)
+
+    @property
+    def _region_label(self) -> str:
+        return str(self.where) if self.where is not None else str(self.region)
+
+    def _at_distance(self, table: CompartmentTable) -> int:
+        name = self._region_label
+        mask = self.where.mask(table) if self.where is not None else table.in_region(self.region)
+        if not mask.any():
+            raise LocationError(f"region {name!r} has no compartments on this cell;"
+                                f" regions are {table.regions + ['dendrite', 'all']}")
         if self.section is not None:
             mask &= table.section == self.section
-        if not mask.any():
-            raise LocationError(f"region {self.region!r} has no compartments on this cell;"
-                                f" regions are {table.regions + ['dendrite', 'all']}")
+            if not mask.any():
+                raise LocationError(f"section {self.section!r} has no compartments in region"
+                                    f" {name!r}; its sections are"
+                                    f" {list(dict.fromkeys(table.section[mask].tolist()))}")
         d = self.distance_um
         if self.region == "soma" or (mask.sum() == 1 and table.region[mask][0] == "soma"):
             return int(np.flatnonzero(mask)[0])
         lo, hi = table.start[mask].min(), table.end[mask].max()
+        where = f"region {name!r}" + (f" on section {self.section!r}" if self.section else "")
         if not lo - 1e-9 <= d <= hi + 1e-9:
             raise LocationError(
-                f"site {self.region}@{d:g} um is outside region {self.region!r}, which spans"
+                f"site {self}: {d:g} um is outside {where}, which spans"
                 f" {lo:g}-{hi:g} um of path distance from the soma; choose a distance in that range")
         inside = np.flatnonzero(mask & (table.start <= d + 1e-9) & (table.end >= d - 1e-9))
+        if inside.size == 0:
+            raise LocationError(f"site {self}: no compartment of {where} reaches {d:g} um (the"
+                                f" region has a gap there); choose another distance")
         return int(inside[0])
 
     def __str__(self) -> str:
@@ -150,36 +131,54 @@ class Location:
         if self.kind == "random":
             return f"random({self.where}, n={self.count}, seed={self.seed})[{self.index}]"
         if self.kind == "compartment":
-            return f"compartment {self.index}"
+            return f"#{self.index}"
         if self.kind == "section":
             return f"{self.section}({self.fraction:g})"
         if self.kind == "region":
             return self.region
-        return self.region if self.region in ("soma",) else f"{self.region}@{self.distance_um:g}"
+        if self.region == "soma" and self.where is None:
+            return "soma"
+        branch = f"[{self.section}]" if self.section is not None else ""
+        return f"{self._region_label}@{self.distance_um:g}{branch}"
 
 
-def _distance_um(value, name: str = "distance") -> float:
-    fail_for_dimension_mismatch(value, um, f"{name} must be a length (e.g. 200*um), got {value!r}")
-    return round(float(Quantity(value) / um), 9)
 
+def at(where: str | Region, distance=0 * um, section: str | None = None) -> Location:
+    """The point of region ``where`` (a name or a :class:`Region`) at path ``distance`` from the
+    soma; on the branch named by ``section`` when given.
 
-def at(region_name: str, distance=0 * um, section: str | None = None) -> Location:
-    """The point of ``region_name`` at path ``distance`` from the soma (first branch in Brian2
-    order that reaches it, or the one named by ``section``).
+    Which branch, without ``section`` (also for the string ``"apical@200"``): the first
+    compartment, in Brian2's order, whose ``[start, end]`` path-distance range holds the distance.
+    That order is depth first from the soma, children in insertion order (in a file read by
+    :func:`~cablemodel.io.swc.read_swc`: children by SWC sample id), so it is the first branch
+    met in that walk; at a compartment boundary the proximal compartment, and at a fork exactly
+    at the distance the parent's last compartment. :func:`~cablemodel.places.at_distance` gives
+    every branch at that distance, this one first. A location with a section prints as
+    ``REGION@DISTANCE[SECTION]`` (which :func:`parse_site` reads back).
 
     Example
     -------
     >>> from brian2 import um
-    >>> from cablemodel import ball_and_stick
+    >>> from cablemodel import ball_and_stick, y_neuron
     >>> table = ball_and_stick().compartments()
     >>> i = at("basal", 200 * um).resolve(table)
     >>> float(table.start[i]) <= 200 <= float(table.end[i])
     True
+    >>> t = y_neuron().compartments()  # trunk 0-200 um, then "left" and "right" 200-500 um
+    >>> [str(t.section[at("apical", d * um).resolve(t)]) for d in (150, 200, 300)]
+    ['trunk', 'trunk', 'left']
+    >>> site = at("apical", 300 * um, section="right")
+    >>> str(site), str(t.section[site.resolve(t)])
+    ('apical@300[right]', 'right')
     """
     d = _distance_um(distance)
     if d < 0:
         raise LocationError(f"distance must be >= 0 um, got {d:g} um")
-    return Location("distance", region=region_name, distance_um=d, section=section)
+    if isinstance(where, Region):
+        return Location("distance", distance_um=d, section=section, where=where)
+    if not isinstance(where, str):
+        raise LocationError(f"at: the region must be a name or a Region, got {where!r}")
+    return Location("distance", region=where, distance_um=d, section=section)
 
 
 def on_section(name: str, fraction: float = 0.5) -> Location:
@@ -270,38 +269,6 @@ def nearest(x, y, z) -> Location:
     return Location("nearest", point=point)
 
 
-def random_sites(where: str | Region, n: int, seed: int | np.random.Generator) -> list[Location]:
-    """``n`` sites drawn at random, uniformly by membrane *length*, in region ``where``.
-
-    Each site is drawn independently (with replacement): a compartment is chosen with probability
-    proportional to its length (um), so a long branch gets more sites than a short one whatever
-    its compartment count. The soma (a sphere) has no length: it gets weight 0, unless the region
-    holds no compartment but the soma, which then takes every site. The draw uses
-    ``numpy.random.default_rng(seed)``; a ``Generator`` passed as ``seed`` gives one integer seed
-    at this call. The sites are resolved lazily, like every location: the same seed gives the
-    same compartments on the same morphology. Each prints as
-    ``random(REGION, n=N, seed=SEED)[K]``.
-
-    Example
-    -------
-    >>> from cablemodel import ball_and_stick
-    >>> table = ball_and_stick().compartments()
-    >>> sites = random_sites("basal", 5, seed=1)
-    >>> all(str(table.region[s.resolve(table)]) == "basal" for s in sites)
-    True
-    """
-    where = region(where)
-    if isinstance(n, bool) or int(n) != n or n < 0:
-        raise LocationError(f"random_sites: n must be an integer >= 0, got {n!r}")
-    if isinstance(seed, np.random.Generator):
-        seed = int(seed.integers(0, 2**63 - 1))
-    elif isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise LocationError(f"random_sites: seed must be an integer >= 0 or a numpy Generator,"
-                            f" got {seed!r}")
-    return [Location("random", where=where, seed=int(seed), count=int(n), index=k)
-            for k in range(int(n))]
-
-
 def _random_compartments(table: CompartmentTable, where: Region, n: int, seed: int) -> np.ndarray:
     """The compartments of the ``n`` draws of :func:`random_sites` (length-weighted)."""
     idx = np.flatnonzero(where.mask(table))
@@ -317,9 +284,12 @@ def _random_compartments(table: CompartmentTable, where: Region, n: int, seed: i
 
 
 def parse_site(site: str | Location) -> Location:
-    """A location from text: ``"soma"``, ``"hillock"``, ``"REGION@DISTANCE"`` (um),
-    ``"SECTION(FRACTION)"``, ``"#INDEX"`` (a compartment) or ``"swc:ID"`` (an SWC sample, see
-    :func:`swc_sample`). Locations pass through unchanged.
+    """A location from text: ``"soma"``, ``"hillock"`` (a region's middle compartment),
+    ``"REGION@DISTANCE"`` (um; see :func:`at` for which branch it picks when several reach that
+    distance), ``"REGION@DISTANCE[SECTION]"`` (on that branch), ``"SECTION(FRACTION)"``,
+    ``"#INDEX"`` (a compartment; results, errors and plots label compartments this way) or
+    ``"swc:ID"`` (an SWC sample, see :func:`swc_sample`). Locations pass through unchanged. A
+    location read from text prints as that text (in canonical form: ``"#07"`` prints ``"#7"``).
 
     Example
     -------
@@ -327,6 +297,10 @@ def parse_site(site: str | Location) -> Location:
     200.0
     >>> parse_site("swc:120") == swc_sample(120)
     True
+    >>> str(parse_site("#50")), parse_site("#50") == compartment(50)
+    ('#50', True)
+    >>> parse_site("apical@300[right]").section
+    'right'
     """
     if isinstance(site, Location):
         return site
@@ -334,7 +308,11 @@ def parse_site(site: str | Location) -> Location:
     try:
         if "@" in text:
             name, dist = text.split("@", 1)
-            return at(name.strip(), float(dist) * um)
+            branch = None
+            if dist.endswith("]") and "[" in dist:
+                dist, branch = dist[:-1].split("[", 1)
+                branch = branch.strip()
+            return at(name.strip(), float(dist) * um, section=branch)
         if text.startswith("#"):
             return compartment(int(text[1:]))
         if text[:4].lower() == "swc:":
@@ -347,123 +325,5 @@ def parse_site(site: str | Location) -> Location:
     if text.isidentifier():
         return Location("region", region=text)
     raise LocationError(f"cannot read site {text!r}; use 'soma', 'REGION@DISTANCE_UM'"
-                        " (e.g. 'basal@200'), 'SECTION(FRACTION)', '#COMPARTMENT' or 'swc:ID'")
-
-
-@dataclass(frozen=True)
-class Region:
-    """A set of compartments, resolved lazily against a cell. Combine with ``| & -``.
-
-    Example
-    -------
-    >>> from brian2 import um
-    >>> from cablemodel import ball_and_stick
-    >>> t = ball_and_stick().compartments()
-    >>> int((region("basal") & within(0 * um, 100 * um)).mask(t).sum())
-    10
-    """
-
-    select: Callable[[CompartmentTable], np.ndarray]
-    label: str
-
-    def mask(self, table: CompartmentTable) -> np.ndarray:
-        """Boolean mask over the compartments of ``table`` (Brian2's order).
-
-        Example
-        -------
-        >>> from cablemodel import ball_and_stick
-        >>> region("hillock").mask(ball_and_stick().compartments())[:5].tolist()
-        [False, True, True, True, False]
-        """
-        return np.asarray(self.select(table), dtype=bool)
-
-    def __or__(self, other: Region) -> Region:
-        return Region(lambda t: self.mask(t) | other.mask(t), f"({self.label} | {other.label})")
-
-    def __and__(self, other: Region) -> Region:
-        return Region(lambda t: self.mask(t) & other.mask(t), f"({self.label} & {other.label})")
-
-    def __sub__(self, other: Region) -> Region:
-        return Region(lambda t: self.mask(t) & ~other.mask(t), f"({self.label} - {other.label})")
-
-    def __str__(self) -> str:
-        return self.label
-
-
-def region(name: str | Region) -> Region:
-    """Compartments of a region: a standard name, ``"dendrite"`` (basal + apical), ``"all"`` or a
-    custom region name. Regions pass through unchanged.
-
-    Example
-    -------
-    >>> from cablemodel import ball_and_stick
-    >>> int(region("soma").mask(ball_and_stick().compartments()).sum())
-    1
-    """
-    if isinstance(name, Region):
-        return name
-    return Region(lambda t: t.in_region(name), name)
-
-
-def within(low=0 * um, high=np.inf * um) -> Region:
-    """Compartments whose midpoint path distance is in ``[low, high]``.
-
-    Example
-    -------
-    >>> from brian2 import um
-    >>> str(within(0 * um, 100 * um))
-    'within(0-100 um)'
-    """
-    lo, hi = _distance_um(low, "low"), _distance_um(high, "high")
-    return Region(lambda t: (t.distance >= lo) & (t.distance <= hi), f"within({lo:g}-{hi:g} um)")
-
-
-def _tree_column(table: CompartmentTable, name: str) -> np.ndarray:
-    col = getattr(table, name)
-    if col is None:
-        raise LocationError(f"this compartment table has no {name!r} column; make it with"
-                            " Morphology.compartments()")
-    return np.asarray(col)
-
-
-def terminals() -> Region:
-    """The tips of the tree: the last compartment of every section that has no children (never
-    the soma, even on a soma-only cell).
-
-    Example
-    -------
-    >>> from cablemodel import y_neuron
-    >>> t = y_neuron().compartments()
-    >>> sorted(str(s) for s in t.section[terminals().mask(t)])
-    ['axon', 'left', 'right']
-    """
-    return Region(lambda t: (_tree_column(t, "n_children") == 0) & (_tree_column(t, "parent") >= 0),
-                  "terminals")
-
-
-def branch_points() -> Region:
-    """The forks of the tree: the last compartment of every section with two or more child
-    sections. The soma counts when two or more sections are attached to it.
-
-    Example
-    -------
-    >>> from cablemodel import y_neuron
-    >>> t = y_neuron().compartments()
-    >>> sorted(str(s) for s in t.section[branch_points().mask(t)])
-    ['soma', 'trunk']
-    """
-    return Region(lambda t: _tree_column(t, "n_children") >= 2, "branch_points")
-
-
-def restrict(a: str | Region, b: str | Region) -> Region:
-    """The compartments in both ``a`` and ``b`` (Arbor's name for ``a & b``); names are regions.
-
-    Example
-    -------
-    >>> from cablemodel import y_neuron
-    >>> t = y_neuron().compartments()
-    >>> [str(s) for s in t.section[restrict("apical", terminals()).mask(t)]]
-    ['left', 'right']
-    """
-    ra, rb = region(a), region(b)
-    return Region(lambda t: ra.mask(t) & rb.mask(t), f"restrict({ra}, {rb})")
+                        " (e.g. 'basal@200', 'apical@300[apical_2]'), 'SECTION(FRACTION)',"
+                        " '#COMPARTMENT' or 'swc:ID'")
