@@ -209,14 +209,16 @@ def test_a_100000_line_corrupted_file_is_refused_in_seconds(tmp_path):
 
 
 @pytest.mark.parametrize("seed, expected", [(5250, ["load", "load"]), (7892, ["error", "error"]),
-                                            (8058, ["error", "load"]), (8612, ["error", "error"])])
+                                            (8058, ["error", "load"]), (8612, ["error", "error"]),
+                                            (9678, ["error", "error"])])
 def test_fuzz_cases_that_once_failed(tmp_path, seed, expected):
     """5250: all samples at one point; a soma sample at its parent's position formed a soma
     section of no length that was dropped with only a warning (now a reported change). 7892: a
     line holding two samples of 8 columns each (16 columns, the file's lines have 7) lost one
     with only the "more than 7 columns" warning. 8058: a duplicate soma sample at the position
     of its soma parent (both dropped soma sections, reported). 8612: two joined samples, the
-    second with an invalid type, read as one sample with extra columns."""
+    second with an invalid type, read as one sample with extra columns. 9678: a sample cut to
+    one column after a vertical tab, read as an extra column."""
     assert [o for o, _ in check_case(make_case(seed), tmp_path)] == expected  # (repair False, True)
 
 

@@ -214,8 +214,8 @@ def _parse(text: str) -> _Parsed:
     extra_cols = []
     for lineno, cols, data in wide:
         k = _samples_on_line(cols, width)
-        if k == 1 and len(cols) >= width + 7:  # room for one more sample, unreadable
-            joined = [name for char, name in _VERTICAL.items() if char in data]
+        joined = [name for char, name in _VERTICAL.items() if char in data]
+        if k == 1 and (len(cols) >= width + 7 or joined):  # room for, or a break before, more
             out.problems.append(_Problem(
                 "parse", lineno, [], f"the line has {len(cols)} columns where the file's lines"
                 f" have {width}: it may hold a second sample that cannot be read"
@@ -227,7 +227,6 @@ def _parse(text: str) -> _Parsed:
             extra_cols.append(lineno)
             continue
         ids = [cols[j] for j in range(0, len(cols), len(cols) // k)]
-        joined = [name for char, name in _VERTICAL.items() if char in data]
         out.problems.append(_Problem(
             "parse", lineno, [], f"the line holds {k} samples (ids {', '.join(ids)})"
             + (f", joined by {' and '.join(joined)} that some editors show as a line break"
