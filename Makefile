@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench morphologies clean
+.PHONY: venv demo test test-slow lint bench morphologies clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(PY) -m pytest --doctest-modules cablemodel tests --nbmake notebooks
+
+# the tests marked slow (deselected by `make test`): the 10,000-file SWC fuzz, long simulations
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow tests
 
 bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'

@@ -59,6 +59,20 @@ def _morphologies(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
+    """``cablemodel info FILE``: print the file's LoadReport (text, or JSON with ``--json``) and
+    return 0. An invalid file or argument prints one line, ``<file>:<line>: <problem>; <how to
+    fix>``, on stderr and returns 2; an unexpected failure (a bug) prints one line and returns 1.
+    Never a traceback.
+
+    Example
+    -------
+    >>> import argparse, tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "two.swc"
+    >>> _ = p.write_text("1 1 0 0 0 5 -1 2 3 0 5 0 1 1\\n")  # two samples on one line
+    >>> _info(argparse.Namespace(file=str(p), repair=False, scale=None, json=False,
+    ...                          detect_apical=False))
+    2
+    """
     import json
 
     from .io.swc import SWCError, read_swc
@@ -66,10 +80,15 @@ def _info(args: argparse.Namespace) -> int:
     try:
         _, report = read_swc(args.file, repair=args.repair, scale=args.scale,
                              detect_apical=args.detect_apical)
+        text = json.dumps(report.to_dict(), indent=2) if args.json else report.format()
     except SWCError as err:
         print(str(err).splitlines()[0], file=sys.stderr)
         return 2
-    print(json.dumps(report.to_dict(), indent=2) if args.json else report.format())
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, no traceback nor Brian2's banner
+        print(f"cablemodel info: {args.file}: internal error ({type(exc).__name__}: {exc});"
+              " please report this file", file=sys.stderr)
+        return 1
+    print(text)
     return 0
 
 

@@ -38,7 +38,7 @@ import numpy as np
 from brian2 import Hz, Quantity, cm, ohm, uF, um
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
-from .model import Morphology, MorphologyError, Section
+from .model import Morphology, MorphologyError, Section, _recounted
 
 __all__ = ["discretize", "DiscretizationReport", "lambda_f", "d_lambda_count",
            "DEFAULT_D_LAMBDA", "DEFAULT_FREQUENCY", "DEFAULT_RI", "DEFAULT_CM"]
@@ -82,10 +82,10 @@ def _options(d_lambda, frequency, Ri, Cm, max_length) -> tuple[float, float, flo
     return dl, f, ri, c, cap
 
 
-def _lambda_f_um(points: np.ndarray, f_hz: float, ri_ohm_cm: float, cm_uf_cm2: float) -> float:
-    """NEURON's ``lambda_f`` (um) of a polyline ``points`` (n, 4: x, y, z, diameter in um)."""
-    dx = np.linalg.norm(np.diff(points[:, :3], axis=0), axis=1)
-    d = points[:, 3]
+def _lambda_f_um(section: Section, f_hz: float, ri_ohm_cm: float, cm_uf_cm2: float) -> float:
+    """NEURON's ``lambda_f`` (um) of a section's polyline (x, y, z, diameter in um)."""
+    dx = section.segment_lengths
+    d = section.points[:, 3]
     electrotonic = float(np.sum(dx / np.sqrt(d[:-1] + d[1:])))
     electrotonic *= math.sqrt(2.0) * 1e-5 * math.sqrt(4 * math.pi * f_hz * ri_ohm_cm * cm_uf_cm2)
     return float(dx.sum()) / electrotonic
@@ -136,7 +136,7 @@ def lambda_f(section: Section, *, frequency=DEFAULT_FREQUENCY, Ri=DEFAULT_RI,
     if section.parent is None:  # the soma sphere
         d = float(section.points[0, 3])
         return 1e5 * math.sqrt(d / (4 * math.pi * f * ri * c)) * um
-    return _lambda_f_um(section.points, f, ri, c) * um
+    return _lambda_f_um(section, f, ri, c) * um
 
 
 def d_lambda_count(length, lambda_length, d_lambda: float = DEFAULT_D_LAMBDA) -> int:
@@ -320,7 +320,7 @@ def discretize(morphology: Morphology, *, d_lambda: float = DEFAULT_D_LAMBDA,
         if sec.parent is None:
             n = 1
         else:
-            lam = _lambda_f_um(sec.points, f, ri, c)
+            lam = _lambda_f_um(sec, f, ri, c)
             lambdas.append(lam)
             n = _odd_count(sec.length, lam, dl)
             if cap is not None:
@@ -329,7 +329,7 @@ def discretize(morphology: Morphology, *, d_lambda: float = DEFAULT_D_LAMBDA,
                     n, capped = n_cap, capped + 1
             longest = max(longest, sec.length / n)
         counts["after"] += n
-        new.append(sec if n == sec.n_compartments else replace(sec, n_compartments=n))
+        new.append(sec if n == sec.n_compartments else _recounted(sec, n))
     out = replace(morphology, sections=tuple(new))
     report = DiscretizationReport(
         d_lambda=dl, frequency_hz=f, Ri_ohm_cm=ri, Cm_uF_per_cm2=c, max_length_um=cap,

@@ -33,11 +33,14 @@ Conventions
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
+
+from .batch import batch_geometry, section_arcs
 
 #: Region names with a fixed meaning. Anything else is a custom region.
 STANDARD_REGIONS = ("soma", "hillock", "ais", "axon", "basal", "apical")
@@ -112,9 +115,9 @@ class Section:
                 f" got shape {pts.shape}"
             )
         object.__setattr__(self, "points", pts)
-        if not np.all(np.isfinite(pts)):
+        if not np.isfinite(pts).all():
             raise MorphologyError(f"section {self.name!r}: points contain NaN or inf")
-        if np.any(pts[:, 3] <= 0):
+        if (pts[:, 3] <= 0).any():
             bad = np.flatnonzero(pts[:, 3] <= 0)
             raise MorphologyError(
                 f"section {self.name!r}: diameter must be > 0 um, got {pts[bad, 3].tolist()} at "
@@ -136,9 +139,9 @@ class Section:
                 f"section {self.name!r}: n_compartments must be >= 1, got {self.n_compartments}"
             )
 
-    @property
+    @cached_property
     def segment_lengths(self) -> np.ndarray:
-        """Lengths (um) of the straight pieces between consecutive points.
+        """Lengths (um) of the straight pieces between consecutive points (read-only).
 
         Example
         -------
@@ -147,9 +150,12 @@ class Section:
         >>> s.segment_lengths.tolist()
         [50.0, 30.0]
         """
-        return np.linalg.norm(np.diff(self.points[:, :3], axis=0), axis=1)
+        step = self.points[1:, :3] - self.points[:-1, :3]
+        out = np.sqrt((step * step).sum(axis=1))  # as np.linalg.norm(..., axis=1), faster
+        out.flags.writeable = False
+        return out
 
-    @property
+    @cached_property
     def length(self) -> float:
         """Total length in um (0 for the soma).
 
@@ -280,30 +286,9 @@ def compartment_geometry(points: np.ndarray, n: int) -> SectionGeometry:
     >>> round(float(g.area[0] / ends.area[0]), 2)
     2.01
     """
-    pts = np.asarray(points, dtype=float)
-    s = _arc(pts)
-    L = float(s[-1])
-    grid = np.linspace(0.0, L, 2 * n + 1)
-    tol = 1e-12 * max(L, 1.0)
-    near = np.abs(grid[:, None] - s[None, :]).min(axis=1) <= tol
-    extra = grid[~near]
-    _, extra_d = _interpolate(pts, extra)
-    pos = np.concatenate([s, extra])
-    diam = np.concatenate([pts[:, 3], extra_d])
-    order = np.argsort(pos, kind="stable")  # original points before inserted ones at equal arc
-    pos, diam = pos[order], diam[order]
-    dl = np.diff(pos)
-    d1, d2 = diam[:-1], diam[1:]
-    r1, r2 = d1 / 2, d2 / 2
-    piece_area = np.pi * (r1 + r2) * np.sqrt(dl**2 + (r1 - r2) ** 2)
-    piece_axial = 4 * dl / (np.pi * d1 * d2)
-    half = np.clip(np.floor(0.5 * (pos[:-1] + pos[1:]) / (L / (2 * n))).astype(int), 0, 2 * n - 1)
-    area_h = np.bincount(half, weights=piece_area, minlength=2 * n)
-    axial_h = np.bincount(half, weights=piece_axial, minlength=2 * n)
-    mid_xyz, _ = _interpolate(pts, grid[1::2])
-    _, edge_d = _interpolate(pts, grid[0::2])
-    return SectionGeometry(area=area_h[0::2] + area_h[1::2], axial_1=axial_h[0::2],
-                           axial_2=axial_h[1::2], midpoint=mid_xyz, edge_diameter=edge_d)
+    g = batch_geometry([np.asarray(points, dtype=float)], [int(n)])
+    return SectionGeometry(area=g.area, axial_1=g.axial_1, axial_2=g.axial_2,
+                           midpoint=g.midpoint, edge_diameter=g.edge_diameter)
 
 
 @dataclass(frozen=True)
@@ -623,7 +608,7 @@ class Morphology:
             n = max(1, int(np.ceil(sec.length / max_length - 1e-9)))
             if odd and n % 2 == 0:
                 n += 1
-            new.append(replace(sec, n_compartments=n))
+            new.append(_recounted(sec, n))
         return replace(self, sections=tuple(new))
 
     def compartments(self) -> CompartmentTable:
@@ -638,53 +623,56 @@ class Morphology:
         ('trunk', 2)
         """
         start = self.start_distance()
-        cols: dict[str, list] = {k: [] for k in CompartmentTable.__dataclass_fields__}
+        order = self.depth_first()
         n_child_sections = {s.name: 0 for s in self.sections}
         for sec in self.sections[1:]:
             n_child_sections[sec.parent] += 1
-        last: dict[str, int] = {}  # section name -> index of its last compartment
+        soma, cables = order[0], order[1:]
+        counts = np.array([1] + [sec.n_compartments for sec in cables], dtype=np.int64)
+        first = np.concatenate([[0], np.cumsum(counts)])
+        total = int(first[-1])
+        sec_of = np.repeat(np.arange(len(order)), counts)  # position in `order` of each row
+        index = np.arange(total) - first[sec_of]
+        d = soma.points[0, 3]
+        if cables:
+            g = batch_geometry([sec.points for sec in cables], counts[1:].tolist())
+            n = counts[1:]
+            comp_len = np.repeat(np.array([sec.length for sec in cables]) / n, n)
+            begin = np.repeat(np.array([start[sec.name] for sec in cables]), n)
+            edge_d = g.edge_diameter
+            last_edge = np.cumsum(n + 1) - 1  # each section's last boundary
+            d_lo = np.delete(edge_d, last_edge)
+            d_hi = np.delete(edge_d, last_edge - n)
+            lo = begin + comp_len * index[1:]
+            hi = begin + comp_len * (index[1:] + 1)
+            cable = dict(distance=lo + comp_len / 2, start=lo, end=hi, diameter=0.5 * (d_lo + d_hi),
+                         length=comp_len, area=g.area, x=g.midpoint[:, 0], y=g.midpoint[:, 1],
+                         z=g.midpoint[:, 2], axial_1=g.axial_1, axial_2=g.axial_2)
+        else:
+            cable = {k: np.zeros(0) for k in ("distance", "start", "end", "diameter", "length",
+                                              "area", "x", "y", "z", "axial_1", "axial_2")}
+        root = dict(distance=0.0, start=0.0, end=0.0, diameter=d, length=d, area=np.pi * d**2,
+                    x=soma.points[0, 0], y=soma.points[0, 1], z=soma.points[0, 2], axial_1=0.0,
+                    axial_2=0.0)
+        arrays = {k: np.concatenate([[root[k]], cable[k]]) for k in root}
+        last = {sec.name: int(first[k + 1]) - 1 for k, sec in enumerate(order)}
+        parent = np.arange(total) - 1
+        parent[first[:-1]] = [-1] + [last[sec.parent] for sec in cables]
+        n_children = np.ones(total, dtype=int)
+        n_children[first[1:] - 1] = [n_child_sections[sec.name] for sec in order]
+        names = np.array([sec.name for sec in order])
+        regions = np.array([sec.region for sec in order])
+        samples: list[list[int]] = [[] for _ in range(total)]
+        samples[0] = [int(i) for i in (soma.swc_ids or ()) if i >= 0]
+        for k, sample in _samples_per_compartment(cables, first[1:-1]):
+            samples[k].append(sample)
+        swc_ids = np.empty(total, dtype=object)
         seen: set[int] = set()  # SWC ids already given to a compartment (first one wins)
-        for sec in self.depth_first():
-            first = len(cols["section"])
-            if sec.parent is None:
-                d = sec.points[0, 3]
-                rows = dict(index=[0], distance=[0.0], start=[0.0], end=[0.0], diameter=[d],
-                            length=[d], area=[np.pi * d**2], x=[sec.points[0, 0]],
-                            y=[sec.points[0, 1]], z=[sec.points[0, 2]], axial_1=[0.0],
-                            axial_2=[0.0], parent=[-1])
-                samples = [[i for i in (sec.swc_ids or ()) if i >= 0]]
-            else:
-                geo = sec.geometry()
-                n = sec.n_compartments
-                L = sec.length / n
-                edges = start[sec.name] + L * np.arange(n + 1)
-                mid = geo.midpoint
-                rows = dict(index=list(range(n)), distance=list(edges[:-1] + L / 2),
-                            start=list(edges[:-1]), end=list(edges[1:]),
-                            diameter=list(0.5 * (geo.edge_diameter[:-1] + geo.edge_diameter[1:])),
-                            length=[L] * n, area=list(geo.area),
-                            x=list(mid[:, 0]), y=list(mid[:, 1]), z=list(mid[:, 2]),
-                            axial_1=list(geo.axial_1), axial_2=list(geo.axial_2),
-                            parent=[last[sec.parent]] + list(range(first, first + n - 1)))
-                samples = _samples_per_compartment(sec)
-            n_rows = len(rows["index"])
-            rows["section"] = [sec.name] * n_rows
-            rows["region"] = [sec.region] * n_rows
-            rows["n_children"] = [1] * (n_rows - 1) + [n_child_sections[sec.name]]
-            rows["swc_ids"] = []
-            for ids in samples:
-                rows["swc_ids"].append(tuple(int(i) for i in ids if int(i) not in seen))
-                seen.update(int(i) for i in ids)
-            last[sec.name] = first + n_rows - 1
-            for k, v in rows.items():
-                cols[k].extend(v)
-        swc_ids = np.empty(len(cols["swc_ids"]), dtype=object)
-        for k, ids in enumerate(cols.pop("swc_ids")):
-            swc_ids[k] = ids
-        arrays = {k: np.asarray(v) for k, v in cols.items()}
-        arrays["parent"] = arrays["parent"].astype(int)
-        arrays["n_children"] = arrays["n_children"].astype(int)
-        return CompartmentTable(swc_ids=swc_ids, **arrays)
+        for k, ids in enumerate(samples):
+            swc_ids[k] = tuple(i for i in ids if i not in seen)
+            seen.update(ids)
+        return CompartmentTable(section=names[sec_of], region=regions[sec_of], index=index,
+                                parent=parent, n_children=n_children, swc_ids=swc_ids, **arrays)
 
     # -- Brian2 ---------------------------------------------------------------------------------
     def to_brian2(self):
@@ -750,28 +738,43 @@ class Morphology:
         }
 
 
+def _recounted(sec: Section, n: int) -> Section:
+    """``sec`` with ``n`` compartments (>= 1): a copy that keeps its checked points and cached
+    lengths (what ``dataclasses.replace`` would check and compute again)."""
+    if int(n) < 1:
+        raise MorphologyError(f"section {sec.name!r}: n_compartments must be >= 1, got {n}")
+    out = copy.copy(sec)
+    object.__setattr__(out, "n_compartments", int(n))
+    return out
+
+
 def _b2_name(name: str) -> str:
     """Brian2 child names must be identifiers."""
     out = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
     return out if out[:1].isalpha() else f"s_{out}"
 
 
-def _samples_per_compartment(sec: Section) -> list[list[int]]:
-    """SWC ids of ``sec``'s points, grouped by the compartment holding each point's arc position
-    (a point on a boundary goes to the proximal compartment; ids < 0 are skipped)."""
-    n = sec.n_compartments
-    out: list[list[int]] = [[] for _ in range(n)]
-    if sec.swc_ids is None:
-        return out
-    if len(sec.swc_ids) != len(sec.points):
-        raise MorphologyError(f"section {sec.name!r}: {len(sec.swc_ids)} SWC ids for"
-                              f" {len(sec.points)} points; give one id per point (-1 for none)")
-    arc = np.concatenate([[0.0], np.cumsum(sec.segment_lengths)])
-    step = sec.length / n
-    tol = 1e-9 * max(1.0, sec.length)
-    for sample, s in zip(sec.swc_ids, arc, strict=True):
-        if sample < 0:
-            continue
-        k = int(np.ceil((s - tol) / step)) - 1
-        out[min(max(k, 0), n - 1)].append(int(sample))
-    return out
+def _samples_per_compartment(sections: list[Section], first: np.ndarray) -> list[tuple[int, int]]:
+    """``(compartment, SWC id)`` for the points of ``sections`` whose first compartments are at
+    ``first``: each point goes to the compartment holding its arc position (a point on a
+    boundary goes to the proximal compartment; ids < 0 are skipped), in order."""
+    with_ids = [k for k, sec in enumerate(sections) if sec.swc_ids is not None]
+    for k in with_ids:
+        sec = sections[k]
+        if len(sec.swc_ids) != len(sec.points):
+            raise MorphologyError(f"section {sec.name!r}: {len(sec.swc_ids)} SWC ids for"
+                                  f" {len(sec.points)} points; give one id per point (-1 for none)")
+    if not with_ids:
+        return []
+    chosen = [sections[k] for k in with_ids]
+    arc = np.concatenate(section_arcs([sec.points for sec in chosen]))
+    size = np.array([len(sec.points) for sec in chosen])
+    n = np.array([sec.n_compartments for sec in chosen])
+    length = np.array([sec.length for sec in chosen])
+    step = np.repeat(length / n, size)
+    tol = np.repeat(1e-9 * np.maximum(1.0, length), size)
+    k = np.minimum(np.maximum(np.ceil((arc - tol) / step).astype(np.int64) - 1, 0),
+                   np.repeat(n - 1, size))
+    index = (np.repeat(first[with_ids], size) + k).tolist()
+    ids = [int(i) for sec in chosen for i in sec.swc_ids]
+    return [(c, i) for c, i in zip(index, ids, strict=True) if i >= 0]

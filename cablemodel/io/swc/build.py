@@ -14,7 +14,7 @@ import numpy as np
 from ...morphology.model import Morphology, MorphologyError, Section
 from .apical import detect_apical as _detect_apical
 from .apical import renamed_report
-from .errors import SWCError
+from .errors import SWCError, _Problem, _raise
 from .import3d import NeuronSoma, neuron_soma
 from .repair import ZERO_LENGTH_UM, _Tree
 from .report import LoadReport
@@ -29,10 +29,12 @@ ATTACHMENTS = ("neuron", "sphere")
 def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachment: str,
           conventions: list[str], warnings: list[str],
           declared: dict[int, tuple[str, int]] | None = None,
+          max_compartments: int | None = None,
           detect_apical: bool = False) -> tuple[Morphology, LoadReport]:
     """Soma, sections, discretization and the report, from a checked tree. ``declared``: the
     file's ``# SECTION`` lines (last sample id -> name, compartments), used when they describe
-    every section. ``detect_apical``: look for the apical tree of a file without type-4 samples
+    every section; more than ``max_compartments`` compartments raise SWCError.
+    ``detect_apical``: look for the apical tree of a file without type-4 samples
     (:mod:`cablemodel.io.swc.apical`)."""
     soma = _soma_shape(tree.soma_rows, tree.tree_parent, tree.xyz, tree.r, tree.seq)
     if tree.soma_from_root:
@@ -50,11 +52,18 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
         if not nrn.id_order:
             warnings.append("samples are listed before their parents, which NEURON's Import3d"
                             " refuses: its attachment rules were applied in tree order")
-        if soma.convention in ("multi-point", "scattered") and len(nrn.soma_sections) > 1:
+        split = soma.convention in ("multi-point", "scattered") and len(nrn.soma_sections) > 1
+        if split and not nrn.root_area > 0:
+            split = False
+            warnings.append("NEURON's first soma section (samples"
+                            f" {[tree.ids[k] for k in nrn.soma_sections[0].rows]}) has no area"
+                            " (its samples lie at one position with one radius): the soma is one"
+                            " sphere of the soma's area, not Import3d's soma sections")
+        if split:
             soma_sections, owner = _soma_sections(tree, nrn, warnings)
             root_rows = list(nrn.soma_sections[0].rows)
             centre, root_area = _root_centre(tree, root_rows), nrn.root_area
-            soma.area = root_area + sum(_polyline_area(sec.points) for sec in soma_sections)
+            soma.area = root_area + sum(_polyline_area(sec) for sec in soma_sections)
             soma.detail += (f"; as NEURON's Import3d: a root section of {root_area:.4g} um^2"
                             f"{' (its one sample as a sphere)' if nrn.root_sphere_area else ''}"
                             f" and {len(soma_sections)} soma section(s) of cable")
@@ -85,14 +94,36 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
             discretization = _file_discretization(morph)
         else:
             morph = Morphology(tuple(sections), name=Path(file).stem, notes=tuple(notes))
-            morph, discretization = discretizer(morph)
+            try:
+                morph, discretization = discretizer(morph)
+            except OverflowError:  # a count too large for a float: beyond any limit
+                _too_many(file, tree, morph, None, max_compartments or 0)
     except MorphologyError as exc:  # should not happen: report it with the file name
         raise SWCError(f"{file}: the loaded geometry is invalid ({exc}); please report this file",
                        file=file, kind="internal") from exc
+    if max_compartments is not None and morph.n_compartments > max_compartments:
+        _too_many(file, tree, morph, morph.n_compartments, max_compartments)
     report = _report(file, morph, soma, root_area, soma_d, tree, n_points, attachment,
                      discretization, conventions, warnings)
     report.apical = apical
     return morph, report
+
+
+def _too_many(file: str, tree: _Tree, morph: Morphology, total: int | None, limit: int) -> None:
+    """Raise the compartment-count error, naming the section with the most compartments (or,
+    if the counts could not be computed, the longest section) by the line of its last sample."""
+    if total is None:
+        worst = max(morph.sections[1:], key=lambda sec: sec.length)
+        what = (f"the discretization asks for more compartments than can be counted (section"
+                f" {worst.name}: {worst.length:.4g} um)")
+    else:
+        worst = max(morph.sections[1:], key=lambda sec: sec.n_compartments)
+        what = (f"{total:,} compartments are more than the limit of {limit:,} (section"
+                f" {worst.name}: {worst.n_compartments:,} compartments over {worst.length:.4g}"
+                " um)")
+    last = next((i for i in reversed(worst.swc_ids or ()) if i >= 0), None)
+    line = next(int(tree.lines[k]) for k in range(tree.n) if tree.ids[k] == last)
+    _raise(file, [_Problem("compartments", line, [last], what)])
 
 
 _ATTACHMENT_NOTE = {
@@ -140,6 +171,7 @@ def _soma_sections(tree: _Tree, nrn: NeuronSoma,
     owner = {row: (names[k], row == sec.rows[-1])
              for k, sec in enumerate(nrn.soma_sections) for row in sec.rows}
     out = []
+    dropped: list[tuple[int, int]] = []  # (row, the sample it went into)
     for k, sec in enumerate(nrn.soma_sections[1:], start=1):
         rows = [sec.start, *sec.rows]
         pts = np.column_stack([tree.xyz[rows], 2 * tree.r[rows]])
@@ -150,15 +182,22 @@ def _soma_sections(tree: _Tree, nrn: NeuronSoma,
             names[k] = parent
             for row in sec.rows:
                 owner[row] = owner.get(sec.start, (parent, True))
-            warnings.append(f"soma section from sample {tree.ids[sec.start]} has no length"
-                            f" (samples {[tree.ids[j] for j in sec.rows]} at one position):"
-                            " dropped, as Import3d drops it")
+            dropped += [(row, sec.start) for row in sec.rows]
             continue
         if sec.parent != 0 and sec.parentx != 1.0:
             warnings.append(f"soma section {names[k]} (from sample {tree.ids[sec.start]}) is attached"
                             f" to the end of {parent}; NEURON attaches it at x = {sec.parentx:g}")
         out.append(Section(names[k], "soma", parent, pts, len(sec.rows),
                            tuple(tree.ids[j] for j in rows), origin_distance=offset))
+    if dropped:
+        tree.done.append({
+            "repair": "dropped_soma_section", "count": len(dropped),
+            "ids": [tree.ids[row] for row, _ in dropped],
+            "detail": "soma samples at the position of the soma sample they hang from form soma"
+                      " sections of no length: dropped, as NEURON's Import3d drops them (what hangs"
+                      " from them hangs from that sample)",
+            "changes": [{"id": tree.ids[row], "line": int(tree.lines[row]), "into": tree.ids[into]}
+                        for row, into in dropped]})
     return out, owner
 
 
@@ -171,9 +210,10 @@ def _root_centre(tree: _Tree, rows: list[int]) -> np.ndarray:
     return (0.5 * (pts[1:] + pts[:-1]) * pieces[:, None]).sum(axis=0) / pieces.sum()
 
 
-def _polyline_area(points: np.ndarray) -> float:
-    length = np.linalg.norm(np.diff(points[:, :3], axis=0), axis=1)
-    return float(_frustum_area(points[:-1, 3] / 2, points[1:, 3] / 2, length).sum())
+def _polyline_area(sec: Section) -> float:
+    """Lateral area (um^2) of the frustums along a section's polyline."""
+    points = sec.points
+    return float(_frustum_area(points[:-1, 3] / 2, points[1:, 3] / 2, sec.segment_lengths).sum())
 
 
 def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
@@ -220,28 +260,33 @@ def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
         tree.done.append({"repair": "dropped_lone_point", "count": len(lone),
                           "ids": [ids[k] for k in lone],
                           "detail": "neurites made of a single sample attached to the soma have"
-                                    " no length and were dropped"})
+                                    " no length and were dropped",
+                          "changes": [{"id": ids[k], "line": int(tree.lines[k])} for k in lone]})
     stack.reverse()
     counters: dict[str, int] = {}
     out = []
+    table = np.column_stack([xyz, 2 * r])  # each sample as a point: x, y, z, diameter
+    region_of = [regions[t] for t in types.tolist()]
+    position = xyz.tolist()
     while stack:
         start, start_id, nxt, parent_name, offset = stack.pop()
-        region = regions[int(types[nxt])]
+        region = region_of[nxt]
         rows = [nxt]
-        while len(kids[rows[-1]]) == 1 and regions[int(types[kids[rows[-1]][0]])] == region:
+        while len(kids[rows[-1]]) == 1 and region_of[kids[rows[-1]][0]] == region:
             rows.append(kids[rows[-1]][0])
         name = f"{region}_{counters.get(region, 0)}"
         counters[region] = counters.get(region, 0) + 1
-        pts = np.column_stack([xyz[rows], 2 * r[rows]])
         sample_ids = tuple(ids[k] for k in rows)
-        if np.linalg.norm(start[:3] - pts[0, :3]) > ZERO_LENGTH_UM or len(rows) == 1:
-            pts, sample_ids = np.vstack([start, pts]), (start_id, *sample_ids)
-        # else the first sample is a diameter step at the parent's end: it starts the section
+        if math.dist(start[:3], position[nxt]) > ZERO_LENGTH_UM or len(rows) == 1:
+            pts = np.empty((len(rows) + 1, 4))
+            pts[0], pts[1:] = start, table[rows]
+            sample_ids = (start_id, *sample_ids)
+        else:  # the first sample is a diameter step at the parent's end: it starts the section
+            pts = table[rows]
         out.append(Section(name, region, parent_name, pts, len(pts) - 1, sample_ids,
                            origin_distance=offset))
         end = rows[-1]
-        stack.extend((np.array([*xyz[end], 2 * r[end]]), ids[end], k, name, 0.0)
-                     for k in reversed(kids[end]))
+        stack.extend((table[end], ids[end], k, name, 0.0) for k in reversed(kids[end]))
     return out
 
 
@@ -253,7 +298,7 @@ def _report(file: str, morph: Morphology, soma: _Soma, root_area: float, soma_d:
     for sec in morph.sections[1:]:
         if sec.region != "soma":
             lengths[sec.region] = lengths.get(sec.region, 0.0) + sec.length
-        surface[sec.region] = surface.get(sec.region, 0.0) + _polyline_area(sec.points)
+        surface[sec.region] = surface.get(sec.region, 0.0) + _polyline_area(sec)
     table = morph.compartments()
     simulated = {region: float(table.area[table.region == region].sum()) for region in surface}
     used = sorted({int(t) for k, t in enumerate(tree.types) if k < n_points})

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from ...morphology.model import MorphologyError
 
-_ORDER = ("parse", "units", "cycles", "duplicate_id", "missing_parent", "extra_roots", "no_soma",
-          "radius", "detached_soma")
+_ORDER = ("parse", "units", "coordinates", "cycles", "duplicate_id", "missing_parent",
+          "extra_roots", "no_soma", "radius", "detached_soma", "geometry", "compartments")
 _FIX = {
     "parse": "fix the line or comment it out with '#'",
     "units": "load with scale=0.001 to convert nanometres to micrometres",
@@ -26,6 +26,11 @@ _FIX = {
               " along the tree is used)",
     "detached_soma": "soma samples (type 1) must be connected to each other; change the type of"
                      " these samples",
+    "coordinates": "if the file is not in micrometres, load it with scale= (e.g. scale=0.001 for"
+                   " nanometres), else fix the coordinates (cannot be repaired)",
+    "geometry": "check the samples named (cannot be repaired)",
+    "compartments": "choose a coarser discretization (e.g. discretization=20*um, or a dict with a"
+                    " larger d_lambda), or raise the limit with max_compartments=",
 }
 
 
@@ -64,14 +69,18 @@ class SWCError(MorphologyError):
 
 @dataclass
 class _Problem:
+    """One problem of a file: its kind (a key of ``_FIX``), line, sample ids and text; ``fix``
+    replaces the kind's usual advice."""
+
     kind: str
     line: int | None
     ids: list[int]
     text: str
+    fix: str | None = None
 
     def _message(self, file: str) -> str:
         where = f"{file}:{self.line}" if self.line is not None else file
-        return f"{where}: {self.text}; {_FIX[self.kind]}"
+        return f"{where}: {self.text}; {self.fix or _FIX[self.kind]}"
 
 
 

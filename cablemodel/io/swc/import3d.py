@@ -252,13 +252,20 @@ def _depth_first(ids: np.ndarray, parent: np.ndarray) -> np.ndarray:
 
 def _frustums(points: np.ndarray, diameters: np.ndarray) -> float:
     """Lateral area (um^2) of the frustums along a chain of points."""
-    length = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    length = _pieces(points)
     r1, r2 = diameters[:-1] / 2, diameters[1:] / 2
     return float(np.sum(np.pi * (r1 + r2) * np.sqrt(length**2 + (r1 - r2) ** 2)))
 
 
+def _pieces(points: np.ndarray) -> np.ndarray:
+    """Lengths of the straight pieces of a chain of points (as ``np.linalg.norm`` of the
+    differences, without its overhead on small arrays)."""
+    step = points[1:] - points[:-1]
+    return np.sqrt((step * step).sum(axis=1))
+
+
 def _arc(points: np.ndarray) -> float:
-    return float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
+    return float(_pieces(points).sum())
 
 
 def _branch_counts(p: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

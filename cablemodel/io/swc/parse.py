@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,9 +13,10 @@ from .errors import _Problem
 #: Type code -> region for the codes every SWC file shares.
 SWC_REGIONS = {0: "undefined", 1: "soma", 2: "axon", 3: "basal", 4: "apical"}
 
-_REGION_RE = re.compile(r"^#\s*REGION\s+([+-]?\d+)\s+([A-Za-z_][A-Za-z0-9_]*)\s*$")
+_REGION_RE = re.compile(r"^#\s*REGION\s+([+-]?\d{1,15})\s+([A-Za-z_][A-Za-z0-9_]*)\s*$", re.ASCII)
 #: ``# SECTION <name> <compartments> <last sample id>`` (written by write_swc)
-_SECTION_RE = re.compile(r"^#\s*SECTION\s+([A-Za-z_][A-Za-z0-9_]*)\s+(\d+)\s+(\d+)\s*$")
+_SECTION_RE = re.compile(r"^#\s*SECTION\s+([A-Za-z_][A-Za-z0-9_]*)\s+(\d{1,15})\s+(\d{1,15})\s*$",
+                         re.ASCII)
 
 
 @dataclass
@@ -34,23 +36,91 @@ class _Parsed:
 
 
 
-def _to_int(token: str) -> int:
-    try:
-        return int(token)
-    except ValueError:
-        value = float(token)
-        if not math.isfinite(value) or not value.is_integer():
-            raise ValueError(f"{token!r} is not an integer") from None
-        return int(value)
+#: A number as SWC files write it (ASCII digits, optional sign, point and exponent).
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+#: Ids, types and parents must be integers below this magnitude (exact as floats).
+MAX_INTEGER = 2**53
+#: Characters that split a line into columns but that editors may show as a line break.
+_VERTICAL = {"\f": "a form feed", "\v": "a vertical tab", "\x1c": "a file separator",
+             "\x1d": "a group separator", "\x1e": "a record separator",
+             "\x85": "a next-line character", "\u2028": "a line separator",
+             "\u2029": "a paragraph separator"}
 
 
 def _to_float(token: str) -> float:
-    value = float(token)
+    """A real column: a finite decimal number in ASCII digits (``nan``, ``inf``, ``1e400``,
+    ``1_0`` are refused)."""
+    try:
+        value = float(token)
+    except ValueError:
+        raise ValueError(f"{token!r} is not a number") from None
     if not math.isfinite(value):
         raise ValueError(f"{token!r} is not a finite number")
+    if not _NUMBER_RE.fullmatch(token):
+        raise ValueError(f"{token!r} is not a number written in ASCII digits")
     return value
 
 
+def _to_int(token: str) -> int:
+    """An integer column: ``12``, or an integer-valued number such as ``12.0`` or ``1e3``."""
+    try:
+        value = _to_float(token)
+    except ValueError:
+        raise ValueError(f"{token!r} is not an integer") from None
+    if not value.is_integer():
+        raise ValueError(f"{token!r} is not an integer")
+    if abs(value) >= MAX_INTEGER:
+        raise ValueError(f"{token!r} is too large (ids, types and parents must be below 2**53)")
+    return int(value)
+
+
+_INT_RE = r"([+-]?\d{1,15})"
+_NUM_RE = r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?)"
+#: A data line that starts with 7 plain columns (integer ids, types and parents); group 8 holds
+#: the further columns, if any.
+_PLAIN_RE = re.compile(r"\s+".join([_INT_RE, _INT_RE, _NUM_RE, _NUM_RE, _NUM_RE, _NUM_RE, _INT_RE])
+                       + r"(?:\s+(\S.*))?", re.ASCII | re.DOTALL)
+
+
+def _plain_sample(data: str) -> tuple[tuple, bool] | None:
+    """``(values, more)``: ``data``'s first 7 columns as (id, type, x, y, z, radius, parent) when
+    they are plain numbers, and whether further columns follow; else None (then the columns are
+    read one by one, which says what is wrong)."""
+    m = _PLAIN_RE.fullmatch(data)
+    if m is None:
+        return None
+    sid, stype, x, y, z, r, parent, more = m.groups()
+    x, y, z, r = float(x), float(y), float(z), float(r)
+    if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(z) and math.isfinite(r)):
+        return None
+    return (int(sid), int(stype), x, y, z, r, int(parent)), more is not None
+
+
+def _shown(line: str) -> str:
+    return line if len(line) <= 60 else line[:57] + "..."
+
+
+def _is_sample(cols: list[str]) -> bool:
+    """Whether the 7 columns ``cols`` read as a sample."""
+    try:
+        _to_int(cols[0]), _to_int(cols[1]), _to_int(cols[6])
+        for c in cols[2:6]:
+            _to_float(c)
+    except ValueError:
+        return False
+    return True
+
+
+def _samples_on_line(cols: list[str], width: int) -> int:
+    """How many samples a data line of more than 7 columns holds: 1, or k > 1 when its columns
+    split into k groups of equal width, each starting with a sample (lines joined into one);
+    the widths tried are 7, the file's usual number of columns, then 8 and more."""
+    n = len(cols)
+    for w in dict.fromkeys([7, width, *range(8, n // 2 + 1)]):
+        if n >= 2 * w and n % w == 0 and all(
+                _is_sample(cols[k:k + 7]) for k in range(0, n, w)):
+            return n // w
+    return 1
 
 
 def _decode(raw: bytes) -> tuple[str, list[str], list[str]]:
@@ -73,9 +143,25 @@ def _decode(raw: bytes) -> tuple[str, list[str], list[str]]:
     return text, conventions, warnings
 
 
+def _add(out: _Parsed, lineno: int, values: tuple) -> None:
+    """Append the sample ``values`` (id, type, x, y, z, radius, parent) read on ``lineno``."""
+    sid, stype, x, y, z, r, parent = values
+    if sid < 0:
+        out.problems.append(_Problem("parse", lineno, [sid], f"sample id {sid} is negative;"
+                                     " ids must be >= 0"))
+        return
+    out.lines.append(lineno)
+    out.ids.append(sid)
+    out.types.append(stype)
+    out.xyz.append((x, y, z))
+    out.radius.append(r)
+    out.parents.append(parent)
+
+
 def _parse(text: str) -> _Parsed:
     out = _Parsed([], [], [], [], [], [], {}, {}, [], [], [])
-    extra_cols: list[int] = []
+    wide: list[tuple[int, list[str], str]] = []  # lines of more than 7 columns
+    widths: Counter[int] = Counter()
     tabs = leading = False
     for lineno, raw_line in enumerate(text.split("\n"), start=1):
         stripped = raw_line.strip()
@@ -94,35 +180,58 @@ def _parse(text: str) -> _Parsed:
             if m and int(m.group(2)) >= 1:
                 out.sections[int(m.group(3))] = (m.group(1), int(m.group(2)))
             continue
-        data = stripped.split("#", 1)[0]
-        cols = data.split()
+        data = stripped.split("#", 1)[0].rstrip() if "#" in stripped else stripped
         tabs = tabs or "\t" in data
         leading = leading or raw_line[:1] in (" ", "\t")
-        shown = stripped if len(stripped) <= 60 else stripped[:57] + "..."
+        plain = _plain_sample(data)
+        if plain is not None and not plain[1]:
+            widths[7] += 1
+            _add(out, lineno, plain[0])
+            continue
+        cols = data.split()
+        if plain is not None and len(cols) > 7:  # 7 plain columns, then more
+            widths[len(cols)] += 1
+            wide.append((lineno, cols, data))
+            _add(out, lineno, plain[0])
+            continue
         if len(cols) < 7:
             out.problems.append(_Problem(
-                "parse", lineno, [], f"cannot read a sample from {shown!r}: {len(cols)} columns,"
-                " expected 7 (id type x y z radius parent)"))
+                "parse", lineno, [], f"cannot read a sample from {_shown(stripped)!r}:"
+                f" {len(cols)} columns, expected 7 (id type x y z radius parent)"))
             continue
+        widths[len(cols)] += 1
         if len(cols) > 7:
-            extra_cols.append(lineno)
+            wide.append((lineno, cols, data))
         try:
-            sid, stype, parent = _to_int(cols[0]), _to_int(cols[1]), _to_int(cols[6])
-            x, y, z, r = (_to_float(c) for c in cols[2:6])
+            values = (_to_int(cols[0]), _to_int(cols[1]), *(_to_float(c) for c in cols[2:6]),
+                      _to_int(cols[6]))
         except ValueError as exc:
             out.problems.append(_Problem("parse", lineno, [], f"cannot read a sample from"
-                                         f" {shown!r}: {exc}"))
+                                         f" {_shown(stripped)!r}: {exc}"))
             continue
-        if sid < 0:
-            out.problems.append(_Problem("parse", lineno, [sid], f"sample id {sid} is negative;"
-                                         " ids must be >= 0"))
+        _add(out, lineno, values)
+    width = max(widths, key=lambda w: (widths[w], -w)) if widths else 7
+    extra_cols = []
+    for lineno, cols, data in wide:
+        k = _samples_on_line(cols, width)
+        joined = [name for char, name in _VERTICAL.items() if char in data]
+        if k == 1 and (len(cols) >= width + 7 or joined):  # room for, or a break before, more
+            out.problems.append(_Problem(
+                "parse", lineno, [], f"the line has {len(cols)} columns where the file's lines"
+                f" have {width}: it may hold a second sample that cannot be read"
+                + (f" (after {' and '.join(joined)}, which some editors show as a line break)"
+                   if joined else ""),
+                fix="put each sample on a line of its own, or remove the extra columns"))
             continue
-        out.lines.append(lineno)
-        out.ids.append(sid)
-        out.types.append(stype)
-        out.xyz.append((x, y, z))
-        out.radius.append(r)
-        out.parents.append(parent)
+        if k == 1:
+            extra_cols.append(lineno)
+            continue
+        ids = [cols[j] for j in range(0, len(cols), len(cols) // k)]
+        out.problems.append(_Problem(
+            "parse", lineno, [], f"the line holds {k} samples (ids {', '.join(ids)})"
+            + (f", joined by {' and '.join(joined)} that some editors show as a line break"
+               if joined else "") + "; only one sample per line is read",
+            fix="put each sample on a line of its own"))
     if extra_cols:
         out.warnings.append(f"{len(extra_cols)} data lines have more than 7 columns (first at line"
                             f" {extra_cols[0]}); the extra columns were ignored")

@@ -123,7 +123,7 @@ from .parse import _decode, _parse
 from .repair import REPAIRS, check_and_repair
 from .report import LoadReport
 
-__all__ = ["read_swc", "LoadReport", "SWCError", "REPAIRS", "ATTACHMENTS"]
+__all__ = ["read_swc", "LoadReport", "SWCError", "REPAIRS", "ATTACHMENTS", "DEFAULT_MAX_COMPARTMENTS"]
 
 
 def _repair_set(repair) -> set[str]:
@@ -151,11 +151,17 @@ _NOT_GIVEN = _NotGiven()
 DISCRETIZE_KEYS = ("d_lambda", "frequency", "Ri", "Cm", "max_length")
 
 
+#: Default of ``read_swc(..., max_compartments=)``: more compartments than this raise SWCError.
+DEFAULT_MAX_COMPARTMENTS = 100_000
+
+
 def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
              scale: float | None = None,
              discretization: str | Quantity | dict = "auto",
              max_compartment_length_um: float | None | _NotGiven = _NOT_GIVEN,
-             attachment: str = "neuron", detect_apical: bool = False) -> tuple[Morphology, LoadReport]:
+             attachment: str = "neuron",
+             max_compartments: int | None = DEFAULT_MAX_COMPARTMENTS,
+             detect_apical: bool = False) -> tuple[Morphology, LoadReport]:
     """Read an SWC file (um) into a :class:`Morphology` and a :class:`LoadReport`.
 
     Parameters
@@ -187,6 +193,11 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
         users compare with (:mod:`cablemodel.io.swc.import3d`; for a single-point or three-point
         soma this is the same as ``"sphere"``). ``"sphere"``: every neurite starts at its own
         first sample on the soma sphere, path distances start at 0 there.
+    max_compartments : int or None
+        Refuse (:class:`SWCError`) a morphology that would have more compartments than this
+        (:data:`DEFAULT_MAX_COMPARTMENTS`, 100,000, by default; ``None``: no limit). A
+        reconstruction in d_lambda compartments has a few thousand; far more means a wrong unit,
+        an absurd coordinate or too fine a discretization.
 
     Returns
     -------
@@ -195,10 +206,11 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
     Raises
     ------
     SWCError
-        ``"<file>:<line>: <problem>; <how to fix>"`` for unreadable lines, cycles, nanometre
-        coordinates, and (unless repaired) duplicate ids, missing parents, several roots, no soma
-        and radii <= 0; ``kind="argument"`` for invalid arguments. See the module documentation
-        for the conventions and repairs.
+        ``"<file>:<line>: <problem>; <how to fix>"`` for unreadable lines (also a line that
+        holds two samples), cycles, nanometre coordinates, coordinates no neuron has, too many
+        compartments, and (unless repaired) duplicate ids, missing parents, several roots, no
+        soma and radii that are <= 0 or that no neuron has; ``kind="argument"`` for invalid
+        arguments. See the module documentation for the conventions and repairs.
     brian2.DimensionMismatchError
         A discretization parameter has the wrong units (the message names it).
 
@@ -226,6 +238,11 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
     if attachment not in ATTACHMENTS:
         raise SWCError(f"{file}: attachment must be one of {list(ATTACHMENTS)}, got {attachment!r}",
                        file=file, kind="argument")
+    if max_compartments is not None and not (isinstance(max_compartments, int)
+                                             and not isinstance(max_compartments, bool)
+                                             and max_compartments >= 1):
+        raise SWCError(f"{file}: max_compartments must be a whole number >= 1 or None, got"
+                       f" {max_compartments!r}", file=file, kind="argument")
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -246,7 +263,8 @@ def read_swc(path: str | Path, *, repair: bool | Iterable[str] = False,
         raise SWCError(f"{file}: detect_apical must be True or False, got {detect_apical!r}",
                        file=file, kind="argument")
     return build(file, tree, len(parsed.ids), discretizer, attachment, conventions, warnings,
-                 declared=parsed.sections if auto else {}, detect_apical=detect_apical)
+                 declared=parsed.sections if auto else {}, max_compartments=max_compartments,
+                 detect_apical=detect_apical)
 
 
 def _discretizer(file: str, discretization, max_compartment_length_um):

@@ -50,7 +50,16 @@ class LoadReport:
     conventions, warnings : list of str
         Conventions detected, and things to look at.
     repairs : list of dict
-        ``{"repair": name, "count": n, "ids": [...], "detail": str}`` for every change.
+        ``{"repair": name, "count": n, "ids": [...], "detail": str, "changes": [...]}`` for every
+        repair made; ``changes`` has one record per sample changed, in the order of ``ids``:
+        its ``"id"`` and ``"line"``, and ``"new_id"`` (``duplicate_id``), ``"attached_to"`` (the
+        id it was attached to, ``None`` for a piece made the root) and ``"gap_um"``
+        (``missing_parent``, ``extra_roots``), ``"old_um"``, ``"new_um"`` and ``"from_id"``
+        (the sample whose radius it took, ``None`` for a fallback; ``radius``),
+        ``"soma_radius_um"`` (``no_soma``), ``"into"`` (the sample it was merged into;
+        ``merged_zero_length``, and ``dropped_soma_section``: soma samples at the position of
+        their parent soma sample, whose soma section has no length); ``dropped_lone_point``
+        records only the sample.
     discretization : dict
         How the compartments were set: ``"method"`` (``"d_lambda"``, ``"file"``,
         ``"max_length"`` or ``"swc"``), ``"compartments_before"`` (one per SWC segment, plus the soma),
@@ -124,7 +133,8 @@ class LoadReport:
             "scale": float(self.scale), "regions": dict(self.regions),
             "conventions": list(self.conventions), "warnings": list(self.warnings),
             "repairs": [{"repair": r["repair"], "count": int(r["count"]),
-                         "ids": [int(i) for i in r["ids"]], "detail": str(r.get("detail", ""))}
+                         "ids": [int(i) for i in r["ids"]], "detail": str(r.get("detail", "")),
+                         "changes": json.loads(json.dumps(r.get("changes", [])))}
                         for r in self.repairs],
             "discretization": json.loads(json.dumps(self.discretization)),
             "apical": json.loads(json.dumps(self.apical)),
