@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from brian2 import Hz, Mohm, cm, ms, ohm, pA, siemens, uF, um  # noqa: E402
+from brian2 import Hz, Mohm, cm, ms, mV, ohm, pA, siemens, uF, um  # noqa: E402
 from scipy.sparse import coo_matrix  # noqa: E402
 from scipy.sparse.linalg import splu  # noqa: E402
 
@@ -269,3 +269,46 @@ def test_cli_json_and_errors(capsys):
     errors = capsys.readouterr().err.strip().splitlines()
     assert len(errors) == 3 and all(e.startswith("cablemodel impedance: ") for e in errors)
     assert "apical" in errors[0] and "'-5'" in errors[1] and "'0'" in errors[2]
+
+
+def _hh_small_signal_admittance(v: float, f_hz: float, g_na: float, g_k: float, g_l: float,
+                                e_na: float, e_k: float) -> complex:
+    """Textbook small-signal membrane admittance (S/cm2) of squid HH at 6.3 degC around v (mV):
+    each gate x adds dI/dx * dx_inf/dV / (1 + j w tau_x), written here from the rate functions
+    independently of cablemodel (NEURON's hh convention, rest near -65 mV)."""
+    def rates(u):
+        return ((0.1 * (u + 40) / (1 - np.exp(-(u + 40) / 10)), 4 * np.exp(-(u + 65) / 18)),
+                (0.07 * np.exp(-(u + 65) / 20), 1 / (1 + np.exp(-(u + 35) / 10))),
+                (0.01 * (u + 55) / (1 - np.exp(-(u + 55) / 10)), 0.125 * np.exp(-(u + 65) / 80)))
+
+    def x_inf(u):
+        return [a / (a + b) for a, b in rates(u)]
+
+    (m, h, n), du = x_inf(v), 1e-5
+    slope = (np.array(x_inf(v + du)) - np.array(x_inf(v - du))) / (2 * du)
+    tau = [1 / (a + b) for a, b in rates(v)]  # ms
+    w = 2 * np.pi * f_hz * 1e-3  # rad/ms
+    chord = g_na * m**3 * h + g_k * n**4 + g_l
+    gates = (g_na * 3 * m**2 * h * (v - e_na), g_na * m**3 * (v - e_na), g_k * 4 * n**3 * (v - e_k))
+    return chord + sum(d * s / (1 + 1j * w * t) for d, s, t in zip(gates, slope, tau, strict=True))
+
+
+@pytest.mark.parametrize("f_hz", [0.0, 10.0, 100.0])
+def test_hh_compartment_linearized_equals_small_signal_theory(f_hz):
+    """One HH compartment: the linearized input impedance is the textbook small-signal one (gate
+    kinetics included, so it differs from the frozen chord conductance), to 1e-6 at 0, 10 and
+    100 Hz."""
+    d_um, g_na, g_k = 20.0, 0.12, 0.036
+    soma = Morphology((Section("soma", "soma", None, np.array([[0.0, 0.0, 0.0, d_um]])),))
+    cell = standard_cell(soma, {"soma": {"na": g_na, "k": g_k}}, spike_site="soma")
+    res = impedance(cell, "soma", f_hz * Hz)
+    area_cm2 = float(cell.table.area[0]) * 1e-8
+    g_l = float(cell.g_leak / (siemens / cm**2))
+    e_na, e_k = (float(ch.reversal / mV) for ch in cell.channels)
+    y = _hh_small_signal_admittance(float(cell.v_rest / mV), f_hz, g_na, g_k,
+                                    g_l, e_na, e_k)
+    y += 1j * 2 * np.pi * f_hz * float(cell.Cm / (uF / cm**2)) * 1e-6
+    expected_mohm = 1 / abs(y * area_cm2) * 1e-6
+    assert float(res.input_impedance[0] / Mohm) == pytest.approx(expected_mohm, rel=1e-6)
+    frozen = impedance(cell, "soma", f_hz * Hz, channels="frozen").input_impedance[0] / Mohm
+    assert float(frozen) != pytest.approx(expected_mohm, rel=0.05)  # the gate kinetics matter
