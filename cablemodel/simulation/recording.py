@@ -346,7 +346,7 @@ def parse_request(item) -> Request:
     -------
     >>> [(r.var, str(r.where)) for r in map(parse_request, ["basal@200", "apical",
     ...  "i_na@basal@100", ("h_na", "#3"), "all"])]
-    [('v', 'basal@200'), ('v', 'apical'), ('i_na', 'basal@100'), ('h_na', 'compartment 3'), ('v', 'all')]
+    [('v', 'basal@200'), ('v', 'apical'), ('i_na', 'basal@100'), ('h_na', '#3'), ('v', 'all')]
     """
     if isinstance(item, (Location, Region)):
         return Request("v", item)
