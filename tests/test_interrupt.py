@@ -83,7 +83,6 @@ def test_interrupted_numpy_run_raises_and_the_next_run_works():
     assert len(r.t_ms) == 800
 
 
-@pytest.mark.slow
 def test_sigint_stops_runs_and_compilations_without_a_result(tmp_path):
     """A child process runs numpy, then a first standalone run (compiling) and a long one; the
     parent interrupts each: SIGINT to the process (numpy run, compilation) and to its process

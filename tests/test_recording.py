@@ -169,10 +169,9 @@ def test_passive_cell_has_only_membrane_variables():
         simulate(cell, duration=1 * ms, record=["m_na@soma"], engine="numpy")
 
 
-@pytest.mark.slow
 def test_cython_agrees_with_numpy(cell, synapses):
-    """One short compiled run: the same gates and synaptic currents as numpy (~2 min to compile
-    on a busy 2-core machine, hence slow)."""
+    """One short compiled run: the same gates and synaptic currents as numpy (about 50 s of
+    compilation on a cold cache)."""
     args = dict(duration=2 * ms, record=["m_na@hillock", "i_syn@all"])
     fast = [Synapse(AMPA, "basal@100", 3 * nS, spike_times([0.5] * ms))]
     a = simulate(cell, fast, engine="numpy", **args)
@@ -182,7 +181,6 @@ def test_cython_agrees_with_numpy(cell, synapses):
                                    atol=1e-12)
 
 
-@pytest.mark.slow
 def test_standalone_reads_every_recorded_variable(cell, synapses):
     """cpp_standalone writes each monitored variable to its own file; read back, they equal the
     numpy run's values (gates, a subexpression, a synapse parameter, the clamp current)."""

@@ -233,7 +233,6 @@ def test_hh_clamp_currents_match_analytic_hh(hh, hh_iv):
 
 
 # -- standalone: waveforms are data -------------------------------------------------------------
-@pytest.mark.slow
 def test_new_waveforms_reuse_the_standalone_binary(passive, tmp_path, monkeypatch):
     """Other amplitudes, waveform kinds and commands change only the TimedArray values: the
     second run reuses the first one's binary, and both equal the numpy engine."""
