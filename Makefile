@@ -25,7 +25,7 @@ test: $(STAMP) lint
 
 # the tests marked slow (deselected by `make test`): the 10,000-file SWC fuzz, long simulations
 test-slow: $(STAMP)
-	$(PY) -m pytest -m slow tests
+	$(PY) -m pytest -n 2 --dist loadfile -m slow tests
 
 bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'
