@@ -131,6 +131,15 @@ def _load_cell(args: argparse.Namespace):
     return standard_cell(morph, **passive), added, apical
 
 
+def _notes(command: str, args: argparse.Namespace, added: str | None, apical: dict | None) -> None:
+    """On stderr, what :func:`_load_cell` did to the file's cell (apical detection, hillock)."""
+    if apical is not None:
+        print(f"cablemodel {command}: {args.morphology}: apical detection: {apical['reason']}",
+              file=sys.stderr)
+    if added is not None:
+        print(f"cablemodel {command}: {args.morphology}: {added}", file=sys.stderr)
+
+
 def _psp(args: argparse.Namespace) -> int:
     import json
 
@@ -146,11 +155,7 @@ def _psp(args: argparse.Namespace) -> int:
         for text in args.site:  # site syntax before the file
             parse_site(text)
         cell, added, apical = _load_cell(args)
-        if apical is not None:
-            print(f"cablemodel psp: {args.morphology}: apical detection: {apical['reason']}",
-                  file=sys.stderr)
-        if added is not None:
-            print(f"cablemodel psp: {args.morphology}: {added}", file=sys.stderr)
+        _notes("psp", args, added, apical)
         duration = args.duration if args.duration is not None else (
             600.0 if args.receptor in ("gaba_b", "d1", "d2") else 50.0)
         rows = psp_at_sites(cell, args.site, receptor=receptor, weight=args.weight * nS,
@@ -189,11 +194,7 @@ def _impedance(args: argparse.Namespace) -> int:
     try:
         parse_site(args.reference)  # site syntax before the file
         cell, added, apical = _load_cell(args)
-        if apical is not None:
-            print(f"cablemodel impedance: {args.morphology}: apical detection: {apical['reason']}",
-                  file=sys.stderr)
-        if added is not None:
-            print(f"cablemodel impedance: {args.morphology}: {added}", file=sys.stderr)
+        _notes("impedance", args, added, apical)
         res = impedance(cell, args.reference, np.asarray(args.frequency) * Hz, channels)
         dc = impedance(cell, res.reference, 0 * Hz, channels)
     except (SWCError, LocationError, ValueError) as err:

@@ -491,13 +491,7 @@ def extra_equations(selections: dict[str, Selection], target: str) -> list[str]:
     >>> extra_equations(resolve_requests([parse_request("i_k@soma")], spec), "neuron")
     ['irec_k = g_k*n_k**4*(E_k - v) : amp/meter**2']
     """
-    out = []
-    for sel in selections.values():
-        if any(sel.entry.target[p] == target for p in sel.rows):
-            eq = sel.entry.equation_for(target)
-            if eq is not None and eq not in out:
-                out.append(eq)
-    return out
+    return _lines_for(selections, target, "equation_for")
 
 
 def updates(selections: dict[str, Selection], target: str) -> list[str]:
@@ -513,12 +507,18 @@ def updates(selections: dict[str, Selection], target: str) -> list[str]:
     >>> updates(resolve_requests([parse_request("i_syn@soma")], spec), "synapses:ampa")
     ['irec = (w*f_norm*(B - A))*(E_ampa_post - v_post)']
     """
+    return _lines_for(selections, target, "update_for")
+
+
+def _lines_for(selections: dict[str, Selection], target: str, kind: str) -> list[str]:
+    """The distinct lines (``kind``: ``"equation_for"`` or ``"update_for"`` of each entry) that
+    the selections recorded in ``target`` need there, in order."""
     out = []
     for sel in selections.values():
         if any(sel.entry.target[p] == target for p in sel.rows):
-            statement = sel.entry.update_for(target)
-            if statement is not None and statement not in out:
-                out.append(statement)
+            line = getattr(sel.entry, kind)(target)
+            if line is not None and line not in out:
+                out.append(line)
     return out
 
 
