@@ -45,7 +45,8 @@ from cablemodel.simulation.assembly import trial_period
 S_CM2 = siemens / cm**2
 MA_CM2 = mA / cm**2
 DIAMETER_UM = 20.0
-DT_MS = 0.025
+DT_MS = 0.025  # cablemodel's step in the calcium clamp and the current clamp
+CLAMP_DT_MS = 0.05  # and in the channel clamp (exact there at any step: sampling only)
 ARBOR_DT_MS = 0.0025
 HOLD_MV = -80.0
 LEVELS_MV = (-120.0, -100.0, -60.0, -40.0, -20.0, 0.0, 20.0)
@@ -65,8 +66,8 @@ FULL_SET = {**{k: float(v / S_CM2) for k, v in bbp.HAY_SOMA.items()}, "im": 6.75
             "nats2_t": 0.204}
 SPIKE_V_REST_MV = -75.0
 SPIKE_G_LEAK = 3.38e-5  # S/cm^2 (Hay soma)
-SPIKE_STEP = (5.0, 45.0, 0.3)  # start ms, duration ms, amplitude nA
-SPIKE_DURATION_MS = 60.0
+SPIKE_STEP = (5.0, 30.0, 0.3)  # start ms, duration ms, amplitude nA
+SPIKE_DURATION_MS = 40.0
 
 
 def soma_cell(v_rest_mV: float, g_leak: float = 1e-4) -> Cell:
@@ -83,9 +84,10 @@ def _arbor_mechanisms(densities: dict[str, float], calcium: dict | None) -> dict
     return mechs
 
 
-def _arbor_index(n: int) -> np.ndarray:
-    """Arbor's sample for each of cablemodel's ``n`` samples of a sweep (module documentation)."""
-    ratio = round(DT_MS / ARBOR_DT_MS)
+def _arbor_index(n: int, dt_ms: float) -> np.ndarray:
+    """Arbor's sample for each of cablemodel's ``n`` samples of a sweep at step ``dt_ms``
+    (module documentation)."""
+    ratio = round(dt_ms / ARBOR_DT_MS)
     return np.concatenate([[0], 1 + ratio * np.arange(n - 1)])
 
 
@@ -99,12 +101,13 @@ class ClampComparison:
     errors: dict[str, float]
 
 
-def _our_sweeps(cell: Cell, levels: tuple[float, ...], names: list[str]) -> dict[str, np.ndarray]:
+def _our_sweeps(cell: Cell, levels: tuple[float, ...], names: list[str], dt_ms: float
+                ) -> dict[str, np.ndarray]:
     steps = VoltageSteps(HOLD_MV * mV, np.asarray(levels) * mV, pre=0 * ms, step=STEP_MS * ms,
                          post=0 * ms)
-    n = round(STEP_MS / DT_MS)
+    n = round(STEP_MS / dt_ms)
     with trial_period(STEP_MS):
-        r = simulate(cell, [], duration=len(levels) * STEP_MS * ms, dt=DT_MS * ms,
+        r = simulate(cell, [], duration=len(levels) * STEP_MS * ms, dt=dt_ms * ms,
                      clamps=[steps.all_sweeps("soma", SERIES_RESISTANCE)], engine="numpy",
                      record=[f"{name}@soma" for name in names])
     unit = {name: (mM if name == "cai" else MA_CM2) for name in names}
@@ -126,8 +129,8 @@ def channel_clamp() -> ClampComparison:
     cell = soma_cell(HOLD_MV)
     for name in names:
         cell.paint(bbp.BBP_CHANNELS[name](), "soma", CLAMP_DENSITY * S_CM2)
-    ours = _our_sweeps(cell, LEVELS_MV, [f"i_{name}" for name in names])
-    n = round(STEP_MS / DT_MS)
+    ours = _our_sweeps(cell, LEVELS_MV, [f"i_{name}" for name in names], CLAMP_DT_MS)
+    n = round(STEP_MS / CLAMP_DT_MS)
     arbor, errors = {}, {}
     for name in names:
         ion = ar.BBP_ARBOR[name][2]
@@ -136,7 +139,7 @@ def channel_clamp() -> ClampComparison:
         rows = []
         for level in LEVELS_MV:
             run = ar.run(comp, STEP_MS, ARBOR_DT_MS, clamp_mV=level)
-            rows.append((run.total if ion is None else run.currents[ion])[_arbor_index(n)])
+            rows.append((run.total if ion is None else run.currents[ion])[_arbor_index(n, CLAMP_DT_MS)])
         arbor[f"i_{name}"] = np.array(rows)
         errors[name] = relative_error(ours[f"i_{name}"], arbor[f"i_{name}"])
     return ClampComparison(ours, arbor, errors)
@@ -150,14 +153,14 @@ def calcium_clamp() -> ClampComparison:
     for name, g in CALCIUM_SET.items():
         cell.paint(bbp.BBP_CHANNELS[name](), "soma", g * S_CM2)
     cell.paint(bbp.CaDynamics_E2(), "soma")
-    ours = _our_sweeps(cell, CALCIUM_LEVELS_MV, ["i_ca_hva", "i_ca_lvast", "i_sk_e2", "cai"])
+    ours = _our_sweeps(cell, CALCIUM_LEVELS_MV, ["i_ca_hva", "i_ca_lvast", "i_sk_e2", "cai"], DT_MS)
     ours["ca"] = ours.pop("i_ca_hva") + ours.pop("i_ca_lvast")
     cai0 = float(ours["cai"][0, 0])
     comp = ar.Compartment(_arbor_mechanisms(CALCIUM_SET, {}), diameter_um=DIAMETER_UM,
                           cm_uF_cm2=CLAMP_CM_UF_CM2, v_init=HOLD_MV, cai=cai0)
     n = round(STEP_MS / DT_MS)
     runs = [ar.run(comp, STEP_MS, ARBOR_DT_MS, clamp_mV=level) for level in CALCIUM_LEVELS_MV]
-    idx = _arbor_index(n)
+    idx = _arbor_index(n, DT_MS)
     arbor = {"ca": np.array([r.currents["ca"][idx] for r in runs]),
              "i_sk_e2": np.array([r.currents["k"][idx] for r in runs]),
              "cai": np.array([r.cai[idx] for r in runs])}
