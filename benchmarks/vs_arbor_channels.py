@@ -86,6 +86,11 @@ def merge(results: dict[str, dict]) -> dict:
 
 
 def main() -> int:
+    try:
+        import arbor  # noqa: F401
+    except ModuleNotFoundError:
+        print("vs_arbor_channels.py needs arbor: pip install 'arbor>=0.12'", file=sys.stderr)
+        return 2
     json_out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # Brian2 / Arbor chatter goes to stderr
     t0 = time.perf_counter()
