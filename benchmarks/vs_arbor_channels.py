@@ -47,11 +47,12 @@ def single_compartment_clamp() -> dict:
 
     channels = bc.channel_clamp().errors
     calcium = bc.calcium_clamp().errors
-    per = {**channels, **{f"calcium_set:{k}": v for k, v in calcium.items()}}
+    per = {**channels, **{f"calcium_set:{k}": v for k, v in calcium.items() if k != "cai"}}
     # the BBP file's default gamma (0.05): cai climbs 200-fold, the half-step lag of the
     # first-order cai update at 25 us shows (tests/bbp_comparison.py); reported, not in the maximum
     steep = bc.calcium_clamp(gamma=0.05, decay_ms=80.0).errors
     return {"max_current_rel_error": max(per.values()), "current_rel_error": per,
+            "calcium_set:cai_rel_error": calcium["cai"],
             "calcium_set_bbp_default_gamma_rel_error": steep}
 
 
