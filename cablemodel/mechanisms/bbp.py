@@ -1,6 +1,7 @@
 """The Blue Brain Project channel library: the mammalian channels of the Hay et al. (2011) layer-5
 pyramidal cell models, with the kinetics of the NMODL files of Arbor's ``bbp`` catalogue
-(``mechanisms/bbp/*.mod`` in the Arbor repository, themselves the BBP / ModelDB 139653 files).
+(``mechanisms/bbp/*.mod`` in the Arbor repository, adapted from the BBP files of Hay et al.,
+ModelDB 139653).
 
 Each factory returns a :class:`~cablemodel.mechanisms.channels.Channel` (or, for
 :func:`CaDynamics_E2`, a :class:`~cablemodel.mechanisms.concentrations.CalciumDynamics`) to paint
