@@ -118,6 +118,10 @@ class ClampComparison:
     arbor: dict[str, np.ndarray]
     errors: dict[str, float]
 
+    def compared(self, key: str) -> float:
+        """The fraction of the samples of ``key`` that are compared (non-negligible)."""
+        return float(non_negligible(self.arbor[key]).mean())
+
 
 def _our_sweeps(cell: Cell, levels: tuple[float, ...], names: list[str], dt_ms: float
                 ) -> dict[str, np.ndarray]:
@@ -133,10 +137,14 @@ def _our_sweeps(cell: Cell, levels: tuple[float, ...], names: list[str], dt_ms: 
         len(levels), n) for name in names}
 
 
+def non_negligible(arbor: np.ndarray) -> np.ndarray:
+    """Where ``|arbor|`` is at least :data:`NEGLIGIBLE` times its largest magnitude."""
+    return np.abs(arbor) >= NEGLIGIBLE * np.abs(arbor).max()
+
+
 def relative_error(ours: np.ndarray, arbor: np.ndarray) -> float:
-    """Largest ``|ours - arbor| / |arbor|`` where ``|arbor|`` is non-negligible (at least
-    :data:`NEGLIGIBLE` times its largest magnitude)."""
-    sel = np.abs(arbor) >= NEGLIGIBLE * np.abs(arbor).max()
+    """Largest ``|ours - arbor| / |arbor|`` where ``arbor`` is :func:`non_negligible`."""
+    sel = non_negligible(arbor)
     return float(np.max(np.abs(ours[sel] - arbor[sel]) / np.abs(arbor[sel])))
 
 

@@ -163,7 +163,7 @@ def _check_channel_clamp(result):
     assert sorted(result.errors) == sorted(f"i_{name}" for name in MOD if name != "sk_e2")
     for key, err in result.errors.items():
         assert err < 0.01, (key, err)
-        assert np.abs(result.ours[key]).max() > 0  # the channel did carry current
+        assert result.compared(key) > 0.25, key  # most samples count (Na+: 0.32, Ih: all)
     # the step did change the currents: not a comparison of two resting traces
     assert np.ptp(result.arbor["i_nata_t"]) > 100 * np.abs(result.arbor["i_nata_t"][:, 0]).max()
 
@@ -184,6 +184,7 @@ def test_channel_currents_under_voltage_clamp_match_arbor_all_steps(comparison):
 def _check_calcium_clamp(result):
     for key, err in result.errors.items():
         assert err < 0.01, (key, err)
+        assert result.compared(key) > 0.5, key
     assert result.arbor["cai"].max() > 2 * result.arbor["cai"][0, 0]  # calcium did rise
     assert np.ptp(result.arbor["i_sk_e2"]) > np.abs(result.arbor["i_sk_e2"][:, 1]).max()
 
