@@ -1,6 +1,8 @@
-"""What is placed on a cell: channels (painted on regions), synapses and clamps (placed at sites)."""
+"""What is placed on a cell: channels and concentration dynamics (painted on regions), synapses
+and clamps (placed at sites)."""
 
 from .channels import Channel, Gate, HHPotassium, HHSodium
+from .concentrations import CalciumDynamics
 from .electrical import GapJunction
 from .ions import DEFAULT_IONS, Ions, ghk_reversal, nernst
 from .receptors import (
@@ -47,7 +49,7 @@ from .synapses import (
     spike_times,
 )
 
-__all__ = ["Channel", "Gate", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GABA_A",
+__all__ = ["Channel", "Gate", "CalciumDynamics", "HHSodium", "HHPotassium", "Receptor", "AMPA", "GABA_A",
            "Synapse", "Connection", "GapJunction", "CurrentClamp", "spike_times", "regular_train",
            "poisson_train", "Ions", "DEFAULT_IONS", "nernst", "ghk_reversal", "Cleft", "CLEFTS",
            "Ionotropic", "NMDAReceptor", "Metabotropic", "mg_block", "ampa", "nmda", "gaba_a", "gaba_b",
