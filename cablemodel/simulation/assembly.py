@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 import numpy as np
-from brian2 import Quantity, amp, meter, ms, mV, siemens, volt
+from brian2 import Quantity, amp, meter, ms, mV, second, siemens, volt
 
 from ..cell import Cell
 from ..mechanisms.electrical import GapJunction
@@ -122,6 +122,7 @@ class CellSpec:
     vclamps: list[VoltageClamp] = field(default_factory=list)  # one per compartment
     vclamp_idx: list[int] = field(default_factory=list)
     n_steps: int = 1                                  # time steps of the run (waveform samples)
+    outgoing: bool = False                            # the cell drives connections
 
     def __post_init__(self) -> None:
         self.channels = self.cell.channels
@@ -150,8 +151,27 @@ class CellSpec:
         if self.vclamps:  # (V_cmd - v)/R_s: linear in v, so implicit in the cable solver
             lines += [f"I_vclamp = vc_G*({self.name}_vcmd(t, vc_col) - v) : amp (point current)",
                       "vc_G : siemens", "vc_col : integer (constant)"]
+        if self.cell.spike_overshoot is not None:  # lastspike of the last action potential
+            lines.append("ap_done : second")
         lines += extra_equations(self.recordings, "neuron")
         return "\n".join(lines)
+
+    def events(self, dt) -> dict[str, str]:
+        """Brian2 events besides the threshold crossing ``spike`` (the criterion: *Action
+        potentials* in :mod:`cablemodel.simulation.engine`): ``ap``, in the step whose end
+        first reaches ``spike_overshoot`` within the window after a crossing still above
+        threshold, and ``ap_out`` (cells that drive connections), ``window_steps`` steps after
+        the crossing step of an action potential. None when every crossing counts."""
+        cell = self.cell
+        if cell.spike_overshoot is None:
+            return {}
+        site, n_w = cell.spike_compartment, cell.window_steps(dt)
+        over = float(cell.spike_overshoot / mV)
+        out = {"ap": f"i == {site} and not not_refractory and v >= {over!r}*mV"
+                     f" and timestep(t - lastspike, dt) < {n_w} and ap_done != lastspike"}
+        if self.outgoing:
+            out["ap_out"] = f"i == {site} and timestep(t - ap_done, dt) == {n_w}"
+        return out
 
     def timed_arrays(self, dt) -> dict:
         """The ``TimedArray`` objects of the waveform and voltage clamps, by their name in the
@@ -203,7 +223,14 @@ class CellSpec:
                 morphology=cell.morphology.to_brian2(), model=self.equations(), Cm=cell.Cm,
                 Ri=cell.Ri, method="exponential_euler", threshold=f"v > {thr}*mV",
                 threshold_location=cell.spike_compartment, refractory=f"v > {thr}*mV",
-                dt=dt, name=self.name, namespace=self.timed_arrays(dt))
+                events=self.events(dt) or None, dt=dt, name=self.name,
+                namespace=self.timed_arrays(dt))
+        if cell.spike_overshoot is not None:  # after the crossing's thresholder: sees lastspike
+            for k, event in enumerate(("ap", "ap_out")):
+                if event in neuron.thresholder:
+                    neuron.thresholder[event].order = neuron.order + 1 + k
+            neuron.run_on_event("ap", "ap_done = lastspike", when="resets")
+            neuron.ap_done = -1e4 * second  # Brian2's initial lastspike: no action potential yet
         for name, values in cell.table.brian2_values().items():  # integrated geometry
             setattr(neuron, name, values)
         neuron.v = cell.v_rest
@@ -316,13 +343,13 @@ def _zero(eq) -> str:
     return f"{eq.varname} = 0*{get_unit(eq.dim)!r}"
 
 
-def _synapses(source, target, rec, i, j, items, dt, name, delays=None, extra=()):
-    """A Synapses object of receptor ``rec`` from ``source[i]`` to compartments ``j``; ``extra``
-    lines (recorded subexpressions) are added to its model."""
+def _synapses(source, target, rec, i, j, items, dt, name, delays=None, extra=(), event="spike"):
+    """A Synapses object of receptor ``rec`` from ``source[i]`` to compartments ``j``, driven by
+    ``source``'s ``event``; ``extra`` lines (recorded subexpressions) are added to its model."""
     from brian2 import Synapses
 
     syn = Synapses(source, target, model="\n".join([rec.synapse_model(), *extra]), on_pre=rec.on_pre(),
-                   method=rec.method, dt=dt, name=name, namespace={})
+                   method=rec.method, dt=dt, name=name, namespace={}, on_event={"pre": event})
     syn.connect(i=np.asarray(i, dtype=int), j=np.asarray(j, dtype=int))
     syn.w = np.array([float(x.weight / siemens) for x in items]) * siemens
     if delays is not None:
@@ -334,6 +361,19 @@ def _synapses(source, target, rec, i, j, items, dt, name, delays=None, extra=())
         setattr(syn, key, values if not isinstance(default, Quantity)
                 else Quantity(values, dim=default.dim))
     return syn
+
+
+def connection_delay_steps(conn: Connection, dt) -> int:
+    """A connection's delay in time steps of ``dt`` (second), rounded to the nearest step.
+
+    Example
+    -------
+    >>> from brian2 import ms, nS
+    >>> from cablemodel import AMPA, Connection
+    >>> connection_delay_steps(Connection("a", "b", AMPA, "soma", 1 * nS, 1.01 * ms), 0.025 * ms)
+    40
+    """
+    return int(np.rint(float(conn.delay / dt)))
 
 
 def connection_receptor(conn: Connection):
@@ -357,6 +397,7 @@ class CircuitSpec:
     def __post_init__(self) -> None:
         for conn in self.connections:
             self.cells[conn.post].incoming.append(connection_receptor(conn))
+            self.cells[conn.pre].outgoing = True
         for gap in self.gaps:
             for me, other in ((gap.cell_b, gap.cell_a), (gap.cell_a, gap.cell_b)):
                 if other not in self.cells[me].gap_partners:
@@ -372,10 +413,12 @@ class CircuitSpec:
         return hashlib.sha1("||".join(parts).encode()).hexdigest()[:12]
 
     def build(self, dt_ms: float, rec_dt_ms: float):
-        """Create every object on the current device: ``(network, {cell: (vmon, smon, mons)})``
-        with ``mons`` the monitors of the other recorded variables, ``[(monitor, target,
-        elements, variables)]`` (see :func:`~cablemodel.simulation.recording.monitor_groups`)."""
-        from brian2 import Network, SpikeMonitor, StateMonitor
+        """Create every object on the current device: ``(network, {cell: (vmon, smon, apmon,
+        mons)})`` with ``smon`` the threshold crossings, ``apmon`` the ``ap`` events (``None``
+        when every crossing counts) and ``mons`` the monitors of the other recorded variables,
+        ``[(monitor, target, elements, variables)]`` (see
+        :func:`~cablemodel.simulation.recording.monitor_groups`)."""
+        from brian2 import EventMonitor, Network, SpikeMonitor, StateMonitor
 
         dt = dt_ms * ms
         objects, neurons, monitors = [], {}, {}
@@ -400,7 +443,11 @@ class CircuitSpec:
                                   dt=rec_dt_ms * ms, name=f"{name}_mon_{k}"), target, elements,
                      variables)
                     for k, (target, elements, variables) in enumerate(monitor_groups(spec.recordings))]
-            monitors[name] = (vmon, smon, mons)
+            apmon = None
+            if spec.cell.spike_overshoot is not None:  # the crossing (lastspike) of each AP
+                apmon = EventMonitor(neuron, "ap", variables=["lastspike"], name=f"{name}_aps")
+                objects.append(apmon)
+            monitors[name] = (vmon, smon, apmon, mons)
             objects += [vmon, smon, *(m[0] for m in mons)]
         objects += self._connections(neurons, dt) + self._gaps(neurons, dt)
         if self.seed is not None:
@@ -416,11 +463,17 @@ class CircuitSpec:
         out = []
         for (pre, post, _), conns in groups.items():
             rec = connection_receptor(conns[0])
-            spike_site = self.cells[pre].cell.spike_compartment
+            cell = self.cells[pre].cell
+            # an action potential's event leaves window_steps after its crossing step: the
+            # delay is shortened by as much, so it acts when a crossing's event did before
+            wait = 0 if cell.spike_overshoot is None else cell.window_steps(dt)
+            steps = [connection_delay_steps(c, dt) - wait for c in conns]
             targets = [c.site.resolve(self.cells[post].cell.table) for c in conns]
-            out.append(_synapses(neurons[pre], neurons[post], rec, [spike_site] * len(conns),
-                                 targets, conns, dt, f"{pre}_to_{post}_{rec.name}",
-                                 delays=[float(c.delay / ms) for c in conns]))
+            syn = _synapses(neurons[pre], neurons[post], rec, [cell.spike_compartment] * len(conns),
+                            targets, conns, dt, f"{pre}_to_{post}_{rec.name}",
+                            delays=[k * float(dt / ms) for k in steps],
+                            event="spike" if wait == 0 else "ap_out")
+            out.append(syn)
         return out
 
     def _gaps(self, neurons, dt) -> list:
