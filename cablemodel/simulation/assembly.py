@@ -25,9 +25,10 @@ from ..cell import Cell
 from ..mechanisms.electrical import GapJunction
 from ..mechanisms.stimuli import VoltageClamp, WaveformClamp
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse
-from .recording import Selection, extra_equations, monitor_groups, updates
+from .recording import Coupling, Selection, extra_equations, monitor_groups, updates
 
-__all__ = ["CellSpec", "CircuitSpec", "value_key", "trial_period"]
+__all__ = ["CellSpec", "CircuitSpec", "value_key", "trial_period", "connection_couplings",
+           "gap_couplings", "connection_delay_steps"]
 
 #: Trial period (ms) of the simulations built within :func:`trial_period`; ``None`` outside.
 _TRIAL_PERIOD: ContextVar[float | None] = ContextVar("cablemodel_trial_period", default=None)
@@ -123,6 +124,9 @@ class CellSpec:
     vclamp_idx: list[int] = field(default_factory=list)
     n_steps: int = 1                                  # time steps of the run (waveform samples)
     outgoing: bool = False                            # the cell drives connections
+    #: the synapses of the connections onto this cell and the gap-junction ends on it (recordable)
+    connection_synapses: list[Coupling] = field(default_factory=list)
+    gap_ends: list[Coupling] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.channels = self.cell.channels
@@ -204,11 +208,11 @@ class CellSpec:
         return list(zip(starts.tolist(), stops.tolist(), strict=True))
 
     def key(self) -> str:
+        targets = sorted({t for sel in self.recordings.values() for t in sel.entry.target})
         return "|".join([self.name, self.equations(), str(self.gate_blocks()),
                          str(len(self.cell.table)), str(len(self.synapses)), str(len(self.record)),
                          str(monitor_groups(self.recordings)),
-                         str([extra_equations(self.recordings, f"synapses:{r.name}")
-                              for r in self.receptors])])
+                         str([extra_equations(self.recordings, t) for t in targets])])
 
     # -- objects --------------------------------------------------------------------------------
     def neuron(self, dt):
@@ -376,6 +380,70 @@ def connection_delay_steps(conn: Connection, dt) -> int:
     return int(np.rint(float(conn.delay / dt)))
 
 
+def connection_name(conn: Connection) -> str:
+    """Name of the Synapses object holding ``conn`` (one per presynaptic cell, postsynaptic cell
+    and receptor).
+
+    Example
+    -------
+    >>> from brian2 import nS
+    >>> from cablemodel import AMPA, Connection
+    >>> connection_name(Connection("a", "b", AMPA, "soma", 1 * nS))
+    'a_to_b_a_ampa'
+    """
+    return f"{conn.pre}_to_{conn.post}_{connection_receptor(conn).name}"
+
+
+def connection_couplings(connections, post: str, table) -> list[Coupling]:
+    """The synapses of ``connections`` onto cell ``post`` (its compartment ``table``), in order:
+    row label ``conn{k}:{pre}`` (``k`` the index in ``connections``), Synapses object and index
+    in it, as :meth:`CircuitSpec._connections` builds them.
+
+    Example
+    -------
+    >>> from brian2 import nS
+    >>> from cablemodel import AMPA, Connection, ball_and_stick
+    >>> conns = [Connection("a", "b", AMPA, "soma", 1 * nS), Connection("a", "b", AMPA, "#3", 1 * nS)]
+    >>> [(c.label, c.target, c.element, c.compartment)
+    ...  for c in connection_couplings(conns, "b", ball_and_stick().compartments())]
+    [('conn0:a', 'connection:a_to_b_a_ampa', 0, 0), ('conn1:a', 'connection:a_to_b_a_ampa', 1, 3)]
+    """
+    count: dict[str, int] = {}
+    out = []
+    for k, conn in enumerate(connections):
+        name = connection_name(conn)
+        element = count[name] = count.get(name, -1) + 1
+        if conn.post == post:
+            out.append(Coupling(f"conn{k}:{conn.pre}", f"connection:{name}", element,
+                                conn.site.resolve(table), connection_receptor(conn)))
+    return out
+
+
+def gap_couplings(gaps, cell: str, table) -> list[Coupling]:
+    """The ends of ``gaps`` on cell ``cell`` (its compartment ``table``), in order: row label
+    ``gap{k}:a`` or ``gap{k}:b``, the Synapses object carrying the current into that end and the
+    index in it, as :meth:`CircuitSpec._gaps` builds them.
+
+    Example
+    -------
+    >>> from brian2 import nS
+    >>> from cablemodel import GapJunction, ball_and_stick
+    >>> gj = GapJunction("soma", "#3", 1 * nS)  # both ends on the default cell "cell"
+    >>> [(c.label, c.target, c.element, c.compartment)
+    ...  for c in gap_couplings([gj], "cell", ball_and_stick().compartments())]
+    [('gap0:b', 'gap:gap_cell_to_cell', 0, 3), ('gap0:a', 'gap:gap_cell_to_cell', 1, 0)]
+    """
+    count: dict[str, int] = {}
+    out = []
+    for k, g in enumerate(gaps):
+        for end, src, dst, site in (("b", g.cell_a, g.cell_b, g.b), ("a", g.cell_b, g.cell_a, g.a)):
+            name = f"gap_{src}_to_{dst}"
+            element = count[name] = count.get(name, -1) + 1
+            if dst == cell:
+                out.append(Coupling(f"gap{k}:{end}", f"gap:{name}", element, site.resolve(table)))
+    return out
+
+
 def connection_receptor(conn: Connection):
     """The receptor of a connection, renamed per presynaptic cell (``pre_ampa`` for cell ``pre``):
     a Brian2 summed variable takes one Synapses object, and external inputs use the plain name."""
@@ -421,19 +489,26 @@ class CircuitSpec:
         from brian2 import EventMonitor, Network, SpikeMonitor, StateMonitor
 
         dt = dt_ms * ms
-        objects, neurons, monitors = [], {}, {}
+        objects, neurons, inputs, monitors = [], {}, {}, {}
         for name, spec in self.cells.items():
             neuron = neurons[name] = spec.neuron(dt)
-            inputs = spec.inputs(neuron, dt)
-            objects += [neuron, *spec.gating(neuron), *inputs]
+            inputs[name] = spec.inputs(neuron, dt)
+            objects += [neuron, *spec.gating(neuron), *inputs[name]]
             if self.trial_period_ms is not None:
-                objects += spec.trial_resets(neuron, inputs, self.trial_period_ms)
+                objects += spec.trial_resets(neuron, inputs[name], self.trial_period_ms)
+        couplings = self._connections(neurons, dt) + self._gaps(neurons, dt)
+        objects += couplings
+        by_kind = {f"{'gap' if obj.name.startswith('gap_') else 'connection'}:{obj.name}": obj
+                   for obj in couplings}
+        for name, spec in self.cells.items():
+            neuron = neurons[name]
             vmon = StateMonitor(neuron, "v", record=np.array(list(spec.record.values())),
                                 dt=rec_dt_ms * ms, name=f"{name}_vmon")
             # v and Ic at the spike site after each detection give v before it (crossing times)
             smon = SpikeMonitor(neuron, variables=["v", "Ic"], name=f"{name}_spikes")
-            by_target = {"neuron": neuron} | {f"synapses:{obj.name.removeprefix(f'{name}_syn_')}": obj
-                                              for obj in inputs[1:]}
+            by_target = ({"neuron": neuron} | by_kind
+                         | {f"synapses:{obj.name.removeprefix(f'{name}_syn_')}": obj
+                            for obj in inputs[name][1:]})
             for target, statements in ((t, updates(spec.recordings, t)) for t in by_target):
                 if statements:  # values set just before each sample (monitors: start, order 0)
                     objects.append(by_target[target].run_regularly(
@@ -449,7 +524,6 @@ class CircuitSpec:
                 objects.append(apmon)
             monitors[name] = (vmon, smon, apmon, mons)
             objects += [vmon, smon, *(m[0] for m in mons)]
-        objects += self._connections(neurons, dt) + self._gaps(neurons, dt)
         if self.seed is not None:
             from brian2 import seed as brian_seed
 
@@ -469,9 +543,10 @@ class CircuitSpec:
             wait = 0 if cell.spike_overshoot is None else cell.window_steps(dt)
             steps = [connection_delay_steps(c, dt) - wait for c in conns]
             targets = [c.site.resolve(self.cells[post].cell.table) for c in conns]
+            name = connection_name(conns[0])
             syn = _synapses(neurons[pre], neurons[post], rec, [cell.spike_compartment] * len(conns),
-                            targets, conns, dt, f"{pre}_to_{post}_{rec.name}",
-                            delays=[k * float(dt / ms) for k in steps],
+                            targets, conns, dt, name, delays=[k * float(dt / ms) for k in steps],
+                            extra=extra_equations(self.cells[post].recordings, f"connection:{name}"),
                             event="spike" if wait == 0 else "ap_out")
             out.append(syn)
         return out
@@ -493,8 +568,9 @@ class CircuitSpec:
                      "open = 1 - rect + rect*int(sense*(v_pre - v_post) > 0*mV) : 1\n"
                      f"{src}_gj_g_post = g_gap*open : siemens (summed)\n"
                      f"{src}_gj_i_post = g_gap*open*v_pre : amp (summed)")
-            syn = Synapses(neurons[src], neurons[dst], model=model, dt=dt,
-                           name=f"gap_{src}_to_{dst}", namespace={})
+            name = f"gap_{src}_to_{dst}"  # rows in the order of gap_couplings
+            model = "\n".join([model, *extra_equations(self.cells[dst].recordings, f"gap:{name}")])
+            syn = Synapses(neurons[src], neurons[dst], model=model, dt=dt, name=name, namespace={})
             i, j, gs, r, sense = (np.array(col) for col in zip(*items, strict=True))
             syn.connect(i=i.astype(int), j=j.astype(int))
             syn.g_gap, syn.rect, syn.sense = gs * siemens, r, sense

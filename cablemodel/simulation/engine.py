@@ -93,10 +93,10 @@ from ..mechanisms.electrical import GapJunction
 from ..mechanisms.stimuli import Step, VoltageClamp, WaveformClamp
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse, check_seed
 from ..places import Location, LocationError, Region
-from .assembly import CellSpec, CircuitSpec, connection_delay_steps
+from .assembly import CellSpec, CircuitSpec, connection_couplings, connection_delay_steps, gap_couplings
 from .build_cache import BuildCache, BuildError, cache_root, hoist_values, run_binary
 from .memory import MemoryLimitError, check_memory
-from .recording import Request, assemble, parse_request, resolve_requests, site_label
+from .recording import Coupling, Request, assemble, parse_request, resolve_requests, site_label
 from .results import Result, Trace
 from .results_io import cell_metadata
 
@@ -273,7 +273,9 @@ def simulate_circuit(
                   + [g.b for g in gap_junctions if g.cell_b == name])
         specs[name] = _cell_spec(name, cell, list(inputs.get(name, ())), list(clamps.get(name, ())),
                                  record.get(name), dt_ms, integrate_gates_everywhere, placed,
-                                 int(np.ceil(T / dt_ms - 1e-9)) + 1)
+                                 int(np.ceil(T / dt_ms - 1e-9)) + 1,
+                                 connection_couplings(connections, name, cell.table),
+                                 gap_couplings(gap_junctions, name, cell.table))
     circuit = CircuitSpec(specs, list(connections), list(gap_junctions), seed)
     if engine == "auto":
         engine = _auto_engine(sum(len(c.table) for c in cells.values()), T / dt_ms)
@@ -313,7 +315,7 @@ def _check_delay(conn: Connection, pre: Cell, dt_ms: float) -> None:
     n_w = pre.window_steps(dt_ms * ms)
     if connection_delay_steps(conn, dt_ms * ms) < n_w:
         raise ValueError(
-            f"connection {conn.pre} -> {conn.post}: delay {conn.delay} is shorter than the"
+            f"connection {conn.pre} -> {conn.post}: delay {float(conn.delay / ms):g} ms is shorter than the"
             f" spike_window of cell {conn.pre!r} ({n_w * dt_ms:g} ms): an event is sent only for"
             " an action potential, decided spike_window after the threshold crossing; use a delay"
             f" >= {n_w * dt_ms:g} ms, a shorter spike_window, or spike_overshoot=None on"
@@ -328,11 +330,13 @@ def _existing(path: Path) -> Path:
 
 
 def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list, record,
-               dt_ms: float, everywhere: bool, placed: list[Location], n_steps: int = 1
+               dt_ms: float, everywhere: bool, placed: list[Location], n_steps: int = 1,
+               connection_synapses: Sequence[Coupling] = (), gap_ends: Sequence[Coupling] = ()
                ) -> CellSpec:
     """Validate what is placed on one cell and resolve its sites; ``clamps`` are
     :class:`CurrentClamp`, :class:`WaveformClamp` and :class:`VoltageClamp` objects, the
-    waveforms sampled on ``n_steps`` time steps."""
+    waveforms sampled on ``n_steps`` time steps; ``connection_synapses`` and ``gap_ends`` the
+    incoming connections and gap-junction ends (recordable)."""
     active = cell.active_compartments
     limit = MAX_ACTIVE_DT if active.size else MAX_PASSIVE_DT
     if dt_ms > float(limit / ms) + 1e-12:
@@ -393,7 +397,8 @@ def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list, rec
         sites = {names[i]: i for i in range(len(table))}
     spec = CellSpec(name, cell, synapses, syn_idx, steps, clamp_idx, sites, everywhere,
                     waves=waves, wave_idx=wave_idx, vclamps=vclamps, vclamp_idx=vclamp_idx,
-                    n_steps=n_steps)
+                    n_steps=n_steps, connection_synapses=list(connection_synapses),
+                    gap_ends=list(gap_ends))
     spec.recordings = resolve_requests([r for r in requests if r.var != "v"], spec)
     return spec
 
