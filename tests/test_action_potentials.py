@@ -187,3 +187,16 @@ def test_spike_parameters_are_kept_and_saved():
 
     meta = cell_metadata(cell)
     assert meta["spike_overshoot_mV"] == 10.0 and meta["spike_window_ms"] == 0.3
+
+
+@pytest.mark.parametrize("overshoot, count", [(0 * mV, 0), (None, 1)])
+def test_neuron_export_applies_the_criterion(overshoot, count):
+    """The exported NEURON script keeps the NetCon's crossings that are action potentials: the
+    37 degC failure is dropped there too (and kept, as in cablemodel, with every crossing)."""
+    pytest.importorskip("neuron", reason="NEURON is not installed (pip install neuron)")
+    from cablemodel.export import run_neuron, to_neuron
+
+    cell = standard_cell(ball_and_stick(), celsius=37, spike_overshoot=overshoot)
+    out = run_neuron(to_neuron(cell, clamps=PULSE, duration=6 * ms))
+    assert abs(max(out["v_mV"]["hillock"]) - -14.6) < 0.5  # mV: NEURON's failure too
+    assert len(out["spikes_ms"]) == count
