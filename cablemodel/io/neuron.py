@@ -191,6 +191,30 @@ def _model(cell: Cell, synapses: Sequence[Synapse], clamps: Sequence[CurrentClam
     }
 
 
+#: Source of the scripts' ``action_potentials`` (this one and the Import3d model's): cablemodel's
+#: criterion (*Action potentials* in :mod:`cablemodel.simulation.engine`) applied to the
+#: crossings a NetCon records, from the spike site's potential sampled every step.
+ACTION_POTENTIALS = '''
+def action_potentials(crossings, v, model):
+    """The NetCon's crossings (ends of the crossing steps, ms) that are action potentials, by
+    cablemodel's criterion: v reaches the overshoot at one of the window's step ends, all of
+    them above threshold until then."""
+    spike = model["spike"]
+    if spike["overshoot_mV"] is None:
+        return crossings
+    out = []
+    for t in crossings:
+        k = int(round(t / model["dt_ms"]))  # sample at the end of the crossing step
+        for x in v[k:k + spike["window_steps"]]:
+            if x >= spike["overshoot_mV"]:
+                out.append(t)
+                break
+            if x <= spike["threshold_mV"]:
+                break
+    return out
+'''
+
+
 _HEADER = '''"""NEURON model of the cablemodel cell {name!r}, written by cablemodel.export.to_neuron
 (cablemodel {version}). Self-contained: needs only NEURON; {hint}.
 
@@ -288,24 +312,7 @@ def run(model, secs):
     return {"t_ms": list(t), "v_mV": {k: list(v) for k, v in traces.items()},
             "spikes_ms": action_potentials(list(spikes), list(v_site), model)}
 
-
-def action_potentials(crossings, v, model):
-    """The NetCon's crossings (ends of the crossing steps, ms) that are action potentials, by
-    cablemodel's criterion: v reaches the overshoot at one of the window's step ends, all of
-    them above threshold until then."""
-    spike = model["spike"]
-    if spike["overshoot_mV"] is None:
-        return crossings
-    out = []
-    for t in crossings:
-        k = int(round(t / model["dt_ms"]))  # sample at the end of the crossing step
-        for x in v[k:k + spike["window_steps"]]:
-            if x >= spike["overshoot_mV"]:
-                out.append(t)
-                break
-            if x <= spike["threshold_mV"]:
-                break
-    return out
+''' + ACTION_POTENTIALS + '''
 
 
 def geometry(model, secs):

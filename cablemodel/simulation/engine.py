@@ -161,7 +161,9 @@ def simulate(
         (``v`` everywhere, one row per compartment in compartment order), or ``"VAR@WHERE"`` /
         ``(VAR, WHERE)`` for any variable: gates (``"m_na@hillock"``), ``Im``, channel currents
         (``"i_na@soma"``), synapses (``"g_syn@all"``, ``"i_syn@basal@100"``), clamp currents
-        (``"i_clamp@soma"``, ``"i_vclamp@soma"``); see :mod:`cablemodel.simulation.recording`
+        (``"i_clamp@soma"``, ``"i_vclamp@soma"``), gap junctions (``"i_gap@all"``) and, in
+        :func:`simulate_circuit`, the connections onto a cell (``"g_conn@all"``,
+        ``"i_conn@basal@50"``); see :mod:`cablemodel.simulation.recording`
         for the list, units and signs. Read them with :meth:`Result.trace <cablemodel.Result.trace>`.
     record_dt : Quantity, optional
         Sampling interval (default: ``dt``).
