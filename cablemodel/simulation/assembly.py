@@ -165,7 +165,7 @@ class CellSpec:
         potentials* in :mod:`cablemodel.simulation.engine`): ``ap``, in the step whose end
         first reaches ``spike_overshoot`` within the window after a crossing still above
         threshold, and ``ap_out`` (cells that drive connections), ``window_steps`` steps after
-        the crossing step of an action potential. None when every crossing counts."""
+        the crossing step of an action potential. Empty when every crossing counts."""
         cell = self.cell
         if cell.spike_overshoot is None:
             return {}
@@ -496,10 +496,9 @@ class CircuitSpec:
             objects += [neuron, *spec.gating(neuron), *inputs[name]]
             if self.trial_period_ms is not None:
                 objects += spec.trial_resets(neuron, inputs[name], self.trial_period_ms)
-        couplings = self._connections(neurons, dt) + self._gaps(neurons, dt)
-        objects += couplings
-        by_kind = {f"{'gap' if obj.name.startswith('gap_') else 'connection'}:{obj.name}": obj
-                   for obj in couplings}
+        by_kind = ({f"connection:{obj.name}": obj for obj in self._connections(neurons, dt)}
+                   | {f"gap:{obj.name}": obj for obj in self._gaps(neurons, dt)})
+        objects += list(by_kind.values())
         for name, spec in self.cells.items():
             neuron = neurons[name]
             vmon = StateMonitor(neuron, "v", record=np.array(list(spec.record.values())),
@@ -544,11 +543,11 @@ class CircuitSpec:
             steps = [connection_delay_steps(c, dt) - wait for c in conns]
             targets = [c.site.resolve(self.cells[post].cell.table) for c in conns]
             name = connection_name(conns[0])
-            syn = _synapses(neurons[pre], neurons[post], rec, [cell.spike_compartment] * len(conns),
-                            targets, conns, dt, name, delays=[k * float(dt / ms) for k in steps],
-                            extra=extra_equations(self.cells[post].recordings, f"connection:{name}"),
-                            event="spike" if wait == 0 else "ap_out")
-            out.append(syn)
+            out.append(_synapses(
+                neurons[pre], neurons[post], rec, [cell.spike_compartment] * len(conns), targets,
+                conns, dt, name, delays=[k * float(dt / ms) for k in steps],
+                extra=extra_equations(self.cells[post].recordings, f"connection:{name}"),
+                event="spike" if wait == 0 else "ap_out"))
         return out
 
     def _gaps(self, neurons, dt) -> list:
