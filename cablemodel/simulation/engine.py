@@ -49,20 +49,22 @@ that only crosses the threshold. In the discrete time of the run, with ``v_j = v
    NEURON's ``APCount``, eFEL's and Arbor's detectors) with the cell not already above it since
    the previous crossing (``v`` fell back to the threshold or below at the start of a step).
 2. *Overshoot*: ``v_j >= spike_overshoot`` (default 0 mV: an action potential overshoots
-   0 mV, a failure does not) at the end of one of the steps ``c, ..., c + n - 1`` (``n =
-   spike_window/dt``, rounded, at least 1; default window 0.5 ms), all of them still above the
-   threshold at their start: the peak is reached before the repolarisation below threshold.
+   0 mV, a failure does not) for some ``j`` in ``c+1, ..., c+n`` (``n = spike_window/dt``,
+   rounded, at least 1; default window 0.5 ms) with ``v_{c+1}, ..., v_{j-1}`` all above the
+   threshold: the overshoot comes before any repolarisation below threshold.
 3. *Repolarisation*: a further action potential needs a new crossing, i.e. ``v`` below threshold
    in between: one action potential per excursion above the threshold, however long.
 
 Its time is the threshold crossing, interpolated linearly within step ``c`` (unchanged by the
 criterion). For the standard cell (:func:`~cablemodel.standard_cell`, 0-37 degC, 0.3-10 nA at the
 soma) the overshoot comes 0.05-0.28 ms after the crossing step starts; a failure at 37 degC
-(hillock peak -14.6 mV) never reaches 0 mV. ``spike_overshoot=None`` on the :class:`Cell` counts
-every crossing (no overshoot, no window).
+(hillock peak -14.6 mV) never reaches 0 mV. The criterion is a level and a time, not a
+mechanism: a depolarisation forced through 0 mV within the window (a large current into the
+spike site) counts too, a slower one does not. ``spike_overshoot=None`` on the :class:`Cell`
+counts every crossing (no overshoot, no window).
 
 Connections use the same criterion in the run: the presynaptic cell sends an action
-potential's event at the end of step ``c + n``, once the criterion is decided, and the
+potential's event in step ``c + n``, once the criterion is decided, and the
 connection's delay is shortened by ``n`` steps, so the event acts from ``t_{c+1} + d`` as
 above; a threshold crossing that is not an action potential sends nothing. The delay must
 therefore be at least the spike window (else a ``ValueError``); with ``spike_overshoot=None``
