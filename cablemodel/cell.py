@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from brian2 import Quantity, cm, meter, mM, mV, ohm, second, siemens, uF, um
+from brian2 import Quantity, cm, meter, mM, ms, mV, ohm, second, siemens, uF, um
 
 from .mechanisms.channels import RESTING_CONCENTRATIONS, Channel, HHPotassium, HHSodium
 from .mechanisms.concentrations import CalciumDynamics, steady_calcium
@@ -39,13 +39,17 @@ DEFAULT_DENSITIES = {
 
 
 def membrane_parameters(Ri=100 * ohm * cm, Cm=1 * uF / cm**2, g_leak=3e-4 * siemens / cm**2,
-                        v_rest=-65 * mV, spike_threshold=-20 * mV, celsius: float = 6.3) -> dict:
-    """The passive parameters of a :class:`Cell` (its defaults), checked: one finite value each,
-    within a range that holds for any neuron (a value outside is a typo or a wrong unit), else a
-    ``ValueError`` naming the parameter. Ranges (:data:`cablemodel.membrane.RANGES`): ``Ri``
-    1-1e5 ohm*cm, ``Cm`` 1e-4-100 uF/cm^2 (myelin included), ``g_leak`` > 0 and at most
-    1 S/cm^2, ``v_rest`` and ``spike_threshold`` -200 to +200 mV with the threshold above rest,
-    ``celsius`` 0-50 degC. Returns them by name (quantities; celsius a float).
+                        v_rest=-65 * mV, spike_threshold=-20 * mV, celsius: float = 6.3,
+                        spike_overshoot: Quantity | None = 0 * mV,
+                        spike_window=0.5 * ms) -> dict:
+    """The passive and spike-detection parameters of a :class:`Cell` (its defaults), checked:
+    one finite value each, within a range that holds for any neuron (a value outside is a typo
+    or a wrong unit), else a ``ValueError`` naming the parameter. Ranges
+    (:data:`cablemodel.membrane.RANGES`): ``Ri`` 1-1e5 ohm*cm, ``Cm`` 1e-4-100 uF/cm^2 (myelin
+    included), ``g_leak`` > 0 and at most 1 S/cm^2, ``v_rest`` and ``spike_threshold`` -200 to
+    +200 mV with the threshold above rest, ``celsius`` 0-50 degC, ``spike_overshoot`` ``None`` or
+    above ``spike_threshold`` (at most +200 mV), ``spike_window`` 0.001-10 ms. Returns them by
+    name (quantities; celsius a float).
 
     Example
     -------
@@ -56,6 +60,10 @@ def membrane_parameters(Ri=100 * ohm * cm, Cm=1 * uF / cm**2, g_leak=3e-4 * siem
     Traceback (most recent call last):
     ...
     ValueError: Cm must be one finite value, got inf * ufarad / (cmetre ** 2)
+    >>> membrane_parameters(spike_overshoot=-30 * mV)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: spike_overshoot (-30. mV) must be above spike_threshold (-20. mV): ...
     """
     out = {key: bounded(value, RANGES[key][0], key, *RANGES[key][1:])
            for key, value in (("Ri", Ri), ("Cm", Cm), ("g_leak", g_leak))}
@@ -66,6 +74,18 @@ def membrane_parameters(Ri=100 * ohm * cm, Cm=1 * uF / cm**2, g_leak=3e-4 * siem
     if not out["spike_threshold"] > out["v_rest"]:
         raise ValueError(f"spike_threshold ({spike_threshold}) must be above v_rest ({v_rest}):"
                          " a cell above its threshold at rest counts no spikes")
+    if spike_overshoot is not None:
+        over = bounded(spike_overshoot, mV, "spike_overshoot", -200, 200, "mV",
+                       "the peak an action potential must reach, usually 0 mV")
+        if not over > out["spike_threshold"]:
+            raise ValueError(f"spike_overshoot ({spike_overshoot}) must be above spike_threshold"
+                             f" ({out['spike_threshold']}): it is the level an action potential"
+                             " reaches after crossing the threshold; pass spike_overshoot=None"
+                             " to count every threshold crossing")
+        spike_overshoot = over
+    out["spike_overshoot"] = spike_overshoot
+    out["spike_window"] = bounded(spike_window, ms, "spike_window", 1e-3, 10, "ms",
+                                  "the rise from threshold to overshoot: about 0.1-0.3 ms")
     if isinstance(celsius, bool) or not isinstance(celsius, numbers.Real) or not (
             math.isfinite(celsius) and 0 <= celsius <= 50):
         raise ValueError(f"celsius must be a temperature in degC between 0 and 50, got {celsius!r}")
@@ -119,9 +139,19 @@ class Cell:
     spike_site : str
         Region whose middle compartment detects spikes (the axon hillock by default).
     spike_threshold : Quantity
-        Voltage crossing counted as a spike at the spike site; a new spike counts only after
-        the potential has fallen back below it. Spike times are the crossings interpolated
-        linearly within the time step. Must be above ``v_rest``.
+        Voltage whose upward crossing at the spike site starts a candidate spike; a new
+        candidate starts only after the potential has fallen back below it. Spike times are the
+        crossings interpolated linearly within the time step. Must be above ``v_rest``.
+    spike_overshoot : Quantity or None
+        Level (default 0 mV) the potential at the spike site must reach, after crossing
+        ``spike_threshold`` and before falling back below it, within ``spike_window``, for the
+        crossing to count as an action potential (the criterion: *Action potentials* in
+        :mod:`cablemodel.simulation.engine`). ``None`` counts every threshold crossing (NEURON's
+        ``APCount``/``NetCon``, Arbor's threshold detector).
+    spike_window : Quantity
+        Time (default 0.5 ms) after the threshold crossing within which the overshoot must be
+        reached; a :class:`~cablemodel.Connection` from this cell needs a delay at least this
+        long (its event leaves once the criterion is decided).
     e_leak : None, Quantity, mapping or function
         The leak reversal (mV), given explicitly. The simulation then starts as NEURON's and
         Arbor's ``finitialize`` do: ``v = v_rest`` everywhere and every gate at its steady state
@@ -145,17 +175,21 @@ class Cell:
 
     def __init__(self, morphology: Morphology, Ri=100 * ohm * cm, Cm=1 * uF / cm**2,
                  g_leak=3e-4 * siemens / cm**2, v_rest=-65 * mV, celsius: float = 6.3,
-                 spike_site: str = "hillock", spike_threshold=-20 * mV, *, e_leak=None,
-                 spines: Spines | None = None) -> None:
+                 spike_site: str = "hillock", spike_threshold=-20 * mV,
+                 spike_overshoot: Quantity | None = 0 * mV, spike_window=0.5 * ms, *,
+                 e_leak=None, spines: Spines | None = None) -> None:
         if not isinstance(morphology, Morphology):
             raise TypeError(f"morphology must be a cablemodel Morphology, got {type(morphology)}")
         self.morphology = morphology
         checked = membrane_parameters(v_rest=v_rest, spike_threshold=spike_threshold,
-                                      celsius=celsius)
+                                      celsius=celsius, spike_overshoot=spike_overshoot,
+                                      spike_window=spike_window)
         self.Ri, self.Cm, self.g_leak, self.e_leak, self.spines = Ri, Cm, g_leak, e_leak, spines
         self._membrane = resolve_membrane(self.table, Cm=Cm, g_leak=g_leak, e_leak=e_leak, Ri=Ri,
                                           spines=spines)
         self.v_rest, self.spike_threshold = checked["v_rest"], checked["spike_threshold"]
+        self.spike_overshoot: Quantity | None = checked["spike_overshoot"]
+        self.spike_window: Quantity = checked["spike_window"]
         self.celsius = checked["celsius"]
         self.spike_site = spike_site
         self.painted: list[Painted] = []
@@ -190,6 +224,20 @@ class Cell:
         (2, 'hillock', 15.0)
         """
         return parse_site(self.spike_site).resolve(self.table)
+
+    def window_steps(self, dt) -> int:
+        """``spike_window`` in time steps of ``dt`` (second), rounded to the nearest step, at
+        least 1: the action-potential criterion looks at the potential at the ends of this many
+        steps after the crossing step (the crossing step's own end included).
+
+        Example
+        -------
+        >>> from brian2 import ms
+        >>> from cablemodel import ball_and_stick
+        >>> Cell(ball_and_stick()).window_steps(0.025 * ms), Cell(ball_and_stick()).window_steps(1 * ms)
+        (20, 1)
+        """
+        return max(1, int(np.rint(float(self.spike_window / dt))))
 
     def paint(self, channel: Channel | CalciumDynamics, where, density=None) -> Cell:
         """Put ``channel`` on ``where`` at ``density`` (S/cm^2 quantity, cm/s for a GHK channel,
@@ -454,6 +502,14 @@ class Cell:
 def standard_cell(morphology: Morphology, densities: Mapping | None = None, **passive) -> Cell:
     """A :class:`Cell` with Hodgkin-Huxley Na+/K+ painted per region (:data:`DEFAULT_DENSITIES`,
     S/cm^2, overridable per region) and passive dendrites. ``passive`` goes to :class:`Cell`.
+
+    The channels are Hodgkin and Huxley's squid-axon kinetics, measured at 6.3 degC: the default
+    ``celsius=6.3`` is their temperature. Another ``celsius`` speeds them up by Q10 = 3 per
+    10 degC (x 15 at 37 degC): Na+ then inactivates nearly as fast as it activates and the
+    spike fails or shrinks (with 1 nA for 2 ms at the soma the hillock peaks at -14.6 mV at
+    37 degC, +44.5 mV at 6.3 degC). Such a failure is not an action potential and is not
+    counted (see ``spike_overshoot`` of :class:`Cell`). For mammalian temperatures paint
+    channels with mammalian kinetics instead.
 
     ``densities`` maps regions (standard names, ``"dendrite"``, ``"all"`` or this morphology's
     custom regions; a standard region the morphology lacks is skipped) to ``{"na": ..., "k":

@@ -44,7 +44,7 @@ EXC = Receptor("exc", 0 * mV, 0.2 * ms, 2.0 * ms)  # as Exp2Syn(tau1=0.2, tau2=2
 THRESHOLD = -20.0  # mV, cablemodel's default spike threshold
 
 
-def _cell(active: bool) -> Cell:
+def _cell(active: bool, **spikes) -> Cell:
     heading = {"dend": np.array([0.0, 1, 0]), "hill": np.array([0.0, -1, 0]),
                "axon": np.array([0.0, -1, 0])}
     sections, ends = [Section("soma", "soma", None, np.array([[0.0, 0, 0, SOMA_D]]))], {"soma": 0}
@@ -54,7 +54,8 @@ def _cell(active: bool) -> Cell:
         sections.append(Section(name, region, parent, np.array([[*start, diam], [*ends[name], diam]]),
                                 n))
     cell = Cell(Morphology(tuple(sections)), Ri=RA * ohm * cm, Cm=CM * uF / cm**2,
-                g_leak=GL * siemens / cm**2, v_rest=EL * mV, celsius=6.3, spike_site="hillock")
+                g_leak=GL * siemens / cm**2, v_rest=EL * mV, celsius=6.3, spike_site="hillock",
+                **spikes)
     if active:
         for name, region in (("soma", "soma"), ("hill", "hillock"), ("axon", "axon")):
             cell.paint(HHSodium(50 * mV), region, HH[name][0] * siemens / cm**2)
@@ -196,11 +197,15 @@ def test_spike_times_match_neuron(active_runs, engine):
     assert np.abs(r.v_mV - theirs[:, :r.v_mV.shape[1]]).max() < 1e-3  # mV; measured: 1.3e-5
 
 
-def test_connection_acts_at_detection_time_plus_delay(h):
-    """A spiking presynaptic cell drives a passive one through two synapses, 1 ms and 0 ms
-    delay; NEURON's NetCons have the same delays. Every postsynaptic compartment agrees."""
-    pre, post = _cell(active=True), _cell(active=False)
-    delays = {"dend": 1.0, "soma": 0.0}
+@pytest.mark.parametrize("overshoot, short", [(None, 0.0), (0 * mV, 0.5)])
+def test_connection_acts_at_detection_time_plus_delay(h, overshoot, short):
+    """A spiking presynaptic cell drives a passive one through two synapses, 1 ms and a short
+    delay; NEURON's NetCons have the same delays. Every postsynaptic compartment agrees: with
+    every crossing sent at once (``spike_overshoot=None``, NEURON's NetCon; delay 0 allowed) and
+    with the action-potential criterion (the event leaves 0.5 ms after the crossing, the delay
+    is shortened by as much)."""
+    pre, post = _cell(active=True, spike_overshoot=overshoot), _cell(active=False)
+    delays = {"dend": 1.0, "soma": short}
     nrn_pre, nrn_post = NeuronCell(h, pre), NeuronCell(h, post)
     clamp = h.IClamp(nrn_pre.soma(0.5))
     clamp.delay, clamp.dur, clamp.amp = 2.0, 2.0, 1.0

@@ -37,10 +37,13 @@ One JSON object, printed or written to the path given as its first argument: ``t
 ``v_mV`` (label -> trace) for the same sites that :func:`cablemodel.simulate` records (the soma,
 the spike site, every synapse and clamp site, and ``record``), with the same labels;
 ``spikes_ms`` (threshold crossings of ``cell.spike_threshold`` at the spike site, by a
-``NetCon``); ``geometry``: per compartment in cablemodel's order ``section``, ``index``,
-``area_um2``, ``ri_megohm`` (``seg.ri()``: from the segment's node to its parent's; ``None`` for
-the soma, the root), ``distance_um`` (``h.distance`` from ``soma(0.5)``), and
-``area_um2_by_region``; ``neuron_version``. There are ``steps + 1`` samples, ``t = 0 .. duration``.
+``NetCon``, kept when they are action potentials by cablemodel's criterion: the overshoot
+reached within the spike window; see *Action potentials* in
+:mod:`cablemodel.simulation.engine`); ``geometry``: per compartment in cablemodel's order
+``section``, ``index``, ``area_um2``, ``ri_megohm`` (``seg.ri()``: from the segment's node to
+its parent's; ``None`` for the soma, the root), ``distance_um`` (``h.distance`` from
+``soma(0.5)``), and ``area_um2_by_region``; ``neuron_version``. There are ``steps + 1``
+samples, ``t = 0 .. duration``.
 """
 
 from __future__ import annotations
@@ -209,9 +212,36 @@ def _model(cell: Cell, synapses: Sequence[Synapse], clamps: Sequence[CurrentClam
                    for c, i in ((c, c.site.resolve(table)) for c in clamps)],  # IClamps sum
         "record": {label: _where(table, i) for label, i in spec.record.items()},
         "spike": {"where": _where(table, cell.spike_compartment),
-                  "threshold_mV": float(cell.spike_threshold / mV)},
+                  "threshold_mV": float(cell.spike_threshold / mV),
+                  "overshoot_mV": None if cell.spike_overshoot is None
+                  else float(cell.spike_overshoot / mV),
+                  "window_steps": cell.window_steps(dt_ms * ms)},
         "compartments": [[str(s), int(k)] for s, k in zip(table.section, table.index, strict=True)],
     }
+
+
+#: Source of the scripts' ``action_potentials`` (this one and the Import3d model's): cablemodel's
+#: criterion (*Action potentials* in :mod:`cablemodel.simulation.engine`) applied to the
+#: crossings a NetCon records, from the spike site's potential sampled every step.
+ACTION_POTENTIALS = '''
+def action_potentials(crossings, v, model):
+    """The NetCon's crossings (ends of the crossing steps, ms) that are action potentials, by
+    cablemodel's criterion: v reaches the overshoot at one of the window's step ends, all of
+    them above threshold until then."""
+    spike = model["spike"]
+    if spike["overshoot_mV"] is None:
+        return crossings
+    out = []
+    for t in crossings:
+        k = int(round(t / model["dt_ms"]))  # sample at the end of the crossing step
+        for x in v[k:k + spike["window_steps"]]:
+            if x >= spike["overshoot_mV"]:
+                out.append(t)
+                break
+            if x <= spike["threshold_mV"]:
+                break
+    return out
+'''
 
 
 _HEADER = '''"""NEURON model of the cablemodel cell {name!r}, written by cablemodel.export.to_neuron
@@ -299,6 +329,7 @@ def run(model, secs):
     detector.threshold = model["spike"]["threshold_mV"]
     spikes = h.Vector()
     detector.record(spikes)
+    v_site = h.Vector().record(site._ref_v)
     h.celsius = model["celsius"]
     h.usetable_hh = 0
     h.secondorder = 0
@@ -308,7 +339,9 @@ def run(model, secs):
     for _ in range(model["steps"]):
         h.fadvance()
     return {"t_ms": list(t), "v_mV": {k: list(v) for k, v in traces.items()},
-            "spikes_ms": list(spikes)}
+            "spikes_ms": action_potentials(list(spikes), list(v_site), model)}
+
+''' + ACTION_POTENTIALS + '''
 
 
 def geometry(model, secs):

@@ -28,7 +28,8 @@ What the script does
 
 Output (JSON, printed or written to the first argument): ``runs`` (one per synapse: ``site``,
 ``section``, ``x`` (the sample), ``seg_x`` (the synapse), ``distance_um``, ``local_peak_mV``,
-``soma_peak_mV`` (signed largest deviations from rest), ``spikes_ms``; or ``error``), ``geometry``
+``soma_peak_mV`` (signed largest deviations from rest), ``spikes_ms`` (the detector's crossings
+that are action potentials by cablemodel's criterion); or ``error``), ``geometry``
 (``sections``, ``nseg``, ``area_um2_by_region``) and ``neuron_version``.
 """
 
@@ -43,7 +44,7 @@ from brian2 import Hz, Quantity, cm, ms, mV, nA, ohm, siemens, uF
 
 from ..cell import Cell
 from ..mechanisms.synapses import CurrentClamp, Synapse
-from .neuron import NEURON_INSTALL_HINT, _hh_role, _hh_roles, _receptor
+from .neuron import ACTION_POTENTIALS, NEURON_INSTALL_HINT, _hh_role, _hh_roles, _receptor
 
 __all__ = ["import3d_script", "IMPORT3D_REGIONS"]
 
@@ -192,7 +193,10 @@ def import3d_script(swc: str | Path, cell: Cell, synapses: Sequence[Synapse],
         "ek_mV": next((float(c.reversal / mV) for c in cell.channels if _hh_role(c) == "k"), -77.0),
         "regions": regions, "names": IMPORT3D_REGIONS, "pieces": pieces,
         "dt_ms": dt_ms, "steps": int(round(T / dt_ms)),
-        "spike": dict(spike_where, threshold_mV=float(cell.spike_threshold / mV)),
+        "spike": dict(spike_where, threshold_mV=float(cell.spike_threshold / mV),
+                      overshoot_mV=None if cell.spike_overshoot is None
+                      else float(cell.spike_overshoot / mV),
+                      window_steps=cell.window_steps(dt_ms * ms)),
         "runs": [dict(_receptor(s, k), site=str(s.site), where=_where(cell, s.site))
                  for k, s in enumerate(synapses)],
         "clamps": [{"where": _where(cell, c.site), "delay_ms": float(c.start / ms),
@@ -398,6 +402,7 @@ def run_one(model, run, secs, region, spike_seg):
     detector.threshold = model["spike"]["threshold_mV"]
     spikes = h.Vector()
     detector.record(spikes)
+    v_site = h.Vector().record(spike_seg._ref_v)
     h.finitialize(model["v_init_mV"])
     for _ in range(model["steps"]):
         h.fadvance()
@@ -405,9 +410,11 @@ def run_one(model, run, secs, region, spike_seg):
     out = {"site": run["site"], "section": sec.name(), "x": x, "seg_x": seg.x,
            "distance_um": h.distance(secs[0](0.5), sec(x)),
            "local_peak_mV": signed_peak(v_loc, rest), "soma_peak_mV": signed_peak(v_soma, rest),
-           "spikes_ms": list(spikes)}
+           "spikes_ms": action_potentials(list(spikes), list(v_site), model)}
     del fih, nc, syn, detector
     return out
+
+''' + ACTION_POTENTIALS + '''
 
 
 def main(argv):

@@ -239,9 +239,12 @@ class Synapse:
 
 @dataclass(frozen=True)
 class Connection:
-    """A chemical synapse from cell ``pre`` to ``site`` on cell ``post``, driven by the spikes
-    that ``pre`` fires at its spike site (the axon hillock) after ``delay`` (axonal conduction
-    plus synaptic delay). Cell names as given to :func:`cablemodel.simulate_circuit`.
+    """A chemical synapse from cell ``pre`` to ``site`` on cell ``post``, driven by the action
+    potentials that ``pre`` fires at its spike site (the axon hillock) after ``delay`` (axonal
+    conduction plus synaptic delay, counted from the threshold crossing; at least ``pre``'s
+    ``spike_window`` unless it counts every crossing, see *Action potentials* in
+    :mod:`cablemodel.simulation.engine`). Cell names as given to
+    :func:`cablemodel.simulate_circuit`.
 
     Example
     -------

@@ -27,9 +27,10 @@ from ..mechanisms.electrical import GapJunction
 from ..mechanisms.stimuli import VoltageClamp, WaveformClamp
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse
 from ..membrane import brian2_geometry
-from .recording import Selection, extra_equations, monitor_groups, updates
+from .recording import Coupling, Selection, extra_equations, monitor_groups, updates
 
-__all__ = ["CellSpec", "CircuitSpec", "value_key", "trial_period"]
+__all__ = ["CellSpec", "CircuitSpec", "value_key", "trial_period", "connection_couplings",
+           "gap_couplings", "connection_delay_steps"]
 
 #: Brian2 unit of each unit name in :data:`CALCIUM_PARAMETERS`.
 _UNITS = {"1": 1.0, "second": second, "meter": meter, "mmolar": mM}
@@ -126,6 +127,10 @@ class CellSpec:
     vclamps: list[VoltageClamp] = field(default_factory=list)  # one per compartment
     vclamp_idx: list[int] = field(default_factory=list)
     n_steps: int = 1                                  # time steps of the run (waveform samples)
+    outgoing: bool = False                            # the cell drives connections
+    #: the synapses of the connections onto this cell and the gap-junction ends on it (recordable)
+    connection_synapses: list[Coupling] = field(default_factory=list)
+    gap_ends: list[Coupling] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         cell = self.cell
@@ -168,8 +173,27 @@ class CellSpec:
         if self.vclamps:  # (V_cmd - v)/R_s: linear in v, so implicit in the cable solver
             lines += [f"I_vclamp = vc_G*({self.name}_vcmd(t, vc_col) - v) : amp (point current)",
                       "vc_G : siemens", "vc_col : integer (constant)"]
+        if self.cell.spike_overshoot is not None:  # lastspike of the last action potential
+            lines.append("ap_done : second")
         lines += extra_equations(self.recordings, "neuron")
         return "\n".join(lines)
+
+    def events(self, dt) -> dict[str, str]:
+        """Brian2 events besides the threshold crossing ``spike`` (the criterion: *Action
+        potentials* in :mod:`cablemodel.simulation.engine`): ``ap``, in the step whose end
+        first reaches ``spike_overshoot`` within the window after a crossing still above
+        threshold, and ``ap_out`` (cells that drive connections), ``window_steps`` steps after
+        the crossing step of an action potential. Empty when every crossing counts."""
+        cell = self.cell
+        if cell.spike_overshoot is None:
+            return {}
+        site, n_w = cell.spike_compartment, cell.window_steps(dt)
+        over = float(cell.spike_overshoot / mV)
+        out = {"ap": f"i == {site} and not not_refractory and v >= {over!r}*mV"
+                     f" and timestep(t - lastspike, dt) < {n_w} and ap_done != lastspike"}
+        if self.outgoing:
+            out["ap_out"] = f"i == {site} and timestep(t - ap_done, dt) == {n_w}"
+        return out
 
     def timed_arrays(self, dt) -> dict:
         """The ``TimedArray`` objects of the waveform and voltage clamps, by their name in the
@@ -217,12 +241,12 @@ class CellSpec:
         return " + ".join(terms) if terms else "0*amp/meter**2"
 
     def key(self) -> str:
+        targets = sorted({t for sel in self.recordings.values() for t in sel.entry.target})
         return "|".join([self.name, self.equations(), str(self.gate_blocks()),
                          str(self.mechanism_blocks()),
                          str(len(self.cell.table)), str(len(self.synapses)), str(len(self.record)),
                          str(monitor_groups(self.recordings)),
-                         str([extra_equations(self.recordings, f"synapses:{r.name}")
-                              for r in self.receptors])])
+                         str([extra_equations(self.recordings, t) for t in targets])])
 
     # -- objects --------------------------------------------------------------------------------
     def neuron(self, dt):
@@ -240,8 +264,14 @@ class CellSpec:
                 morphology=cell.morphology.to_brian2(), model=self.equations(),
                 Cm=membrane.Cm[0], Ri=shared_ri, method="exponential_euler",
                 threshold=f"v > {thr}*mV", threshold_location=cell.spike_compartment,
-                refractory=f"v > {thr}*mV", dt=dt, name=self.name,
-                namespace=self.timed_arrays(dt))
+                refractory=f"v > {thr}*mV", events=self.events(dt) or None, dt=dt,
+                name=self.name, namespace=self.timed_arrays(dt))
+        if cell.spike_overshoot is not None:  # after the crossing's thresholder: sees lastspike
+            for k, event in enumerate(("ap", "ap_out")):
+                if event in neuron.thresholder:
+                    neuron.thresholder[event].order = neuron.order + 1 + k
+            neuron.run_on_event("ap", "ap_done = lastspike", when="resets")
+            neuron.ap_done = -1e4 * second  # Brian2's initial lastspike: no action potential yet
         for name, values in geometry.items():
             setattr(neuron, name, values)
         neuron.Cm = membrane.Cm
@@ -438,13 +468,13 @@ def _zero(eq) -> str:
     return f"{eq.varname} = 0*{get_unit(eq.dim)!r}"
 
 
-def _synapses(source, target, rec, i, j, items, dt, name, delays=None, extra=()):
-    """A Synapses object of receptor ``rec`` from ``source[i]`` to compartments ``j``; ``extra``
-    lines (recorded subexpressions) are added to its model."""
+def _synapses(source, target, rec, i, j, items, dt, name, delays=None, extra=(), event="spike"):
+    """A Synapses object of receptor ``rec`` from ``source[i]`` to compartments ``j``, driven by
+    ``source``'s ``event``; ``extra`` lines (recorded subexpressions) are added to its model."""
     from brian2 import Synapses
 
     syn = Synapses(source, target, model="\n".join([rec.synapse_model(), *extra]), on_pre=rec.on_pre(),
-                   method=rec.method, dt=dt, name=name, namespace={})
+                   method=rec.method, dt=dt, name=name, namespace={}, on_event={"pre": event})
     syn.connect(i=np.asarray(i, dtype=int), j=np.asarray(j, dtype=int))
     syn.w = np.array([float(x.weight / siemens) for x in items]) * siemens
     if delays is not None:
@@ -456,6 +486,83 @@ def _synapses(source, target, rec, i, j, items, dt, name, delays=None, extra=())
         setattr(syn, key, values if not isinstance(default, Quantity)
                 else Quantity(values, dim=default.dim))
     return syn
+
+
+def connection_delay_steps(conn: Connection, dt) -> int:
+    """A connection's delay in time steps of ``dt`` (second), rounded to the nearest step.
+
+    Example
+    -------
+    >>> from brian2 import ms, nS
+    >>> from cablemodel import AMPA, Connection
+    >>> connection_delay_steps(Connection("a", "b", AMPA, "soma", 1 * nS, 1.01 * ms), 0.025 * ms)
+    40
+    """
+    return int(np.rint(float(conn.delay / dt)))
+
+
+def connection_name(conn: Connection) -> str:
+    """Name of the Synapses object holding ``conn`` (one per presynaptic cell, postsynaptic cell
+    and receptor).
+
+    Example
+    -------
+    >>> from brian2 import nS
+    >>> from cablemodel import AMPA, Connection
+    >>> connection_name(Connection("a", "b", AMPA, "soma", 1 * nS))
+    'a_to_b_a_ampa'
+    """
+    return f"{conn.pre}_to_{conn.post}_{connection_receptor(conn).name}"
+
+
+def connection_couplings(connections, post: str, table) -> list[Coupling]:
+    """The synapses of ``connections`` onto cell ``post`` (its compartment ``table``), in order:
+    row label ``conn{k}:{pre}`` (``k`` the index in ``connections``), Synapses object and index
+    in it, as :meth:`CircuitSpec._connections` builds them.
+
+    Example
+    -------
+    >>> from brian2 import nS
+    >>> from cablemodel import AMPA, Connection, ball_and_stick
+    >>> conns = [Connection("a", "b", AMPA, "soma", 1 * nS), Connection("a", "b", AMPA, "#3", 1 * nS)]
+    >>> [(c.label, c.target, c.element, c.compartment)
+    ...  for c in connection_couplings(conns, "b", ball_and_stick().compartments())]
+    [('conn0:a', 'connection:a_to_b_a_ampa', 0, 0), ('conn1:a', 'connection:a_to_b_a_ampa', 1, 3)]
+    """
+    count: dict[str, int] = {}
+    out = []
+    for k, conn in enumerate(connections):
+        name = connection_name(conn)
+        element = count[name] = count.get(name, -1) + 1
+        if conn.post == post:
+            out.append(Coupling(f"conn{k}:{conn.pre}", f"connection:{name}", element,
+                                conn.site.resolve(table), connection_receptor(conn)))
+    return out
+
+
+def gap_couplings(gaps, cell: str, table) -> list[Coupling]:
+    """The ends of ``gaps`` on cell ``cell`` (its compartment ``table``), in order: row label
+    ``gap{k}:a`` or ``gap{k}:b``, the Synapses object carrying the current into that end and the
+    index in it, as :meth:`CircuitSpec._gaps` builds them.
+
+    Example
+    -------
+    >>> from brian2 import nS
+    >>> from cablemodel import GapJunction, ball_and_stick
+    >>> gj = GapJunction("soma", "#3", 1 * nS)  # both ends on the default cell "cell"
+    >>> [(c.label, c.target, c.element, c.compartment)
+    ...  for c in gap_couplings([gj], "cell", ball_and_stick().compartments())]
+    [('gap0:b', 'gap:gap_cell_to_cell', 0, 3), ('gap0:a', 'gap:gap_cell_to_cell', 1, 0)]
+    """
+    count: dict[str, int] = {}
+    out = []
+    for k, g in enumerate(gaps):
+        for end, src, dst, site in (("b", g.cell_a, g.cell_b, g.b), ("a", g.cell_b, g.cell_a, g.a)):
+            name = f"gap_{src}_to_{dst}"
+            element = count[name] = count.get(name, -1) + 1
+            if dst == cell:
+                out.append(Coupling(f"gap{k}:{end}", f"gap:{name}", element, site.resolve(table)))
+    return out
 
 
 def connection_receptor(conn: Connection):
@@ -479,6 +586,7 @@ class CircuitSpec:
     def __post_init__(self) -> None:
         for conn in self.connections:
             self.cells[conn.post].incoming.append(connection_receptor(conn))
+            self.cells[conn.pre].outgoing = True
         for gap in self.gaps:
             for me, other in ((gap.cell_b, gap.cell_a), (gap.cell_a, gap.cell_b)):
                 if other not in self.cells[me].gap_partners:
@@ -494,25 +602,33 @@ class CircuitSpec:
         return hashlib.sha1("||".join(parts).encode()).hexdigest()[:12]
 
     def build(self, dt_ms: float, rec_dt_ms: float):
-        """Create every object on the current device: ``(network, {cell: (vmon, smon, mons)})``
-        with ``mons`` the monitors of the other recorded variables, ``[(monitor, target,
-        elements, variables)]`` (see :func:`~cablemodel.simulation.recording.monitor_groups`)."""
-        from brian2 import Network, SpikeMonitor, StateMonitor
+        """Create every object on the current device: ``(network, {cell: (vmon, smon, apmon,
+        mons)})`` with ``smon`` the threshold crossings, ``apmon`` the ``ap`` events (``None``
+        when every crossing counts) and ``mons`` the monitors of the other recorded variables,
+        ``[(monitor, target, elements, variables)]`` (see
+        :func:`~cablemodel.simulation.recording.monitor_groups`)."""
+        from brian2 import EventMonitor, Network, SpikeMonitor, StateMonitor
 
         dt = dt_ms * ms
-        objects, neurons, monitors = [], {}, {}
+        objects, neurons, inputs, monitors = [], {}, {}, {}
         for name, spec in self.cells.items():
             neuron = neurons[name] = spec.neuron(dt)
-            inputs = spec.inputs(neuron, dt)
-            objects += [neuron, *spec.gating(neuron), *inputs]
+            inputs[name] = spec.inputs(neuron, dt)
+            objects += [neuron, *spec.gating(neuron), *inputs[name]]
             if self.trial_period_ms is not None:
-                objects += spec.trial_resets(neuron, inputs, self.trial_period_ms)
+                objects += spec.trial_resets(neuron, inputs[name], self.trial_period_ms)
+        by_kind = ({f"connection:{obj.name}": obj for obj in self._connections(neurons, dt)}
+                   | {f"gap:{obj.name}": obj for obj in self._gaps(neurons, dt)})
+        objects += list(by_kind.values())
+        for name, spec in self.cells.items():
+            neuron = neurons[name]
             vmon = StateMonitor(neuron, "v", record=np.array(list(spec.record.values())),
                                 dt=rec_dt_ms * ms, name=f"{name}_vmon")
             # v and Ic at the spike site after each detection give v before it (crossing times)
             smon = SpikeMonitor(neuron, variables=["v", "Ic"], name=f"{name}_spikes")
-            by_target = {"neuron": neuron} | {f"synapses:{obj.name.removeprefix(f'{name}_syn_')}": obj
-                                              for obj in inputs[1:]}
+            by_target = ({"neuron": neuron} | by_kind
+                         | {f"synapses:{obj.name.removeprefix(f'{name}_syn_')}": obj
+                            for obj in inputs[name][1:]})
             for target, statements in ((t, updates(spec.recordings, t)) for t in by_target):
                 if statements:  # values set just before each sample (monitors: start, order 0)
                     objects.append(by_target[target].run_regularly(
@@ -522,9 +638,12 @@ class CircuitSpec:
                                   dt=rec_dt_ms * ms, name=f"{name}_mon_{k}"), target, elements,
                      variables)
                     for k, (target, elements, variables) in enumerate(monitor_groups(spec.recordings))]
-            monitors[name] = (vmon, smon, mons)
+            apmon = None
+            if spec.cell.spike_overshoot is not None:  # the crossing (lastspike) of each AP
+                apmon = EventMonitor(neuron, "ap", variables=["lastspike"], name=f"{name}_aps")
+                objects.append(apmon)
+            monitors[name] = (vmon, smon, apmon, mons)
             objects += [vmon, smon, *(m[0] for m in mons)]
-        objects += self._connections(neurons, dt) + self._gaps(neurons, dt)
         if self.seed is not None:
             from brian2 import seed as brian_seed
 
@@ -538,11 +657,18 @@ class CircuitSpec:
         out = []
         for (pre, post, _), conns in groups.items():
             rec = connection_receptor(conns[0])
-            spike_site = self.cells[pre].cell.spike_compartment
+            cell = self.cells[pre].cell
+            # an action potential's event leaves window_steps after its crossing step: the
+            # delay is shortened by as much, so it acts when a crossing's event did before
+            wait = 0 if cell.spike_overshoot is None else cell.window_steps(dt)
+            steps = [connection_delay_steps(c, dt) - wait for c in conns]
             targets = [c.site.resolve(self.cells[post].cell.table) for c in conns]
-            out.append(_synapses(neurons[pre], neurons[post], rec, [spike_site] * len(conns),
-                                 targets, conns, dt, f"{pre}_to_{post}_{rec.name}",
-                                 delays=[float(c.delay / ms) for c in conns]))
+            name = connection_name(conns[0])
+            out.append(_synapses(
+                neurons[pre], neurons[post], rec, [cell.spike_compartment] * len(conns), targets,
+                conns, dt, name, delays=[k * float(dt / ms) for k in steps],
+                extra=extra_equations(self.cells[post].recordings, f"connection:{name}"),
+                event="spike" if wait == 0 else "ap_out"))
         return out
 
     def _gaps(self, neurons, dt) -> list:
@@ -562,8 +688,9 @@ class CircuitSpec:
                      "open = 1 - rect + rect*int(sense*(v_pre - v_post) > 0*mV) : 1\n"
                      f"{src}_gj_g_post = g_gap*open : siemens (summed)\n"
                      f"{src}_gj_i_post = g_gap*open*v_pre : amp (summed)")
-            syn = Synapses(neurons[src], neurons[dst], model=model, dt=dt,
-                           name=f"gap_{src}_to_{dst}", namespace={})
+            name = f"gap_{src}_to_{dst}"  # rows in the order of gap_couplings
+            model = "\n".join([model, *extra_equations(self.cells[dst].recordings, f"gap:{name}")])
+            syn = Synapses(neurons[src], neurons[dst], model=model, dt=dt, name=name, namespace={})
             i, j, gs, r, sense = (np.array(col) for col in zip(*items, strict=True))
             syn.connect(i=i.astype(int), j=j.astype(int))
             syn.g_gap, syn.rect, syn.sense = gs * siemens, r, sense

@@ -39,7 +39,41 @@ Step ``k`` takes the cell from ``t_k = k*dt`` to ``t_{k+1}``. Within it, in Bria
   slot). A spike detected in step ``k`` with delay ``d`` is delivered at the end of step
   ``k + d/dt`` (``d/dt`` rounded to the nearest integer), so it acts from the step that starts
   at ``t_{k+1} + d``: NEURON's detection time plus the delay, as a ``NetCon`` delivers it. With
-  ``d = 0`` it acts from ``t_{k+1}``.
+  ``d = 0`` (only with ``spike_overshoot=None``, see below) it acts from ``t_{k+1}``.
+
+Action potentials
+-----------------
+A spike (:attr:`Result.spikes <cablemodel.Result.spikes>`, and an event of a
+:class:`~cablemodel.Connection`) is an action potential at the cell's spike site: a
+regenerative, overshooting event, told apart from a failed spike or a passive depolarisation
+that only crosses the threshold. In the discrete time of the run, with ``v_j = v(t_j)`` there:
+
+1. *Threshold crossing*: step ``c`` ends above ``spike_threshold`` (default -20 mV, the level of
+   NEURON's ``APCount``, eFEL's and Arbor's detectors) with the cell not already above it since
+   the previous crossing (``v`` fell back to the threshold or below at the start of a step).
+2. *Overshoot*: ``v_j >= spike_overshoot`` (default 0 mV: an action potential overshoots
+   0 mV, a failure does not) for some ``j`` in ``c+1, ..., c+n`` (``n = spike_window/dt``,
+   rounded, at least 1; default window 0.5 ms) with ``v_{c+1}, ..., v_{j-1}`` all above the
+   threshold: the overshoot comes before any repolarisation below threshold.
+3. *Repolarisation*: a further action potential needs a new crossing, i.e. ``v`` below threshold
+   in between: one action potential per excursion above the threshold, however long.
+
+Its time is the threshold crossing, interpolated linearly within step ``c`` (unchanged by the
+criterion). For the standard cell (:func:`~cablemodel.standard_cell`, 0-37 degC, 0.3-10 nA at the
+soma) the overshoot comes 0.05-0.28 ms after the crossing step starts; a failure at 37 degC
+(hillock peak -14.6 mV) never reaches 0 mV. The criterion is a level and a time, not a
+mechanism: a depolarisation forced through 0 mV within the window (a large current into the
+spike site) counts too, a slower one does not. ``spike_overshoot=None`` on the :class:`Cell`
+counts every crossing (no overshoot, no window).
+
+Connections use the same criterion in the run: the presynaptic cell sends an action
+potential's event in step ``c + n``, once the criterion is decided, and the
+connection's delay is shortened by ``n`` steps, so the event acts from ``t_{c+1} + d`` as
+above; a threshold crossing that is not an action potential sends nothing. The delay must
+therefore be at least the spike window (else a ``ValueError``); with ``spike_overshoot=None``
+the crossing is sent at once and any delay >= 0 works. Two action potentials within one window
+(the second decided before the first's event left; not possible for real action potentials)
+raise a :class:`SimulationError` in a cell with outgoing connections.
 
 Engines: ``"numpy"`` (no compilation; fine for small cells and short runs), ``"cython"``
 (compiled once per model structure, then cached), ``"cpp_standalone"`` (whole run compiled to
@@ -64,10 +98,10 @@ from ..mechanisms.electrical import GapJunction
 from ..mechanisms.stimuli import Step, VoltageClamp, WaveformClamp
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse, check_seed
 from ..places import Location, LocationError, Region
-from .assembly import CellSpec, CircuitSpec
+from .assembly import CellSpec, CircuitSpec, connection_couplings, connection_delay_steps, gap_couplings
 from .build_cache import BuildCache, BuildError, cache_root, hoist_values, run_binary
 from .memory import MemoryLimitError, check_memory
-from .recording import Request, assemble, parse_request, resolve_requests, site_label
+from .recording import Coupling, Request, assemble, parse_request, resolve_requests, site_label
 from .results import Result, Trace
 from .results_io import cell_metadata
 
@@ -132,7 +166,9 @@ def simulate(
         (``v`` everywhere, one row per compartment in compartment order), or ``"VAR@WHERE"`` /
         ``(VAR, WHERE)`` for any variable: gates (``"m_na@hillock"``), ``Im``, channel currents
         (``"i_na@soma"``), synapses (``"g_syn@all"``, ``"i_syn@basal@100"``), clamp currents
-        (``"i_clamp@soma"``, ``"i_vclamp@soma"``); see :mod:`cablemodel.simulation.recording`
+        (``"i_clamp@soma"``, ``"i_vclamp@soma"``), gap junctions (``"i_gap@all"``) and, in
+        :func:`simulate_circuit`, the connections onto a cell (``"g_conn@all"``,
+        ``"i_conn@basal@50"``); see :mod:`cablemodel.simulation.recording`
         for the list, units and signs. Read them with :meth:`Result.trace <cablemodel.Result.trace>`.
     record_dt : Quantity, optional
         Sampling interval (default: ``dt``).
@@ -228,6 +264,7 @@ def simulate_circuit(
             if name not in cells:
                 raise ValueError(f"connection {c.pre} -> {c.post}: no cell named {name!r};"
                                  f" cells are {list(cells)}")
+        _check_delay(c, cells[c.pre], dt_ms)
     for g in gap_junctions:
         for name in (g.cell_a, g.cell_b):
             if name not in cells:
@@ -243,7 +280,9 @@ def simulate_circuit(
                   + [g.b for g in gap_junctions if g.cell_b == name])
         specs[name] = _cell_spec(name, cell, list(inputs.get(name, ())), list(clamps.get(name, ())),
                                  record.get(name), dt_ms, integrate_gates_everywhere, placed,
-                                 int(np.ceil(T / dt_ms - 1e-9)) + 1)
+                                 int(np.ceil(T / dt_ms - 1e-9)) + 1,
+                                 connection_couplings(connections, name, cell.table),
+                                 gap_couplings(gap_junctions, name, cell.table))
     circuit = CircuitSpec(specs, list(connections), list(gap_junctions), seed)
     if engine == "auto":
         engine = _auto_engine(sum(len(c.table) for c in cells.values()), T / dt_ms)
@@ -275,6 +314,21 @@ def simulate_circuit(
     return results
 
 
+def _check_delay(conn: Connection, pre: Cell, dt_ms: float) -> None:
+    """Refuse a connection whose delay is shorter than its presynaptic cell's spike window: its
+    event would have to act before the action-potential criterion is decided."""
+    if pre.spike_overshoot is None:
+        return
+    n_w = pre.window_steps(dt_ms * ms)
+    if connection_delay_steps(conn, dt_ms * ms) < n_w:
+        raise ValueError(
+            f"connection {conn.pre} -> {conn.post}: delay {float(conn.delay / ms):g} ms is shorter than the"
+            f" spike_window of cell {conn.pre!r} ({n_w * dt_ms:g} ms): an event is sent only for"
+            " an action potential, decided spike_window after the threshold crossing; use a delay"
+            f" >= {n_w * dt_ms:g} ms, a shorter spike_window, or spike_overshoot=None on"
+            f" {conn.pre!r} (every threshold crossing is sent at once, as NEURON's NetCon)")
+
+
 def _existing(path: Path) -> Path:
     """``path`` or its nearest existing parent (where its files would go)."""
     while not path.exists() and path.parent != path:
@@ -283,11 +337,13 @@ def _existing(path: Path) -> Path:
 
 
 def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list, record,
-               dt_ms: float, everywhere: bool, placed: list[Location], n_steps: int = 1
+               dt_ms: float, everywhere: bool, placed: list[Location], n_steps: int = 1,
+               connection_synapses: Sequence[Coupling] = (), gap_ends: Sequence[Coupling] = ()
                ) -> CellSpec:
     """Validate what is placed on one cell and resolve its sites; ``clamps`` are
     :class:`CurrentClamp`, :class:`WaveformClamp` and :class:`VoltageClamp` objects, the
-    waveforms sampled on ``n_steps`` time steps."""
+    waveforms sampled on ``n_steps`` time steps; ``connection_synapses`` and ``gap_ends`` the
+    incoming connections and gap-junction ends (recordable)."""
     active = cell.active_compartments
     limit = MAX_ACTIVE_DT if active.size else MAX_PASSIVE_DT
     if dt_ms > float(limit / ms) + 1e-12:
@@ -346,7 +402,8 @@ def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list, rec
         sites = {names[i]: i for i in range(len(table))}
     spec = CellSpec(name, cell, synapses, syn_idx, steps, clamp_idx, sites, everywhere,
                     waves=waves, wave_idx=wave_idx, vclamps=vclamps, vclamp_idx=vclamp_idx,
-                    n_steps=n_steps)
+                    n_steps=n_steps, connection_synapses=list(connection_synapses),
+                    gap_ends=list(gap_ends))
     spec.recordings = resolve_requests([r for r in requests if r.var != "v"], spec)
     return spec
 
@@ -383,21 +440,41 @@ def _collect(monitors, circuit: CircuitSpec, dt_ms: float, traces) -> dict[str, 
     of them that the :class:`Result` keeps.
     """
     out = {}
-    for name, (vmon, smon, mons) in monitors.items():
+    for name, (vmon, smon, apmon, mons) in monitors.items():
         spec = circuit.cells[name]
         cell = spec.cell
         after = np.asarray(smon.v / mV)  # at the end of the detecting step; Ic = Cm (v - v_before)/dt
         cm_spike = cell.membrane().Cm[cell.spike_compartment]
         before = after - np.asarray(smon.Ic * (dt_ms * ms) / cm_spike / mV)
+        crossed = np.asarray(smon.t / ms)
+        spikes_ms = _crossing_times(crossed, before, after, float(cell.spike_threshold / mV), dt_ms)
+        if apmon is not None:  # the crossings that became action potentials
+            ap_crossings = np.rint(np.asarray(apmon.lastspike / ms) / dt_ms).astype(int)
+            if spec.outgoing:
+                _check_lost_events(name, ap_crossings, np.rint(np.asarray(apmon.t / ms) / dt_ms)
+                                   .astype(int), cell.window_steps(dt_ms * ms), dt_ms)
+            spikes_ms = spikes_ms[np.isin(np.rint(crossed / dt_ms).astype(int), ap_crossings)]
         t_ms, v_mV = traces(vmon, "v", float(mV))
         data = {(target, var): (elements, traces(mon, var, 1.0)[1])
                 for mon, target, elements, variables in mons for var in variables}
         recorded = {var: Trace(var, sel.entry.unit, assemble(sel, data), sel.compartments,
                                list(sel.labels), sel.entry.description)
                     for var, sel in spec.recordings.items()}
-        out[name] = (t_ms, v_mV, _crossing_times(np.asarray(smon.t / ms), before, after,
-                                                 float(cell.spike_threshold / mV), dt_ms), recorded)
+        out[name] = (t_ms, v_mV, spikes_ms, recorded)
     return out
+
+
+def _check_lost_events(name: str, crossing_steps: np.ndarray, ap_steps: np.ndarray, n_w: int,
+                       dt_ms: float) -> None:
+    """Raise if an action potential was decided before the event of the previous one left
+    (its crossing step + ``n_w``): that event was never sent to the connections."""
+    lost = np.flatnonzero(ap_steps[1:] < crossing_steps[:-1] + n_w)
+    if lost.size:
+        k = int(lost[0])
+        raise SimulationError(
+            f"cell {name!r}: two action potentials (crossings at {crossing_steps[k] * dt_ms:g} and"
+            f" {crossing_steps[k + 1] * dt_ms:g} ms) within its spike_window ({n_w * dt_ms:g} ms);"
+            " the first one's event to the connections was not sent. Use a shorter spike_window")
 
 
 def _runtime_traces(mon, variable: str, scale: float) -> tuple[np.ndarray, np.ndarray]:

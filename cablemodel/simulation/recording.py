@@ -36,9 +36,16 @@ name                      unit         where
 ``i_ca``                  mA/cm^2      summed current density of the Ca2+ channels (``ion="ca"``),
                                        where calcium dynamics are painted
 ``g_syn``, ``i_syn``      nS, nA       each synapse given to ``simulate`` (one row per synapse,
-                                       ``syn{k}``; not the synapses of a Connection)
+                                       ``syn{k}``; a Connection's are ``g_conn``, ``i_conn``)
 ``i_clamp``               nA           each current-clamped compartment (all its clamps summed)
 ``i_vclamp``              nA           each voltage clamp's compartment: ``(V_cmd - v)/R_s``
+``g_conn``, ``i_conn``    nS, nA       each :class:`~cablemodel.Connection` onto this cell (one row
+                                       per connection, ``conn{k}:{pre}``, ``k`` its index in
+                                       ``simulate_circuit``'s ``connections``), at its site
+``g_gap``, ``i_gap``      nS, nA       each gap-junction end on this cell (``gap{k}:a`` or
+                                       ``gap{k}:b``, ``k`` the index in ``gap_junctions``):
+                                       ``g*open`` and ``g*open*(v_other - v)`` (into the cell;
+                                       ``open`` is 1, or 0/1 for a rectifying junction)
 ========================  ===========  =============================================================
 
 The registry: adding a variable
@@ -82,7 +89,7 @@ from brian2 import Quantity, cm, mA, mM, mV, nA, nS
 
 from ..places import Location, LocationError, Region, parse_site, region
 
-__all__ = ["UNITS", "Recordable", "Request", "Selection", "RecordingError", "provider",
+__all__ = ["UNITS", "Recordable", "Coupling", "Request", "Selection", "RecordingError", "provider",
            "recordables", "parse_request", "resolve_requests", "site_label", "synapse_equation",
            "monitor_groups", "extra_equations", "updates", "assemble"]
 
@@ -157,6 +164,26 @@ class Recordable:
     def update_for(self, target: str) -> str | None:
         """The statement that sets this variable on ``target`` before each sample, if any."""
         return self.update.get(target) if isinstance(self.update, dict) else self.update
+
+
+@dataclass(frozen=True)
+class Coupling:
+    """One synapse of a :class:`~cablemodel.Connection` onto a cell, or one end of a gap junction
+    on it: its row ``label``, the ``target`` key of its Brian2 Synapses object
+    (``"connection:NAME"`` or ``"gap:NAME"``), its ``element`` (synapse index) there, the
+    ``compartment`` it acts on and, for a connection, its (renamed) ``receptor``.
+
+    Example
+    -------
+    >>> Coupling("gap0:b", "gap:gap_a_to_b", 0, 0).target
+    'gap:gap_a_to_b'
+    """
+
+    label: str
+    target: str
+    element: int
+    compartment: int
+    receptor: object = None
 
 
 Provider = Callable[[object], Iterable[Recordable]]
@@ -252,6 +279,46 @@ def _synapses(spec) -> Iterator[Recordable]:
                          update=None if var == "grec" else {
                              f"synapses:{n}": synapse_equation(rec, var).split(" : ")[0]
                              for n, rec in by_name.items()})
+
+
+@provider
+def _connections(spec) -> Iterator[Recordable]:
+    """``g_conn``, ``i_conn``: each incoming connection's conductance and current (as ``g_syn``,
+    ``i_syn`` of the external synapses, in the Synapses object of its presynaptic cell)."""
+    conns = spec.connection_synapses
+    if not conns:
+        return
+    by_target = {c.target: c.receptor for c in conns}
+    for name, unit, var, what in (("g_conn", "nS", "grec", "conductance"),
+                                  ("i_conn", "nA", "irec", "current, positive inward")):
+        yield Recordable(name, unit, var, np.array([c.compartment for c in conns]),
+                         f"each incoming connection's {what}",
+                         target=tuple(c.target for c in conns),
+                         elements=np.array([c.element for c in conns]),
+                         labels=tuple(c.label for c in conns),
+                         equation={t: synapse_equation(rec, var) if var == "grec" else "irec : amp"
+                                   for t, rec in by_target.items()},
+                         update=None if var == "grec" else {
+                             t: synapse_equation(rec, var).split(" : ")[0]
+                             for t, rec in by_target.items()})
+
+
+@provider
+def _gap_junctions(spec) -> Iterator[Recordable]:
+    """``g_gap``, ``i_gap``: each gap-junction end's open conductance and the current into the
+    cell there, from the potentials at the sample time (set just before each sample)."""
+    ends = spec.gap_ends
+    if not ends:
+        return
+    comps = np.array([e.compartment for e in ends])
+    common = dict(target=tuple(e.target for e in ends), elements=np.array([e.element for e in ends]),
+                  labels=tuple(e.label for e in ends))
+    yield Recordable("g_gap", "nS", "grec_gap", comps, "each gap-junction end's open conductance",
+                     equation="grec_gap : siemens", update="grec_gap = g_gap*open", **common)
+    yield Recordable("i_gap", "nA", "irec_gap", comps,
+                     "each gap-junction end's current, positive into the cell",
+                     equation="irec_gap : amp", update="irec_gap = g_gap*open*(v_pre - v_post)",
+                     **common)
 
 
 @provider

@@ -54,8 +54,10 @@ class Result:
     t_ms, v_mV : ndarray
         Sample times (ms) and potentials (mV, shape ``(n_sites, n_samples)``).
     spikes_ms : ndarray
-        Spike times (ms) at the spike site (the hillock by default): upward crossings of the
-        cell's spike threshold, interpolated linearly within the step that crossed it.
+        Spike times (ms) at the spike site (the hillock by default): the upward crossings of
+        the cell's spike threshold that are action potentials (overshoot within the spike
+        window; see *Action potentials* in :mod:`cablemodel.simulation.engine`), interpolated
+        linearly within the step that crossed it.
     v_rest_mV : float
     table : CompartmentTable
         Geometry of the simulated cell (for distances and plotting).
@@ -117,8 +119,9 @@ class Result:
 
     @property
     def spikes(self) -> Quantity:
-        """Spike times at the spike site (second): threshold crossings interpolated linearly
-        within their time step (NEURON's ``NetCon.record`` gives the end of that step instead).
+        """Spike times at the spike site (second): the threshold crossings of action potentials
+        (see :attr:`spikes_ms`), interpolated linearly within their time step (NEURON's
+        ``NetCon.record`` gives the end of that step instead).
 
         Example
         -------

@@ -85,9 +85,10 @@ def cell_metadata(cell) -> dict:
     """The cell's parameters as plain JSON-ready data: ``Ri`` (ohm*cm), ``Cm`` (uF/cm^2),
     ``g_leak`` (S/cm^2) (each one number if uniform, else ``{region: [min, max]}``; see
     :meth:`cablemodel.Cell.membrane`), ``v_rest_mV``, ``E_L_mV`` (min, max of the leak reversal),
-    celsius, spike site and threshold, each channel's reversal (mV, ``"nernst"`` or ``"ghk"``), ion
-    and density range (S/cm^2, or cm/s for a GHK permeability) per region, what is painted where,
-    and the morphology (name, source file, notes, :func:`table_hash`).
+    celsius, spike site, threshold, overshoot (None: every crossing counts) and window (ms), each
+    channel's reversal (mV, ``"nernst"`` or ``"ghk"``), ion and density range (S/cm^2, or cm/s for
+    a GHK permeability) per region, what is painted where, and the morphology (name, source file,
+    notes, :func:`table_hash`).
 
     Example
     -------
@@ -96,7 +97,7 @@ def cell_metadata(cell) -> dict:
     >>> meta["Ri_ohm_cm"], meta["channels"]["na"]["density_S_cm2"]["hillock"]
     (100.0, [1.2, 1.2])
     """
-    from brian2 import cm, mV, ohm, siemens, uF
+    from brian2 import cm, ms, mV, ohm, siemens, uF
 
     table = cell.table
     dens = cell.densities()
@@ -125,6 +126,9 @@ def cell_metadata(cell) -> dict:
             "v_rest_mV": float(cell.v_rest / mV),
             "E_L_mV": [float(e_leak.min()), float(e_leak.max())], "celsius": cell.celsius,
             "spike_site": cell.spike_site, "spike_threshold_mV": float(cell.spike_threshold / mV),
+            "spike_overshoot_mV": None if cell.spike_overshoot is None
+            else float(cell.spike_overshoot / mV),
+            "spike_window_ms": float(cell.spike_window / ms),
             "channels": channels,
             "painted": [[p.channel.name, str(p.where), "function of distance" if callable(p.density)
                          else "dynamics" if p.density is None
