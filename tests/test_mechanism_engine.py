@@ -85,7 +85,9 @@ def mix():
 
 def test_restricted_states_equal_the_reference_formulation(mix):
     cell, fast, ref = mix
-    assert fast.spikes.size >= 1  # the run does something
+    # the run does something: squid HH at 34 degC gives threshold crossings that are no action
+    # potentials (peaks below 0 mV), so the spike count is 0; the potential still swings widely
+    assert fast.spikes.size == 0 and np.ptp(fast.v_mV) > 30  # mV
     assert np.abs(fast.v_mV - ref.v_mV).max() < 1e-6  # mV
     for name in fast.recorded:
         a, b = fast.recorded[name].values, ref.recorded[name].values
