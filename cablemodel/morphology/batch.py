@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BatchGeometry", "batch_geometry", "section_arcs"]
+__all__ = ["BatchGeometry", "batch_geometry", "piece_lengths", "run_sums", "section_arcs"]
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,65 @@ class BatchGeometry:
     first: np.ndarray
 
 
+def _runs_by_size(sizes: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """``(m, index of each value of the runs of m values, as a (runs, m) array)`` for each
+    run length m > 0, of runs of ``sizes`` values laid back to back."""
+    starts = np.cumsum(sizes) - sizes
+    order = np.argsort(sizes, kind="stable")
+    bounds = np.flatnonzero(np.diff(sizes[order])) + 1
+    out = []
+    for group in np.split(order, bounds):
+        m = int(sizes[group[0]]) if group.size else 0
+        if m > 0:
+            out.append((m, starts[group, None] + np.arange(m)))
+    return out
+
+
+def run_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Sum of each run of ``sizes[i]`` consecutive ``values`` (runs back to back), each as
+    ``values[a:a + m].sum()`` computes it alone (0 for an empty run): runs of one length are
+    summed as the rows of one array, which numpy sums as it sums one row.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> run_sums(np.array([1.0, 2, 3, 4, 5, 6]), np.array([2, 0, 1, 3])).tolist()
+    [3.0, 0.0, 3.0, 15.0]
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    out = np.zeros(len(sizes))
+    for m, index in _runs_by_size(sizes):
+        rows = np.flatnonzero(sizes == m)
+        out[rows] = values[index].sum(axis=1)
+    return out
+
+
+def piece_lengths(points: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Lengths (um) of the straight pieces of each polyline (x, y, z[, diameter]), concatenated,
+    and how many pieces each has; each piece as ``Section.segment_lengths`` computes it.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> lengths, count = piece_lengths([np.array([[0, 0, 0], [3, 4, 0], [3, 4, 12.0]]),
+    ...                                 np.array([[0, 0, 0], [1, 0, 0.0]])])
+    >>> lengths.tolist(), count.tolist()
+    ([5.0, 12.0, 1.0], [2, 1])
+    """
+    sizes = np.array([len(p) for p in points], dtype=np.int64)
+    if not len(points):
+        return np.zeros(0), sizes
+    stacked = np.concatenate(points)
+    step = stacked[1:, :3] - stacked[:-1, :3]
+    pieces = np.sqrt((step * step).sum(axis=1))
+    inside = np.ones(len(pieces), dtype=bool)
+    inside[(np.cumsum(sizes) - 1)[:-1]] = False  # from one polyline's end to the next's start
+    return pieces[inside], np.maximum(sizes - 1, 0)
+
+
 def section_arcs(points: list[np.ndarray]) -> list[np.ndarray]:
     """Arc length (um) at each point of each polyline: 0 at the first point, then the running
-    sum of the straight pieces (``np.cumsum`` of each polyline's piece lengths).
+    sum of the straight pieces (``np.cumsum`` of each polyline's piece lengths, exactly).
 
     Example
     -------
@@ -54,12 +110,13 @@ def section_arcs(points: list[np.ndarray]) -> list[np.ndarray]:
     """
     if not points:
         return []
-    sizes = np.array([len(p) for p in points])
-    stacked = np.concatenate(points)
-    pieces = np.linalg.norm(np.diff(stacked[:, :3], axis=0), axis=1)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    return [np.concatenate([[0.0], np.cumsum(pieces[a:a + m - 1])])
-            for a, m in zip(starts.tolist(), sizes.tolist(), strict=True)]
+    pieces, count = piece_lengths(points)
+    arc = np.zeros(len(pieces) + len(points))
+    first = np.cumsum(count + 1) - (count + 1)  # each polyline's first point
+    for m, index in _runs_by_size(count):
+        rows = np.flatnonzero(count == m)
+        arc[first[rows, None] + 1 + np.arange(m)] = np.cumsum(pieces[index], axis=1)
+    return np.split(arc, first[1:])
 
 
 def _count_below(values: np.ndarray, value_sec: np.ndarray, queries: np.ndarray,

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ...morphology.model import Morphology, MorphologyError, Section
+from ...morphology.batch import piece_lengths, run_sums
+from ...morphology.model import Morphology, MorphologyError, Section, make_sections
 from .apical import detect_apical as _detect_apical
 from .apical import renamed_report
 from .errors import SWCError, _Problem, _raise
@@ -63,7 +64,7 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
             soma_sections, owner = _soma_sections(tree, nrn, warnings)
             root_rows = list(nrn.soma_sections[0].rows)
             centre, root_area = _root_centre(tree, root_rows), nrn.root_area
-            soma.area = root_area + sum(_polyline_area(sec) for sec in soma_sections)
+            soma.area = root_area + sum(_polyline_areas(soma_sections))
             soma.detail += (f"; as NEURON's Import3d: a root section of {root_area:.4g} um^2"
                             f"{' (its one sample as a sphere)' if nrn.root_sphere_area else ''}"
                             f" and {len(soma_sections)} soma section(s) of cable")
@@ -210,10 +211,19 @@ def _root_centre(tree: _Tree, rows: list[int]) -> np.ndarray:
     return (0.5 * (pts[1:] + pts[:-1]) * pieces[:, None]).sum(axis=0) / pieces.sum()
 
 
-def _polyline_area(sec: Section) -> float:
-    """Lateral area (um^2) of the frustums along a section's polyline."""
-    points = sec.points
-    return float(_frustum_area(points[:-1, 3] / 2, points[1:, 3] / 2, sec.segment_lengths).sum())
+def _polyline_areas(sections: list[Section]) -> list[float]:
+    """Lateral area (um^2) of the frustums along each section's polyline (each summed as
+    ``_frustum_area(...).sum()`` of its own pieces)."""
+    if not sections:
+        return []
+    points = [sec.points for sec in sections]
+    stacked = np.concatenate(points)
+    pieces, count = piece_lengths(points)
+    inside = np.ones(len(stacked) - 1, dtype=bool)
+    inside[(np.cumsum(count + 1) - 1)[:-1]] = False
+    radius = stacked[:, 3] / 2
+    area = _frustum_area(radius[:-1][inside], radius[1:][inside], pieces)
+    return run_sums(area, count).tolist()
 
 
 def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
@@ -264,7 +274,7 @@ def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
                           "changes": [{"id": ids[k], "line": int(tree.lines[k])} for k in lone]})
     stack.reverse()
     counters: dict[str, int] = {}
-    out = []
+    specs = []
     table = np.column_stack([xyz, 2 * r])  # each sample as a point: x, y, z, diameter
     region_of = [regions[t] for t in types.tolist()]
     position = xyz.tolist()
@@ -283,11 +293,10 @@ def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
             sample_ids = (start_id, *sample_ids)
         else:  # the first sample is a diameter step at the parent's end: it starts the section
             pts = table[rows]
-        out.append(Section(name, region, parent_name, pts, len(pts) - 1, sample_ids,
-                           origin_distance=offset))
+        specs.append((name, region, parent_name, pts, len(pts) - 1, sample_ids, offset))
         end = rows[-1]
         stack.extend((table[end], ids[end], k, name, 0.0) for k in reversed(kids[end]))
-    return out
+    return make_sections(specs)
 
 
 def _report(file: str, morph: Morphology, soma: _Soma, root_area: float, soma_d: float, tree: _Tree,
@@ -295,10 +304,11 @@ def _report(file: str, morph: Morphology, soma: _Soma, root_area: float, soma_d:
             warnings: list[str]) -> LoadReport:
     lengths: dict[str, float] = {}
     surface: dict[str, float] = {"soma": float(root_area)}
-    for sec in morph.sections[1:]:
+    cables = morph.sections[1:]
+    for sec, area in zip(cables, _polyline_areas(list(cables)), strict=True):
         if sec.region != "soma":
             lengths[sec.region] = lengths.get(sec.region, 0.0) + sec.length
-        surface[sec.region] = surface.get(sec.region, 0.0) + _polyline_area(sec)
+        surface[sec.region] = surface.get(sec.region, 0.0) + area
     table = morph.compartments()
     simulated = {region: float(table.area[table.region == region].sum()) for region in surface}
     used = sorted({int(t) for k, t in enumerate(tree.types) if k < n_points})
