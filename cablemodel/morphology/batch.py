@@ -75,22 +75,20 @@ def run_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return out
 
 
-def piece_lengths(points: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Lengths (um) of the straight pieces of each polyline (x, y, z[, diameter]), concatenated,
-    and how many pieces each has; each piece as ``Section.segment_lengths`` computes it.
+def piece_lengths(stacked: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lengths (um) of the straight pieces of polylines of ``sizes[i]`` points each, stacked
+    (x, y, z[, diameter] rows), concatenated, and how many pieces each has; each piece as
+    ``Section.segment_lengths`` computes it.
 
     Example
     -------
     >>> import numpy as np
-    >>> lengths, count = piece_lengths([np.array([[0, 0, 0], [3, 4, 0], [3, 4, 12.0]]),
-    ...                                 np.array([[0, 0, 0], [1, 0, 0.0]])])
+    >>> lengths, count = piece_lengths(np.array([[0, 0, 0], [3, 4, 0], [3, 4, 12], [0, 0, 0],
+    ...                                          [1, 0, 0.0]]), np.array([3, 2]))
     >>> lengths.tolist(), count.tolist()
     ([5.0, 12.0, 1.0], [2, 1])
     """
-    sizes = np.array([len(p) for p in points], dtype=np.int64)
-    if not len(points):
-        return np.zeros(0), sizes
-    stacked = np.concatenate(points)
+    sizes = np.asarray(sizes, dtype=np.int64)
     step = stacked[1:, :3] - stacked[:-1, :3]
     pieces = np.sqrt((step * step).sum(axis=1))
     inside = np.ones(len(pieces), dtype=bool)
@@ -110,7 +108,7 @@ def section_arcs(points: list[np.ndarray]) -> list[np.ndarray]:
     """
     if not points:
         return []
-    pieces, count = piece_lengths(points)
+    pieces, count = piece_lengths(np.concatenate(points), np.array([len(p) for p in points]))
     arc = np.zeros(len(pieces) + len(points))
     first = np.cumsum(count + 1) - (count + 1)  # each polyline's first point
     for m, index in _runs_by_size(count):

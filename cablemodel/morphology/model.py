@@ -236,7 +236,7 @@ def make_sections(specs: list[tuple]) -> list[Section]:
         for spec in specs)
     if plain and points:
         stacked = np.concatenate(points)
-        pieces, count = piece_lengths(points)
+        pieces, count = piece_lengths(stacked, np.array([len(p) for p in points]))
         lengths = run_sums(pieces, count)
         plain = bool(np.isfinite(stacked).all() and (stacked[:, 3] > 0).all()
                      and (lengths > 0).all())

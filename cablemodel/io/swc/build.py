@@ -216,9 +216,8 @@ def _polyline_areas(sections: list[Section]) -> list[float]:
     ``_frustum_area(...).sum()`` of its own pieces)."""
     if not sections:
         return []
-    points = [sec.points for sec in sections]
-    stacked = np.concatenate(points)
-    pieces, count = piece_lengths(points)
+    stacked = np.concatenate([sec.points for sec in sections])
+    pieces, count = piece_lengths(stacked, np.array([len(sec.points) for sec in sections]))
     inside = np.ones(len(stacked) - 1, dtype=bool)
     inside[(np.cumsum(count + 1) - 1)[:-1]] = False
     radius = stacked[:, 3] / 2
