@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BatchGeometry", "batch_geometry", "piece_lengths", "run_sums", "section_arcs"]
+__all__ = ["BatchGeometry", "batch_geometry", "piece_lengths", "run_sums", "section_arcs",
+           "stacked_arcs"]
 
 
 @dataclass(frozen=True)
@@ -42,17 +43,18 @@ class BatchGeometry:
     first: np.ndarray
 
 
-def _runs_by_size(sizes: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """``(m, index of each value of the runs of m values, as a (runs, m) array)`` for each
-    run length m > 0, of runs of ``sizes`` values laid back to back."""
+def _runs_by_size(sizes: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each run length m > 0 of runs of ``sizes`` values laid back to back: the runs of
+    that length (in order) and the index of each of their values, as a (runs, m) array."""
     starts = np.cumsum(sizes) - sizes
     order = np.argsort(sizes, kind="stable")
-    bounds = np.flatnonzero(np.diff(sizes[order])) + 1
+    bounds = [0, *(np.flatnonzero(np.diff(sizes[order])) + 1).tolist(), len(order)]
     out = []
-    for group in np.split(order, bounds):
-        m = int(sizes[group[0]]) if group.size else 0
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        rows = order[a:b]
+        m = int(sizes[rows[0]]) if b > a else 0
         if m > 0:
-            out.append((m, starts[group, None] + np.arange(m)))
+            out.append((rows, starts[rows, None] + np.arange(m)))
     return out
 
 
@@ -69,8 +71,7 @@ def run_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """
     sizes = np.asarray(sizes, dtype=np.int64)
     out = np.zeros(len(sizes))
-    for m, index in _runs_by_size(sizes):
-        rows = np.flatnonzero(sizes == m)
+    for rows, index in _runs_by_size(sizes):
         out[rows] = values[index].sum(axis=1)
     return out
 
@@ -96,9 +97,31 @@ def piece_lengths(stacked: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, n
     return pieces[inside], np.maximum(sizes - 1, 0)
 
 
+def stacked_arcs(points: list[np.ndarray]) -> np.ndarray:
+    """Arc length (um) at each point of each polyline, concatenated: 0 at a polyline's first
+    point, then the running sum of its straight pieces (``np.cumsum`` of each polyline's piece
+    lengths, exactly).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> stacked_arcs([np.array([[0, 0, 0, 1], [3, 4, 0, 1.0]]),
+    ...               np.array([[0, 0, 0, 1], [0, 1, 0, 1], [0, 3, 0, 1.0]])]).tolist()
+    [0.0, 5.0, 0.0, 1.0, 3.0]
+    """
+    if not points:
+        return np.zeros(0)
+    pieces, count = piece_lengths(np.concatenate(points), np.array([len(p) for p in points]))
+    arc = np.zeros(len(pieces) + len(points))
+    first = np.cumsum(count + 1) - (count + 1)  # each polyline's first point
+    for rows, index in _runs_by_size(count):
+        arc[first[rows, None] + 1 + np.arange(index.shape[1])] = np.cumsum(pieces[index], axis=1)
+    return arc
+
+
 def section_arcs(points: list[np.ndarray]) -> list[np.ndarray]:
-    """Arc length (um) at each point of each polyline: 0 at the first point, then the running
-    sum of the straight pieces (``np.cumsum`` of each polyline's piece lengths, exactly).
+    """Arc length (um) at each point of each polyline (:func:`stacked_arcs`, one array per
+    polyline).
 
     Example
     -------
@@ -106,15 +129,9 @@ def section_arcs(points: list[np.ndarray]) -> list[np.ndarray]:
     >>> section_arcs([np.array([[0, 0, 0, 1], [3, 4, 0, 1], [3, 4, 12, 1.0]])])[0].tolist()
     [0.0, 5.0, 17.0]
     """
-    if not points:
-        return []
-    pieces, count = piece_lengths(np.concatenate(points), np.array([len(p) for p in points]))
-    arc = np.zeros(len(pieces) + len(points))
-    first = np.cumsum(count + 1) - (count + 1)  # each polyline's first point
-    for m, index in _runs_by_size(count):
-        rows = np.flatnonzero(count == m)
-        arc[first[rows, None] + 1 + np.arange(m)] = np.cumsum(pieces[index], axis=1)
-    return np.split(arc, first[1:])
+    arc = stacked_arcs(points)
+    ends = np.cumsum([len(p) for p in points]).tolist()
+    return [arc[b - len(p):b] for p, b in zip(points, ends, strict=True)]
 
 
 def _count_below(values: np.ndarray, value_sec: np.ndarray, queries: np.ndarray,
@@ -161,8 +178,7 @@ def batch_geometry(points: list[np.ndarray], counts: list[int]) -> BatchGeometry
     n = np.asarray(counts, dtype=np.int64)
     size = np.array([len(p) for p in points], dtype=np.int64)
     pts = np.concatenate(points).astype(float, copy=False)
-    arcs = section_arcs(points)
-    arc = np.concatenate(arcs)
+    arc = stacked_arcs(points)
     first = np.concatenate([[0], np.cumsum(size)[:-1]])
     arc_sec = np.repeat(np.arange(len(points)), size)
     L = arc[first + size - 1]

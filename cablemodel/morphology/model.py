@@ -40,7 +40,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .batch import batch_geometry, piece_lengths, run_sums, section_arcs
+from .batch import batch_geometry, piece_lengths, run_sums, stacked_arcs
 
 #: Region names with a fixed meaning. Anything else is a custom region.
 STANDARD_REGIONS = ("soma", "hillock", "ais", "axon", "basal", "apical")
@@ -809,7 +809,7 @@ def _samples_per_compartment(sections: list[Section], first: np.ndarray) -> list
     if not with_ids:
         return []
     chosen = [sections[k] for k in with_ids]
-    arc = np.concatenate(section_arcs([sec.points for sec in chosen]))
+    arc = stacked_arcs([sec.points for sec in chosen])
     size = np.array([len(sec.points) for sec in chosen])
     n = np.array([sec.n_compartments for sec in chosen])
     length = np.array([sec.length for sec in chosen])
