@@ -697,7 +697,8 @@ class Morphology:
                     x=soma.points[0, 0], y=soma.points[0, 1], z=soma.points[0, 2], axial_1=0.0,
                     axial_2=0.0)
         arrays = {k: np.concatenate([[root[k]], cable[k]]) for k in root}
-        last = {sec.name: int(first[k + 1]) - 1 for k, sec in enumerate(order)}
+        ends = first[1:].tolist()
+        last = {sec.name: ends[k] - 1 for k, sec in enumerate(order)}
         parent = np.arange(total) - 1
         parent[first[:-1]] = [-1] + [last[sec.parent] for sec in cables]
         n_children = np.ones(total, dtype=int)
@@ -711,7 +712,8 @@ class Morphology:
         swc_ids = np.empty(total, dtype=object)
         seen: set[int] = set()  # SWC ids already given to a compartment (first one wins)
         for k, ids in enumerate(samples):
-            swc_ids[k] = tuple(i for i in ids if i not in seen)
+            swc_ids[k] = tuple(ids) if seen.isdisjoint(ids) else tuple(i for i in ids
+                                                                        if i not in seen)
             seen.update(ids)
         return CompartmentTable(section=names[sec_of], region=regions[sec_of], index=index,
                                 parent=parent, n_children=n_children, swc_ids=swc_ids, **arrays)
