@@ -169,7 +169,8 @@ def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.
         classes.append(_Groups(xyz[head[gid]], gid, xyz, samples, has) if gid.size else None)
     group_cls = is_soma[head].astype(int).tolist()
     heap: list[tuple[float, int, int]] = []
-    push, pop = heapq.heappush, heapq.heappop
+    made: list[tuple[float, int, int]] = []  # entries of the last step, not yet on the heap
+    push, pop, pushpop = heapq.heappush, heapq.heappop, heapq.heappushpop
     pending: list[dict[int, None]] = [{}, {}]  # samples with a lower bound on the heap, per class
     soma = is_soma.tolist()
     live = [c for c in (0, 1) if classes[c] is not None]
@@ -178,7 +179,7 @@ def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.
         d, g = classes[cls].nearest(classes[cls].row[t], -1 - cls)
         if g < 0:
             pending[cls][t] = None
-        push(heap, (d, g, t))
+        made.append((d, g, t))
 
     def enter(rows: list[int]) -> None:
         for cls in live:
@@ -191,9 +192,19 @@ def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.
                     strict=True))
     start = {a: stop[a] - len(rows) for a, rows in pieces.items()}
     enter(flat[:len(main_rows)])
+    heap, made = made, []
+    heapq.heapify(heap)
     done = []
     while len(done) < len(pieces):
-        d, g, t = pop(heap)
+        if made:  # the least entry of the last step is often the next: it skips the heap
+            least = min(made)
+            for entry in made:
+                if entry is not least:
+                    push(heap, entry)
+            made.clear()
+            d, g, t = pushpop(heap, least)
+        else:
+            d, g, t = pop(heap)
         if g < 0:  # it knows no anchor left: look up every such sample at once
             cls = -1 - g
             if t in pending[cls]:
@@ -203,7 +214,7 @@ def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.
                     pending[cls].clear()
                 for u, (du, gu) in zip(ts, found, strict=False):
                     del pending[cls][u]
-                    push(heap, (du, gu, u))
+                    made.append((du, gu, u))
             continue
         if not has[g]:  # its anchor is gone: the next one it knows
             offer(t, group_cls[g])
@@ -216,7 +227,7 @@ def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.
             classes[group_cls[g]].left -= 1
             offer(t, group_cls[g])
         else:
-            push(heap, (d, g, t))  # the group's next anchor is as near
+            made.append((d, g, t))  # the group's next anchor is as near
         done.append((anchor, t, d))
         enter(flat[len(main_rows) + start[anchor]:len(main_rows) + stop[anchor]])
     return done

@@ -243,8 +243,10 @@ def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
     soma_roots = sorted((k for k in tree.order if tree.alive[k] and not in_soma[k]
                          and tree.tree_parent[k] >= 0 and in_soma[tree.new_parent[k]]),
                         key=lambda j: ids[j])
-    # a stack entry: (start point [x, y, z, d], its id, first row of the chain, parent, origin)
-    stack: list[tuple[np.ndarray, int, int, str, float]] = []
+    # a stack entry: (start point: a row of `table`, its id, first row of the chain, parent,
+    # origin); start points that are no sample's are added to the table after the samples
+    stack: list[tuple[int, int, int, str, float]] = []
+    extra: list[list[float]] = []
     lone = []
     for c in soma_roots:
         p = int(tree.new_parent[c])
@@ -257,12 +259,12 @@ def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
         piece = (c in wire and not wire[c]
                  and float(np.linalg.norm(xyz[c] - xyz[p])) > ZERO_LENGTH_UM)
         if piece:  # from the parent soma sample, with the neurite's first diameter
-            stack.append((np.array([*xyz[p], 2 * r[c]]), -1, c, parent, offset))
-            stack += [(np.array([*xyz[c], 2 * r[c]]), ids[c], k, parent, offset)
-                      for k in kids[c] if k in proximal]
+            extra.append([*xyz[p].tolist(), float(2 * r[c])])
+            stack.append((tree.n + len(extra) - 1, -1, c, parent, offset))
+            stack += [(c, ids[c], k, parent, offset) for k in kids[c] if k in proximal]
             kids[c] = [k for k in kids[c] if k not in proximal]
         elif kids[c]:
-            stack += [(np.array([*xyz[c], 2 * r[c]]), ids[c], k, parent, offset) for k in kids[c]]
+            stack += [(c, ids[c], k, parent, offset) for k in kids[c]]
         else:
             lone.append(c)
     if lone:
@@ -274,28 +276,34 @@ def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
     stack.reverse()
     counters: dict[str, int] = {}
     specs = []
-    table = np.column_stack([xyz, 2 * r])  # each sample as a point: x, y, z, diameter
+    index: list[int] = []  # the table rows of every section's points, section after section
     region_of = [regions[t] for t in types.tolist()]
-    position = xyz.tolist()
+    position = xyz.tolist() + [e[:3] for e in extra]
     while stack:
         start, start_id, nxt, parent_name, offset = stack.pop()
         region = region_of[nxt]
         rows = [nxt]
-        while len(kids[rows[-1]]) == 1 and region_of[kids[rows[-1]][0]] == region:
-            rows.append(kids[rows[-1]][0])
+        down = kids[nxt]
+        while len(down) == 1 and region_of[down[0]] == region:
+            rows.append(down[0])
+            down = kids[down[0]]
         name = f"{region}_{counters.get(region, 0)}"
         counters[region] = counters.get(region, 0) + 1
-        sample_ids = tuple(ids[k] for k in rows)
-        if math.dist(start[:3], position[nxt]) > ZERO_LENGTH_UM or len(rows) == 1:
-            pts = np.empty((len(rows) + 1, 4))
-            pts[0], pts[1:] = start, table[rows]
+        sample_ids = tuple([ids[k] for k in rows])
+        if math.dist(position[start], position[nxt]) > ZERO_LENGTH_UM or len(rows) == 1:
+            index.append(start)
             sample_ids = (start_id, *sample_ids)
-        else:  # the first sample is a diameter step at the parent's end: it starts the section
-            pts = table[rows]
-        specs.append((name, region, parent_name, pts, len(pts) - 1, sample_ids, offset))
+        # (else the first sample is a diameter step at the parent's end: it starts the section)
+        index += rows
+        specs.append((name, region, parent_name, len(sample_ids), sample_ids, offset))
         end = rows[-1]
-        stack.extend((table[end], ids[end], k, name, 0.0) for k in reversed(kids[end]))
-    return make_sections(specs)
+        stack.extend((end, ids[end], k, name, 0.0) for k in reversed(kids[end]))
+    table = np.column_stack([xyz, 2 * r])  # each sample as a point: x, y, z, diameter
+    points = np.concatenate([table, np.array(extra).reshape(-1, 4)])[index]
+    ends = np.cumsum([spec[3] for spec in specs]).tolist()
+    return make_sections([(name, region, parent, points[b - m:b], m - 1, sample_ids, offset)
+                          for (name, region, parent, m, sample_ids, offset), b
+                          in zip(specs, ends, strict=True)])
 
 
 def _report(file: str, morph: Morphology, soma: _Soma, root_area: float, soma_d: float, tree: _Tree,
