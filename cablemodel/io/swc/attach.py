@@ -35,8 +35,10 @@ __all__ = ["attach_pieces"]
 
 #: Nearest groups looked up at once for each sample.
 _K = 32
-#: Samples looked up again at once, at most.
+#: Samples looked up again at once, at most: those whose lower bounds are at most _SLACK times
+#: the one that came first.
 _BATCH = 4096
+_SLACK = 1.25
 
 
 class _Groups:
@@ -171,7 +173,9 @@ def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.
     heap: list[tuple[float, int, int]] = []
     made: list[tuple[float, int, int]] = []  # entries of the last step, not yet on the heap
     push, pop, pushpop = heapq.heappush, heapq.heappop, heapq.heappushpop
-    pending: list[dict[int, None]] = [{}, {}]  # samples with a lower bound on the heap, per class
+    # per class: samples with a lower bound on the heap, and (bound, sample) for them by bound
+    pending: list[dict[int, None]] = [{}, {}]
+    bounds: list[list[tuple[float, int]]] = [[], []]
     soma = is_soma.tolist()
     live = [c for c in (0, 1) if classes[c] is not None]
 
@@ -179,6 +183,7 @@ def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.
         d, g = classes[cls].nearest(classes[cls].row[t], -1 - cls)
         if g < 0:
             pending[cls][t] = None
+            push(bounds[cls], (d, t))
         made.append((d, g, t))
 
     def enter(rows: list[int]) -> None:
@@ -205,13 +210,16 @@ def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.
             d, g, t = pushpop(heap, least)
         else:
             d, g, t = pop(heap)
-        if g < 0:  # it knows no anchor left: look up every such sample at once
+        if g < 0:  # it knows no anchor left: look up every sample with a bound near it at once
             cls = -1 - g
             if t in pending[cls]:
-                ts = list(pending[cls])[:_BATCH]
-                found = classes[cls].look(ts, g)
-                if not found:  # no anchor of the class is left
+                ts, near, limit = [], bounds[cls], d * _SLACK
+                while near and near[0][0] <= limit and len(ts) < _BATCH:
+                    ts.append(pop(near)[1])
+                found = classes[cls].look(ts, g) if ts else []
+                if ts and not found:  # no anchor of the class is left
                     pending[cls].clear()
+                    near.clear()
                 for u, (du, gu) in zip(ts, found, strict=False):
                     del pending[cls][u]
                     made.append((du, gu, u))
