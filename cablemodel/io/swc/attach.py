@@ -34,11 +34,12 @@ import numpy as np
 __all__ = ["attach_pieces"]
 
 #: Nearest groups looked up at once for each sample.
-_K = 32
-#: Samples looked up again at once, at most: those whose lower bounds are at most _SLACK times
-#: the one that came first.
+_K = 40
+#: Samples looked up again at once: those whose lower bounds are at most _SLACK times the one
+#: that came first, at least the _FEW of lowest bounds and at most _BATCH.
 _BATCH = 4096
-_SLACK = 1.25
+_FEW = 32
+_SLACK = 1.1
 
 
 class _Groups:
@@ -214,7 +215,7 @@ def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.
             cls = -1 - g
             if t in pending[cls]:
                 ts, near, limit = [], bounds[cls], d * _SLACK
-                while near and near[0][0] <= limit and len(ts) < _BATCH:
+                while near and len(ts) < _BATCH and (near[0][0] <= limit or len(ts) < _FEW):
                     ts.append(pop(near)[1])
                 found = classes[cls].look(ts, g) if ts else []
                 if ts and not found:  # no anchor of the class is left
