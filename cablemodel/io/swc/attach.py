@@ -33,7 +33,7 @@ import numpy as np
 
 __all__ = ["attach_pieces"]
 
-#: Nearest groups looked up at once for each sample.
+#: Nearest groups looked up at once for each sample (at most).
 _K = 40
 #: Samples looked up again at once: those whose lower bounds are at most _SLACK times the one
 #: that came first, at least the _FEW of lowest bounds and at most _BATCH.
@@ -51,13 +51,15 @@ class _Groups:
         self.points, self.gid, self.xyz, self.has = points, gid, xyz, has
         self.left = len(gid)  # groups with anchors left
         self._build()
-        d, g = self._query(xyz[samples], _K)
+        # fewer groups, fewer at once: looking again (past the groups gone) costs little then
+        self.k = min(_K, max(8, len(gid) // 8))
+        d, g = self._query(xyz[samples], self.k)
         self.row = np.full(len(xyz), -1)
         self.row[samples] = np.arange(len(samples))
         self.row = self.row.tolist()
         self.near_d, self.near_g = d.tolist(), g.tolist()
         self.pos = [0] * len(samples)
-        self.full = [_K >= self.live.size] * len(samples)  # the list holds every group
+        self.full = [self.k >= self.live.size] * len(samples)  # the list holds every group
 
     def _build(self) -> None:
         from scipy.spatial import cKDTree
@@ -98,7 +100,7 @@ class _Groups:
         """Look up the nearest groups of each of ``samples`` (rows) again, then as
         :meth:`nearest`; ``[]`` when no anchor is left."""
         found: dict[int, tuple[float, int]] = {}
-        todo, k = list(samples), _K
+        todo, k = list(samples), self.k
         if not self.left:
             return []
         while todo:
