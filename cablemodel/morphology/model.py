@@ -707,16 +707,20 @@ class Morphology:
         n_children[first[1:] - 1] = [n_child_sections[sec.name] for sec in order]
         names = np.array([sec.name for sec in order])
         regions = np.array([sec.region for sec in order])
-        samples: list[list[int]] = [[] for _ in range(total)]
-        samples[0] = [int(i) for i in (soma.swc_ids or ()) if i >= 0]
-        for k, sample in _samples_per_compartment(cables, first[1:-1]):
-            samples[k].append(sample)
+        comp, sample = _samples_per_compartment(cables, first[1:-1])
+        on_soma = [int(i) for i in (soma.swc_ids or ()) if i >= 0]
+        comp = np.concatenate([np.zeros(len(on_soma), dtype=np.int64), comp])
+        sample = np.concatenate([np.array(on_soma, dtype=np.int64), sample])
+        by_comp = np.argsort(comp, kind="stable")  # each compartment's samples in point order
+        comp, sample = comp[by_comp], sample[by_comp]
+        # an SWC id belongs to the first compartment it falls in (the soma, or the proximal one)
+        _, at, which = np.unique(sample, return_index=True, return_inverse=True)
+        keep = comp == comp[at][np.asarray(which).ravel()]
+        kept = sample[keep].tolist()
+        bounds = np.searchsorted(comp[keep], np.arange(total + 1)).tolist()
         swc_ids = np.empty(total, dtype=object)
-        seen: set[int] = set()  # SWC ids already given to a compartment (first one wins)
-        for k, ids in enumerate(samples):
-            swc_ids[k] = tuple(ids) if seen.isdisjoint(ids) else tuple(i for i in ids
-                                                                        if i not in seen)
-            seen.update(ids)
+        for k in range(total):
+            swc_ids[k] = tuple(kept[bounds[k]:bounds[k + 1]])
         return CompartmentTable(section=names[sec_of], region=regions[sec_of], index=index,
                                 parent=parent, n_children=n_children, swc_ids=swc_ids, **arrays)
 
@@ -800,8 +804,9 @@ def _b2_name(name: str) -> str:
     return out if out[:1].isalpha() else f"s_{out}"
 
 
-def _samples_per_compartment(sections: list[Section], first: np.ndarray) -> list[tuple[int, int]]:
-    """``(compartment, SWC id)`` for the points of ``sections`` whose first compartments are at
+def _samples_per_compartment(sections: list[Section],
+                             first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(compartments, SWC ids)`` of the points of ``sections`` whose first compartments are at
     ``first``: each point goes to the compartment holding its arc position (a point on a
     boundary goes to the proximal compartment; ids < 0 are skipped), in order."""
     with_ids = [k for k, sec in enumerate(sections) if sec.swc_ids is not None]
@@ -811,7 +816,7 @@ def _samples_per_compartment(sections: list[Section], first: np.ndarray) -> list
             raise MorphologyError(f"section {sec.name!r}: {len(sec.swc_ids)} SWC ids for"
                                   f" {len(sec.points)} points; give one id per point (-1 for none)")
     if not with_ids:
-        return []
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     chosen = [sections[k] for k in with_ids]
     arc = stacked_arcs([sec.points for sec in chosen])
     size = np.array([len(sec.points) for sec in chosen])
@@ -821,6 +826,10 @@ def _samples_per_compartment(sections: list[Section], first: np.ndarray) -> list
     tol = np.repeat(1e-9 * np.maximum(1.0, length), size)
     k = np.minimum(np.maximum(np.ceil((arc - tol) / step).astype(np.int64) - 1, 0),
                    np.repeat(n - 1, size))
-    index = (np.repeat(first[with_ids], size) + k).tolist()
-    ids = [int(i) for sec in chosen for i in sec.swc_ids]
-    return [(c, i) for c, i in zip(index, ids, strict=True) if i >= 0]
+    index = np.repeat(first[with_ids], size) + k
+    try:
+        ids = np.array([i for sec in chosen for i in sec.swc_ids], dtype=np.int64)
+    except OverflowError as exc:
+        raise MorphologyError("SWC ids must be whole numbers of magnitude below 2**63 (a file's"
+                              " ids are below 2**53); give smaller ids") from exc
+    return index[ids >= 0], ids[ids >= 0]
