@@ -180,31 +180,34 @@ def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.
     pending: list[dict[int, None]] = [{}, {}]
     bounds: list[list[tuple[float, int]]] = [[], []]
     soma = is_soma.tolist()
-    live = [c for c in (0, 1) if classes[c] is not None]
+    neurite_groups, soma_groups = classes[0] is not None, classes[1] is not None
 
     def offer(t: int, cls: int) -> None:
-        d, g = classes[cls].nearest(classes[cls].row[t], -1 - cls)
+        c = classes[cls]
+        d, g = c.nearest(c.row[t], -1 - cls)
         if g < 0:
             pending[cls][t] = None
             push(bounds[cls], (d, t))
         made.append((d, g, t))
 
     def enter(rows: list[int]) -> None:
-        for cls in live:
-            for t in rows:
-                if cls == 0 or soma[t]:
-                    offer(t, cls)
+        for t in rows:
+            if neurite_groups:
+                offer(t, 0)
+            if soma_groups and soma[t]:
+                offer(t, 1)
 
     flat = everyone.tolist()
-    stop = dict(zip(pieces, np.cumsum([len(rows) for rows in pieces.values()]).tolist(),
-                    strict=True))
-    start = {a: stop[a] - len(rows) for a, rows in pieces.items()}
+    stop = (len(main_rows) + np.cumsum([len(rows) for rows in pieces.values()])).tolist()
+    span = {a: (b - len(rows), b) for (a, rows), b in zip(pieces.items(), stop, strict=True)}
     enter(flat[:len(main_rows)])
     heap, made = made, []
     heapq.heapify(heap)
     done = []
     while len(done) < len(pieces):
-        if made:  # the least entry of the last step is often the next: it skips the heap
+        if len(made) == 1:  # the entry of the last step is often the next: it skips the heap
+            d, g, t = pushpop(heap, made.pop())
+        elif made:
             least = min(made)
             for entry in made:
                 if entry is not least:
@@ -234,11 +237,13 @@ def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.
         nxt[g] += 1
         if nxt[g] == end[g]:
             has[g] = 0
-            classes[group_cls[g]].emptied += 1
-            classes[group_cls[g]].left -= 1
+            c = classes[group_cls[g]]
+            c.emptied += 1
+            c.left -= 1
             offer(t, group_cls[g])
         else:
             made.append((d, g, t))  # the group's next anchor is as near
         done.append((anchor, t, d))
-        enter(flat[len(main_rows) + start[anchor]:len(main_rows) + stop[anchor]])
+        b, e = span[anchor]
+        enter(flat[b:e])
     return done
