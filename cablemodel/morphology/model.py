@@ -232,10 +232,13 @@ def make_sections(specs: list[tuple]) -> list[Section]:
     """
     if not specs:
         return []
-    points = [np.asarray(spec[3], dtype=float) for spec in specs]
-    plain = all(p.ndim == 2 and p.shape[1] == 4 and len(p) >= 2 for p in points) and all(
-        spec[2] is not None and int(spec[4]) >= 1 and math.isfinite(spec[6]) and spec[6] >= 0
-        for spec in specs)
+    try:
+        points = [np.asarray(spec[3], dtype=float) for spec in specs]
+        plain = all(p.ndim == 2 and p.shape[1] == 4 and len(p) >= 2 for p in points) and all(
+            spec[2] is not None and int(spec[4]) >= 1 and math.isfinite(spec[6])
+            and spec[6] >= 0 for spec in specs)
+    except (TypeError, ValueError):  # not numbers where numbers belong
+        plain = False
     if plain:
         stacked = np.concatenate(points)
         pieces, count = piece_lengths(stacked, np.array([len(p) for p in points]))
