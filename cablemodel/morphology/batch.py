@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BatchGeometry", "batch_geometry", "section_arcs"]
+__all__ = ["BatchGeometry", "batch_geometry", "piece_lengths", "run_sums", "section_arcs",
+           "stacked_arcs"]
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,85 @@ class BatchGeometry:
     first: np.ndarray
 
 
+def _runs_by_size(sizes: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each run length m > 0 of runs of ``sizes`` values laid back to back: the runs of
+    that length (in order) and the index of each of their values, as a (runs, m) array."""
+    starts = np.cumsum(sizes) - sizes
+    order = np.argsort(sizes, kind="stable")
+    bounds = [0, *(np.flatnonzero(np.diff(sizes[order])) + 1).tolist(), len(order)]
+    out = []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        rows = order[a:b]
+        m = int(sizes[rows[0]]) if b > a else 0
+        if m > 0:
+            out.append((rows, starts[rows, None] + np.arange(m)))
+    return out
+
+
+def run_sums(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Sum of each run of ``sizes[i]`` consecutive ``values`` (runs back to back), each as
+    ``values[a:a + m].sum()`` computes it alone (0 for an empty run): runs of one length are
+    summed as the rows of one array, which numpy sums as it sums one row.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> run_sums(np.array([1.0, 2, 3, 4, 5, 6]), np.array([2, 0, 1, 3])).tolist()
+    [3.0, 0.0, 3.0, 15.0]
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    out = np.zeros(len(sizes))
+    for rows, index in _runs_by_size(sizes):
+        out[rows] = values[index].sum(axis=1)
+    return out
+
+
+def piece_lengths(stacked: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lengths (um) of the straight pieces of polylines of ``sizes[i]`` points each, stacked
+    (x, y, z[, diameter] rows), concatenated, and how many pieces each has; each piece as
+    ``Section.segment_lengths`` computes it.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> lengths, count = piece_lengths(np.array([[0, 0, 0], [3, 4, 0], [3, 4, 12], [0, 0, 0],
+    ...                                          [1, 0, 0.0]]), np.array([3, 2]))
+    >>> lengths.tolist(), count.tolist()
+    ([5.0, 12.0, 1.0], [2, 1])
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    step = stacked[1:, :3] - stacked[:-1, :3]
+    pieces = np.sqrt((step * step).sum(axis=1))
+    inside = np.ones(len(pieces), dtype=bool)
+    inside[(np.cumsum(sizes) - 1)[:-1]] = False  # from one polyline's end to the next's start
+    return pieces[inside], np.maximum(sizes - 1, 0)
+
+
+def stacked_arcs(points: list[np.ndarray]) -> np.ndarray:
+    """Arc length (um) at each point of each polyline, concatenated: 0 at a polyline's first
+    point, then the running sum of its straight pieces (``np.cumsum`` of each polyline's piece
+    lengths, exactly).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> stacked_arcs([np.array([[0, 0, 0, 1], [3, 4, 0, 1.0]]),
+    ...               np.array([[0, 0, 0, 1], [0, 1, 0, 1], [0, 3, 0, 1.0]])]).tolist()
+    [0.0, 5.0, 0.0, 1.0, 3.0]
+    """
+    if not points:
+        return np.zeros(0)
+    pieces, count = piece_lengths(np.concatenate(points), np.array([len(p) for p in points]))
+    arc = np.zeros(len(pieces) + len(points))
+    first = np.cumsum(count + 1) - (count + 1)  # each polyline's first point
+    for rows, index in _runs_by_size(count):
+        arc[first[rows, None] + 1 + np.arange(index.shape[1])] = np.cumsum(pieces[index], axis=1)
+    return arc
+
+
 def section_arcs(points: list[np.ndarray]) -> list[np.ndarray]:
-    """Arc length (um) at each point of each polyline: 0 at the first point, then the running
-    sum of the straight pieces (``np.cumsum`` of each polyline's piece lengths).
+    """Arc length (um) at each point of each polyline (:func:`stacked_arcs`, one array per
+    polyline).
 
     Example
     -------
@@ -52,14 +129,9 @@ def section_arcs(points: list[np.ndarray]) -> list[np.ndarray]:
     >>> section_arcs([np.array([[0, 0, 0, 1], [3, 4, 0, 1], [3, 4, 12, 1.0]])])[0].tolist()
     [0.0, 5.0, 17.0]
     """
-    if not points:
-        return []
-    sizes = np.array([len(p) for p in points])
-    stacked = np.concatenate(points)
-    pieces = np.linalg.norm(np.diff(stacked[:, :3], axis=0), axis=1)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    return [np.concatenate([[0.0], np.cumsum(pieces[a:a + m - 1])])
-            for a, m in zip(starts.tolist(), sizes.tolist(), strict=True)]
+    arc = stacked_arcs(points)
+    ends = np.cumsum([len(p) for p in points]).tolist()
+    return [arc[b - len(p):b] for p, b in zip(points, ends, strict=True)]
 
 
 def _count_below(values: np.ndarray, value_sec: np.ndarray, queries: np.ndarray,
@@ -106,8 +178,7 @@ def batch_geometry(points: list[np.ndarray], counts: list[int]) -> BatchGeometry
     n = np.asarray(counts, dtype=np.int64)
     size = np.array([len(p) for p in points], dtype=np.int64)
     pts = np.concatenate(points).astype(float, copy=False)
-    arcs = section_arcs(points)
-    arc = np.concatenate(arcs)
+    arc = stacked_arcs(points)
     first = np.concatenate([[0], np.cumsum(size)[:-1]])
     arc_sec = np.repeat(np.arange(len(points)), size)
     L = arc[first + size - 1]

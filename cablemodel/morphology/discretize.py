@@ -38,6 +38,7 @@ import numpy as np
 from brian2 import Hz, Quantity, cm, ohm, uF, um
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
+from .batch import run_sums
 from .model import Morphology, MorphologyError, Section, _recounted
 
 __all__ = ["discretize", "DiscretizationReport", "lambda_f", "d_lambda_count",
@@ -82,13 +83,21 @@ def _options(d_lambda, frequency, Ri, Cm, max_length) -> tuple[float, float, flo
     return dl, f, ri, c, cap
 
 
-def _lambda_f_um(section: Section, f_hz: float, ri_ohm_cm: float, cm_uf_cm2: float) -> float:
-    """NEURON's ``lambda_f`` (um) of a section's polyline (x, y, z, diameter in um)."""
-    dx = section.segment_lengths
-    d = section.points[:, 3]
-    electrotonic = float(np.sum(dx / np.sqrt(d[:-1] + d[1:])))
-    electrotonic *= math.sqrt(2.0) * 1e-5 * math.sqrt(4 * math.pi * f_hz * ri_ohm_cm * cm_uf_cm2)
-    return float(dx.sum()) / electrotonic
+def _lambda_f_um(sections: list[Section], f_hz: float, ri_ohm_cm: float,
+                 cm_uf_cm2: float) -> list[float]:
+    """NEURON's ``lambda_f`` (um) of each section's polyline (x, y, z, diameter in um), each
+    computed as if alone."""
+    if not sections:
+        return []
+    dx = np.concatenate([sec.segment_lengths for sec in sections])
+    d = np.concatenate([sec.points[:, 3] for sec in sections])
+    count = np.array([len(sec.points) - 1 for sec in sections])
+    inside = np.ones(len(d) - 1, dtype=bool)
+    inside[(np.cumsum(count + 1) - 1)[:-1]] = False  # from one section's end to the next's start
+    electrotonic = run_sums(dx / np.sqrt(d[:-1] + d[1:])[inside], count)
+    factor = math.sqrt(2.0) * 1e-5 * math.sqrt(4 * math.pi * f_hz * ri_ohm_cm * cm_uf_cm2)
+    return [sec.length / (e * factor) for sec, e in zip(sections, electrotonic.tolist(),
+                                                       strict=True)]
 
 
 def _odd_count(length_um: float, lambda_um: float, d_lambda: float) -> int:
@@ -136,7 +145,7 @@ def lambda_f(section: Section, *, frequency=DEFAULT_FREQUENCY, Ri=DEFAULT_RI,
     if section.parent is None:  # the soma sphere
         d = float(section.points[0, 3])
         return 1e5 * math.sqrt(d / (4 * math.pi * f * ri * c)) * um
-    return _lambda_f_um(section, f, ri, c) * um
+    return _lambda_f_um([section], f, ri, c)[0] * um
 
 
 def d_lambda_count(length, lambda_length, d_lambda: float = DEFAULT_D_LAMBDA) -> int:
@@ -309,20 +318,18 @@ def discretize(morphology: Morphology, *, d_lambda: float = DEFAULT_D_LAMBDA,
         raise TypeError(f"morphology must be a cablemodel Morphology, got {type(morphology)}")
     dl, f, ri, c, cap = _options(d_lambda, frequency, Ri, Cm, max_length)
     new: list[Section] = []
-    lambdas: list[float] = []
     regions: dict[str, dict[str, int]] = {}
     capped = 0
     longest = 0.0
-    for sec in morphology.sections:
+    lambdas = _lambda_f_um(list(morphology.sections[1:]), f, ri, c)
+    for k, sec in enumerate(morphology.sections):
         counts = regions.setdefault(sec.region, {"sections": 0, "before": 0, "after": 0})
         counts["sections"] += 1
         counts["before"] += sec.n_compartments
         if sec.parent is None:
             n = 1
         else:
-            lam = _lambda_f_um(sec, f, ri, c)
-            lambdas.append(lam)
-            n = _odd_count(sec.length, lam, dl)
+            n = _odd_count(sec.length, lambdas[k - 1], dl)
             if cap is not None:
                 n_cap = _odd_cap(sec.length, cap)
                 if n_cap > n:

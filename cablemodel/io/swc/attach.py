@@ -5,16 +5,24 @@ The rule (as documented in :func:`~cablemodel.io.swc.read_swc`): every piece oth
 main tree is attached by its first sample (its *anchor*) to the nearest sample of the tree built
 so far, the piece whose anchor is nearest going first; an anchor that is a soma sample goes to
 the nearest soma sample. Among equal distances the anchor listed first in the file goes first
-(anchors at one position count as listed where the first of them is; a tie is decided among the
-16 nearest positions of each sample).
+(anchors at one position count as listed where the first of them is), then the tree sample
+listed first.
 
 This is Prim's algorithm from the main tree, where the next piece is given by the closest pair
 (tree sample, remaining anchor). Instead of keeping every anchor's distance to the growing tree
 up to date (which costs a pass over all anchors per piece), each tree sample keeps its nearest
 remaining anchor in a heap: anchors only ever leave, so an entry can only be too small (its
-anchor is gone), never too large; a popped entry whose anchor is gone is looked up again, and a
-popped entry whose anchor remains is the closest pair. Anchors at one position form one group
-(taken in file order), so that thousands of anchors at one point cost no more than one.
+anchor is gone), never too large; a popped entry whose anchor is gone is replaced by the
+sample's next nearest, and a popped entry whose anchor remains is the closest pair. Anchors at
+one position form one group (taken in file order), so that thousands of anchors at one point
+cost no more than one. Groups are numbered in file order (of their first anchor), so that a heap
+entry ``(distance, group, sample)`` orders pairs by the rule itself.
+
+Each sample's nearest groups are looked up for all samples at once at the start (in a k-d tree
+of the groups). A sample whose known groups are all gone enters the heap with a lower bound of
+the distance to the groups left; when it comes first, every such sample is looked up again at
+once, in the k-d tree or, when the groups gone since it was built would make that dearer than
+building it again, in a new k-d tree of the groups left.
 """
 
 from __future__ import annotations
@@ -25,105 +33,93 @@ import numpy as np
 
 __all__ = ["attach_pieces"]
 
-#: Nearest anchor groups looked up at once for each sample (more only when these are gone).
-_K = 16
-#: Samples looked up again at once, at most.
+#: Nearest groups looked up at once for each sample (at most).
+_K = 40
+#: Samples looked up again at once: those whose lower bounds are at most _SLACK times the one
+#: that came first, at least the _FEW of lowest bounds and at most _BATCH.
 _BATCH = 4096
+_FEW = 32
+_SLACK = 1.1
 
 
-class _Anchors:
-    """Remaining anchors of one class (neurite or soma), grouped by position, and each
-    sample's nearest groups: looked up for all samples at once at the start, then taken in
-    order of distance as groups empty; a sample whose groups are all empty looks again in a k-d
-    tree of the groups left (rebuilt, when a sample looks again, once a sixteenth of its groups
-    have emptied: the look-ups then find few empty groups, at a cost of O(log n) rebuilds)."""
+class _Groups:
+    """The anchors of one class (neurite or soma) grouped by position, with each sample's
+    nearest groups (nearest first; ``gid``: the groups' numbers, shared by both classes)."""
 
-    def __init__(self, rows: np.ndarray, xyz: np.ndarray, samples: np.ndarray) -> None:
-        self.points, inverse = np.unique(xyz[rows], axis=0, return_inverse=True)
-        inverse = np.asarray(inverse).ravel()
-        order = np.lexsort((rows, inverse))  # by group, then by row (file order)
-        self.members = rows[order].tolist()
-        sizes = np.bincount(inverse, minlength=len(self.points))
-        self.next = (np.cumsum(sizes) - sizes).tolist()  # the group's next anchor in `members`
-        self.end = np.cumsum(sizes).tolist()
-        self.key = [self.members[k] for k in self.next]  # tie-break: the group's first row
-        self.has = [True] * len(self.points)  # the group still has anchors
-        self.left = len(self.points)
-        self.xyz = xyz
+    def __init__(self, points: np.ndarray, gid: np.ndarray, xyz: np.ndarray,
+                 samples: np.ndarray, has: bytearray) -> None:
+        self.points, self.gid, self.xyz, self.has = points, gid, xyz, has
+        self.left = len(gid)  # groups with anchors left
         self._build()
-        # each sample's nearest groups (distances and groups, nearest first), and how far it got
-        d, g = self._query(xyz[samples])
-        self.row = [-1] * len(xyz)
-        for i, t in enumerate(samples.tolist()):
-            self.row[t] = i
+        # fewer groups, fewer at once: looking again (past the groups gone) costs little then
+        self.k = min(_K, max(8, len(gid) // 8))
+        d, g = self._query(xyz[samples], self.k)
+        self.row = np.full(len(xyz), -1)
+        self.row[samples] = np.arange(len(samples))
+        self.row = self.row.tolist()
         self.near_d, self.near_g = d.tolist(), g.tolist()
         self.pos = [0] * len(samples)
+        self.full = [self.k >= self.live.size] * len(samples)  # the list holds every group
 
     def _build(self) -> None:
         from scipy.spatial import cKDTree
 
-        self.live = np.flatnonzero(np.array(self.has))
+        self.live = np.flatnonzero(np.frombuffer(self.has, dtype=bool)[self.gid])
         self.kd = cKDTree(self.points[self.live])
-        self.emptied = 0
+        self.emptied = 0  # groups emptied since
 
-    def _query(self, q: np.ndarray, k: int = _K) -> tuple[np.ndarray, np.ndarray]:
+    def _query(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         k = min(k, self.live.size)
         d, i = self.kd.query(q, k=k)
-        return d.reshape(len(q), k), self.live[i.reshape(len(q), k)]
+        return d.reshape(len(q), k), self.gid[self.live[i.reshape(len(q), k)]]
 
-    def take(self, g: int) -> int:
-        """The next anchor (row) of group ``g``, removed."""
-        row = self.members[self.next[g]]
-        self.next[g] += 1
-        if self.next[g] == self.end[g]:
-            self.has[g] = False
-            self.left -= 1
-            self.emptied += 1
-        return row
-
-    def nearest(self, t: int) -> tuple[float, int]:
-        """``(distance, group)`` of the nearest group with anchors left among sample ``t``'s
-        known nearest groups; ``(bound, -1)`` when they are all empty: every group left is at
-        least ``bound`` away, and :meth:`look` finds the nearest."""
-        i = self.row[t]
-        near_g, k, has = self.near_g[i], self.pos[i], self.has
-        end = len(near_g)
+    def nearest(self, i: int, key: int) -> tuple[float, int]:
+        """``(distance, group)`` of the first group (nearest, then numbered first) with anchors
+        left among sample ``i``'s known groups; ``(bound, key)`` when they are all gone or a
+        tie at the end of the list may hide a group numbered before: every group left is at
+        least ``bound`` away and :meth:`look` finds the nearest (``key``: the negative number
+        that marks the class's lower bounds)."""
+        near_g, has = self.near_g[i], self.has
+        k, end = self.pos[i], len(near_g)
         while k < end and not has[near_g[k]]:
             k += 1
         self.pos[i] = k
+        near_d = self.near_d[i]
         if k == end:
-            return (self.near_d[i][-1] if end else 0.0), -1
-        near_d, key = self.near_d[i], self.key
-        best, j = near_g[k], k + 1
-        while j < end and near_d[j] == near_d[k]:  # a tie: the group listed first in the file
-            if has[near_g[j]] and key[near_g[j]] < key[best]:
+            return (near_d[-1] if end else 0.0), key
+        best, d, j = near_g[k], near_d[k], k + 1
+        while j < end and near_d[j] == d:  # a tie: the group numbered first
+            if has[near_g[j]] and near_g[j] < best:
                 best = near_g[j]
             j += 1
-        return near_d[k], best
+        if j == end and not self.full[i]:
+            return d, key  # the tie may go on beyond the list
+        return d, best
 
-    def look(self, samples: list[int]) -> list[tuple[float, int] | None]:
-        """Look up the nearest groups of each of ``samples`` again, in the k-d tree of the
-        groups left; then as :meth:`nearest` (None when no anchor is left)."""
+    def look(self, samples: list[int], key: int) -> list[tuple[float, int]]:
+        """Look up the nearest groups of each of ``samples`` (rows) again, then as
+        :meth:`nearest`; ``[]`` when no anchor is left."""
         found: dict[int, tuple[float, int]] = {}
-        todo = list(samples)
-        wanted = 2 * _K
-        while todo and self.left:
-            if 16 * self.emptied > self.live.size or wanted > 4 * self.live.size:
-                self._build()  # (its groups all have anchors: the next look finds one)
-                wanted = 2 * _K
-            d, g = self._query(self.xyz[todo], wanted)
+        todo, k = list(samples), self.k
+        if not self.left:
+            return []
+        while todo:
+            if self.emptied and len(todo) * (self.emptied + k) > self.live.size:
+                self._build()  # cheaper than looking past the groups gone
+            want = k + self.emptied  # at least k groups with anchors among them
+            d, g = self._query(self.xyz[todo], want)
+            full = want >= self.live.size
             again = []
             for t, dd, gg in zip(todo, d.tolist(), g.tolist(), strict=True):
                 i = self.row[t]
-                self.near_d[i], self.near_g[i], self.pos[i] = dd, gg, 0
-                near = self.nearest(t)
+                self.near_d[i], self.near_g[i], self.pos[i], self.full[i] = dd, gg, 0, full
+                near = self.nearest(i, key)
                 if near[1] >= 0:
                     found[t] = near
                 else:
                     again.append(t)
-            todo = again
-            wanted *= 4
-        return [found.get(t) for t in samples]
+            todo, k = again, 2 * k  # only ties at the end of a list are left
+        return [found[t] for t in samples]
 
 
 def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.ndarray,
@@ -156,52 +152,98 @@ def attach_pieces(main_rows: np.ndarray, pieces: dict[int, np.ndarray], xyz: np.
     [(2, 1, 10.0), (4, 3, 2.0)]
     """
     anchors = np.array(sorted(pieces), dtype=int)
-    everyone = np.concatenate([np.asarray(main_rows, dtype=int), *pieces.values()])
-    classes = []
-    for cls, mask in enumerate((~is_soma[anchors], is_soma[anchors])):
+    main_rows = np.asarray(main_rows, dtype=int)
+    everyone = np.concatenate([main_rows, *pieces.values()])
+    # groups: (class, position); numbered by their first anchor (the anchors are in file order)
+    soma_anchor = is_soma[anchors]
+    cls_pos = np.column_stack([soma_anchor, xyz[anchors]])
+    _, first, inverse = np.unique(cls_pos, axis=0, return_index=True, return_inverse=True)
+    number = np.empty(len(first), dtype=int)
+    number[np.argsort(first, kind="stable")] = np.arange(len(first))
+    group = number[np.asarray(inverse).ravel()]  # each anchor's group
+    order = np.lexsort((anchors, group))
+    members = anchors[order].tolist()  # by group, then file order
+    sizes = np.bincount(group, minlength=len(first))
+    nxt, end = (np.cumsum(sizes) - sizes).tolist(), np.cumsum(sizes).tolist()
+    has = bytearray(b"\x01") * len(first)  # the group has anchors left
+    head = anchors[np.sort(first)]  # each group's first anchor, by number
+    classes: list[_Groups | None] = []
+    for cls in (0, 1):
+        gid = np.flatnonzero(is_soma[head] == bool(cls))
         samples = everyone if cls == 0 else everyone[is_soma[everyone]]
-        classes.append(_Anchors(anchors[mask], xyz, samples) if mask.any() else None)
-    heap: list[tuple[float, int, int, int, int]] = []
-    push = heapq.heappush
-    # samples whose entry in the heap is a lower bound (they know no anchor left), per class
+        classes.append(_Groups(xyz[head[gid]], gid, xyz, samples, has) if gid.size else None)
+    group_cls = is_soma[head].astype(int).tolist()
+    heap: list[tuple[float, int, int]] = []
+    made: list[tuple[float, int, int]] = []  # entries of the last step, not yet on the heap
+    push, pop, pushpop = heapq.heappush, heapq.heappop, heapq.heappushpop
+    # per class: samples with a lower bound on the heap, and (bound, sample) for them by bound
     pending: list[dict[int, None]] = [{}, {}]
+    bounds: list[list[tuple[float, int]]] = [[], []]
+    soma = is_soma.tolist()
+    neurite_groups, soma_groups = classes[0] is not None, classes[1] is not None
 
-    def offer(t: int, cls: int, found: tuple[float, int]) -> None:
-        d, g = found
+    def offer(t: int, cls: int) -> None:
+        c = classes[cls]
+        d, g = c.nearest(c.row[t], -1 - cls)
         if g < 0:
             pending[cls][t] = None
-        push(heap, (d, classes[cls].key[g] if g >= 0 else -1, cls, g, t))
+            push(bounds[cls], (d, t))
+        made.append((d, g, t))
 
     def enter(rows: list[int]) -> None:
-        """Rows that joined the tree: their nearest anchor of each class goes on the heap
-        (group -1: a lower bound, looked up when it comes first)."""
-        for cls, anchors_of in enumerate(classes):
-            if anchors_of is None:
-                continue
-            for t in rows:
-                if cls == 0 or soma[t]:
-                    offer(t, cls, anchors_of.nearest(t))
+        for t in rows:
+            if neurite_groups:
+                offer(t, 0)
+            if soma_groups and soma[t]:
+                offer(t, 1)
 
-    soma = is_soma.tolist()
-    enter(np.asarray(main_rows, dtype=int).tolist())
+    flat = everyone.tolist()
+    stop = (len(main_rows) + np.cumsum([len(rows) for rows in pieces.values()])).tolist()
+    span = {a: (b - len(rows), b) for (a, rows), b in zip(pieces.items(), stop, strict=True)}
+    enter(flat[:len(main_rows)])
+    heap, made = made, []
+    heapq.heapify(heap)
     done = []
     while len(done) < len(pieces):
-        d, key, cls, g, t = heapq.heappop(heap)
-        anchors_of = classes[cls]
-        if g >= 0 and not anchors_of.has[g]:  # its anchor is gone: the next one it knows
-            offer(t, cls, anchors_of.nearest(t))
+        if len(made) == 1:  # the entry of the last step is often the next: it skips the heap
+            d, g, t = pushpop(heap, made.pop())
+        elif made:
+            least = min(made)
+            for entry in made:
+                if entry is not least:
+                    push(heap, entry)
+            made.clear()
+            d, g, t = pushpop(heap, least)
+        else:
+            d, g, t = pop(heap)
+        if g < 0:  # it knows no anchor left: look up every sample with a bound near it at once
+            cls = -1 - g
+            if t in pending[cls]:
+                ts, near, limit = [], bounds[cls], d * _SLACK
+                while near and len(ts) < _BATCH and (near[0][0] <= limit or len(ts) < _FEW):
+                    ts.append(pop(near)[1])
+                found = classes[cls].look(ts, g) if ts else []
+                if ts and not found:  # no anchor of the class is left
+                    pending[cls].clear()
+                    near.clear()
+                for u, (du, gu) in zip(ts, found, strict=False):
+                    del pending[cls][u]
+                    made.append((du, gu, u))
             continue
-        if g < 0:  # it knows no anchor left: look up every such sample at once
-            if t not in pending[cls]:
-                continue  # already looked up
-            ts = list(pending[cls])[:_BATCH]
-            for u, found in zip(ts, anchors_of.look(ts), strict=True):
-                del pending[cls][u]
-                if found is not None:
-                    offer(u, cls, found)
+        if not has[g]:  # its anchor is gone: the next one it knows
+            offer(t, group_cls[g])
             continue
-        anchor = anchors_of.take(g)
+        anchor = members[nxt[g]]
+        nxt[g] += 1
+        if nxt[g] == end[g]:
+            has[g] = 0
+            c = classes[group_cls[g]]
+            c.emptied += 1
+            c.left -= 1
+            offer(t, group_cls[g])
+        else:
+            made.append((d, g, t))  # the group's next anchor is as near
         done.append((anchor, t, d))
-        push(heap, (d, key, cls, g, t))  # the group's next anchor is as near
-        enter(pieces[anchor].tolist())
+        b, e = span[anchor]
+        enter(flat[b:e])
     return done

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ...morphology.model import Morphology, MorphologyError, Section
+from ...morphology.batch import piece_lengths, run_sums
+from ...morphology.model import Morphology, MorphologyError, Section, make_sections
 from .apical import detect_apical as _detect_apical
 from .apical import renamed_report
 from .errors import SWCError, _Problem, _raise
@@ -63,7 +64,7 @@ def build(file: str, tree: _Tree, n_points: int, discretizer: Callable, attachme
             soma_sections, owner = _soma_sections(tree, nrn, warnings)
             root_rows = list(nrn.soma_sections[0].rows)
             centre, root_area = _root_centre(tree, root_rows), nrn.root_area
-            soma.area = root_area + sum(_polyline_area(sec) for sec in soma_sections)
+            soma.area = root_area + sum(_polyline_areas(soma_sections))
             soma.detail += (f"; as NEURON's Import3d: a root section of {root_area:.4g} um^2"
                             f"{' (its one sample as a sphere)' if nrn.root_sphere_area else ''}"
                             f" and {len(soma_sections)} soma section(s) of cable")
@@ -210,10 +211,18 @@ def _root_centre(tree: _Tree, rows: list[int]) -> np.ndarray:
     return (0.5 * (pts[1:] + pts[:-1]) * pieces[:, None]).sum(axis=0) / pieces.sum()
 
 
-def _polyline_area(sec: Section) -> float:
-    """Lateral area (um^2) of the frustums along a section's polyline."""
-    points = sec.points
-    return float(_frustum_area(points[:-1, 3] / 2, points[1:, 3] / 2, sec.segment_lengths).sum())
+def _polyline_areas(sections: list[Section]) -> list[float]:
+    """Lateral area (um^2) of the frustums along each section's polyline (each summed as
+    ``_frustum_area(...).sum()`` of its own pieces)."""
+    if not sections:
+        return []
+    stacked = np.concatenate([sec.points for sec in sections])
+    pieces, count = piece_lengths(stacked, np.array([len(sec.points) for sec in sections]))
+    inside = np.ones(len(stacked) - 1, dtype=bool)
+    inside[(np.cumsum(count + 1) - 1)[:-1]] = False
+    radius = stacked[:, 3] / 2
+    area = _frustum_area(radius[:-1][inside], radius[1:][inside], pieces)
+    return run_sums(area, count).tolist()
 
 
 def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
@@ -234,8 +243,10 @@ def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
     soma_roots = sorted((k for k in tree.order if tree.alive[k] and not in_soma[k]
                          and tree.tree_parent[k] >= 0 and in_soma[tree.new_parent[k]]),
                         key=lambda j: ids[j])
-    # a stack entry: (start point [x, y, z, d], its id, first row of the chain, parent, origin)
-    stack: list[tuple[np.ndarray, int, int, str, float]] = []
+    # a stack entry: (start point: a row of `table`, its id, first row of the chain, parent,
+    # origin); start points that are no sample's are added to the table after the samples
+    stack: list[tuple[int, int, int, str, float]] = []
+    extra: list[list[float]] = []
     lone = []
     for c in soma_roots:
         p = int(tree.new_parent[c])
@@ -248,12 +259,12 @@ def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
         piece = (c in wire and not wire[c]
                  and float(np.linalg.norm(xyz[c] - xyz[p])) > ZERO_LENGTH_UM)
         if piece:  # from the parent soma sample, with the neurite's first diameter
-            stack.append((np.array([*xyz[p], 2 * r[c]]), -1, c, parent, offset))
-            stack += [(np.array([*xyz[c], 2 * r[c]]), ids[c], k, parent, offset)
-                      for k in kids[c] if k in proximal]
+            extra.append([*xyz[p].tolist(), float(2 * r[c])])
+            stack.append((tree.n + len(extra) - 1, -1, c, parent, offset))
+            stack += [(c, ids[c], k, parent, offset) for k in kids[c] if k in proximal]
             kids[c] = [k for k in kids[c] if k not in proximal]
         elif kids[c]:
-            stack += [(np.array([*xyz[c], 2 * r[c]]), ids[c], k, parent, offset) for k in kids[c]]
+            stack += [(c, ids[c], k, parent, offset) for k in kids[c]]
         else:
             lone.append(c)
     if lone:
@@ -264,30 +275,35 @@ def _neurites(tree: _Tree, wire: dict[int, bool], origin: dict[int, float],
                           "changes": [{"id": ids[k], "line": int(tree.lines[k])} for k in lone]})
     stack.reverse()
     counters: dict[str, int] = {}
-    out = []
-    table = np.column_stack([xyz, 2 * r])  # each sample as a point: x, y, z, diameter
+    specs = []
+    index: list[int] = []  # the table rows of every section's points, section after section
     region_of = [regions[t] for t in types.tolist()]
-    position = xyz.tolist()
+    position = xyz.tolist() + [e[:3] for e in extra]
     while stack:
         start, start_id, nxt, parent_name, offset = stack.pop()
         region = region_of[nxt]
         rows = [nxt]
-        while len(kids[rows[-1]]) == 1 and region_of[kids[rows[-1]][0]] == region:
-            rows.append(kids[rows[-1]][0])
+        down = kids[nxt]
+        while len(down) == 1 and region_of[down[0]] == region:
+            rows.append(down[0])
+            down = kids[down[0]]
         name = f"{region}_{counters.get(region, 0)}"
         counters[region] = counters.get(region, 0) + 1
-        sample_ids = tuple(ids[k] for k in rows)
-        if math.dist(start[:3], position[nxt]) > ZERO_LENGTH_UM or len(rows) == 1:
-            pts = np.empty((len(rows) + 1, 4))
-            pts[0], pts[1:] = start, table[rows]
+        sample_ids = tuple([ids[k] for k in rows])
+        if math.dist(position[start], position[nxt]) > ZERO_LENGTH_UM or len(rows) == 1:
+            index.append(start)
             sample_ids = (start_id, *sample_ids)
-        else:  # the first sample is a diameter step at the parent's end: it starts the section
-            pts = table[rows]
-        out.append(Section(name, region, parent_name, pts, len(pts) - 1, sample_ids,
-                           origin_distance=offset))
+        # (else the first sample is a diameter step at the parent's end: it starts the section)
+        index += rows
+        specs.append((name, region, parent_name, len(sample_ids), sample_ids, offset))
         end = rows[-1]
-        stack.extend((table[end], ids[end], k, name, 0.0) for k in reversed(kids[end]))
-    return out
+        stack.extend((end, ids[end], k, name, 0.0) for k in reversed(kids[end]))
+    table = np.column_stack([xyz, 2 * r])  # each sample as a point: x, y, z, diameter
+    points = np.concatenate([table, np.array(extra).reshape(-1, 4)])[index]
+    ends = np.cumsum([spec[3] for spec in specs]).tolist()
+    return make_sections([(name, region, parent, points[b - m:b], m - 1, sample_ids, offset)
+                          for (name, region, parent, m, sample_ids, offset), b
+                          in zip(specs, ends, strict=True)])
 
 
 def _report(file: str, morph: Morphology, soma: _Soma, root_area: float, soma_d: float, tree: _Tree,
@@ -295,10 +311,11 @@ def _report(file: str, morph: Morphology, soma: _Soma, root_area: float, soma_d:
             warnings: list[str]) -> LoadReport:
     lengths: dict[str, float] = {}
     surface: dict[str, float] = {"soma": float(root_area)}
-    for sec in morph.sections[1:]:
+    cables = morph.sections[1:]
+    for sec, area in zip(cables, _polyline_areas(list(cables)), strict=True):
         if sec.region != "soma":
             lengths[sec.region] = lengths.get(sec.region, 0.0) + sec.length
-        surface[sec.region] = surface.get(sec.region, 0.0) + _polyline_area(sec)
+        surface[sec.region] = surface.get(sec.region, 0.0) + area
     table = morph.compartments()
     simulated = {region: float(table.area[table.region == region].sum()) for region in surface}
     used = sorted({int(t) for k, t in enumerate(tree.types) if k < n_points})

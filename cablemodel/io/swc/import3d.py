@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...morphology.batch import piece_lengths, run_sums
+
 __all__ = ["NeuronSoma", "SomaSection", "neuron_soma"]
 
 #: Import3d accepts a three-point soma when the outer samples' distances sum to the diameter
@@ -144,23 +146,23 @@ def neuron_soma(ids, types, xyz: np.ndarray, radius: np.ndarray, parent: np.ndar
         order = _depth_first(np.asarray(ids), np.asarray(parent))
         pos[order] = np.arange(n)
     t = np.asarray(types)[order]
-    p = np.array([-1 if parent[k] < 0 else pos[parent[k]] for k in order])
+    par = np.asarray(parent)[order]
+    p = np.where(par < 0, -1, pos[np.maximum(par, 0)])
     pts = np.asarray(xyz, dtype=float)[order]
     d = 2 * np.asarray(radius, dtype=float)[order]
     soma = t == 1
 
     nchild, connect_prox = _branch_counts(p, t)
-    nchild_soma = np.zeros(n)
-    for i in range(1, n):
-        if soma[i] and p[i] >= 0 and soma[p[i]]:
-            nchild_soma[p[i]] += 1
+    on_soma = soma & (p >= 0) & soma[np.maximum(p, 0)]
+    on_soma[0] = False
+    nchild_soma = np.bincount(p[on_soma], minlength=n).astype(float)
     three_point = _three_point(p, nchild, d, pts, int(soma.sum()))
     if three_point:
         p = p.copy()
         p[2] = 1  # the outer samples become part of the root section, which keeps one point
-    for i in range(n - 1):
-        if soma[i] and soma[i + 1] and p[i + 1] == i and not (i != 0 and nchild_soma[i] > 1):
-            nchild[i] = 1.0
+    i = np.arange(n - 1)
+    chain = soma[:-1] & soma[1:] & (p[1:] == i) & ~((i != 0) & (nchild_soma[:-1] > 1))
+    nchild[:-1][chain] = 1.0
     nchild[n - 1] = 0.0  # the last sample always ends a section
     ends = np.flatnonzero(nchild != 1.0)
     firsts = np.concatenate([[0], ends[:-1] + 1])
@@ -170,51 +172,55 @@ def neuron_soma(ids, types, xyz: np.ndarray, radius: np.ndarray, parent: np.ndar
     size[1:] += 1
     if three_point:
         size[0] = own[0] = 1
-    length = np.zeros(len(ends))
-    parentx = np.ones(len(ends))
-    wire = np.zeros(len(ends), dtype=bool)
-    for s in range(len(ends)):
-        f = firsts[s]
-        if s == 0:
-            length[s] = d[0] if size[0] == 1 else _arc(pts[f:f + own[0]])
-            continue
-        pp = p[f]
-        ps = sec_of[pp]
-        den_con_soma = bool(soma[firsts[ps]] and not soma[f])
+    parentx = [1.0] * len(ends)
+    wire = [False] * len(ends)
+    begin = [0] * len(ends)  # the sample each section's polyline starts at
+    is_soma, first_of, own_of, sec_l = soma.tolist(), firsts.tolist(), own.tolist(), sec_of.tolist()
+    p_l, nchild_soma_l, prox_l = p.tolist(), nchild_soma.tolist(), connect_prox.tolist()
+    for s in range(1, len(ends)):
+        f = first_of[s]
+        pp = p_l[f]
+        ps = sec_l[pp]
+        den_con_soma = is_soma[first_of[ps]] and not is_soma[f]
         handled = False
         if ps == 0:
             handled = True
             if den_con_soma and size[0] == 1:
-                parentx[s], wire[s] = 0.5, own[s] > 1
-            elif pp == firsts[0]:
+                parentx[s], wire[s] = 0.5, own_of[s] > 1
+            elif pp == first_of[0]:
                 parentx[s] = 0.0
-                wire[s] = (not soma[f]) and nchild_soma[pp] > 1
+                wire[s] = (not is_soma[f]) and nchild_soma_l[pp] > 1
             else:
                 handled = False
-        if not handled and soma[firsts[ps]]:
-            last_own = firsts[ps] + own[ps] - 1
+        if not handled and is_soma[first_of[ps]]:
+            last_own = first_of[ps] + own_of[ps] - 1
             if pp < last_own:
                 parentx[s] = 0.5
-                wire[s] = den_con_soma and own[s] > 1
-            elif own[s] > 1 and nchild_soma[pp] > 1 and not soma[f]:
+                wire[s] = den_con_soma and own_of[s] > 1
+            elif own_of[s] > 1 and nchild_soma_l[pp] > 1 and not is_soma[f]:
                 wire[s] = True
-        if connect_prox[f]:
+        if prox_l[f]:
             parentx[s] = 0.0
-        start = pts[f] if wire[s] else pts[pp]
-        length[s] = _arc(np.vstack([start, pts[f:f + own[s]]]))
+        begin[s] = f if wire[s] else pp
+    length = [float(d[0]) if size[0] == 1 else _arc(pts[:own[0]])]
+    if len(ends) > 1:  # each section from its start: its chain after the sample it starts at
+        rows = np.insert(np.arange(firsts[1], n), firsts[1:] - firsts[1], begin[1:])
+        pieces, count = piece_lengths(pts[rows], own[1:] + 1)
+        length += run_sums(pieces, count).tolist()
     # distance from the middle of the root section to each section's start
-    start_dist = np.zeros(len(ends))
+    start_dist = [0.0] * len(ends)
     for s in range(1, len(ends)):
-        ps = sec_of[p[firsts[s]]]
+        ps = sec_l[p_l[first_of[s]]]
         x = parentx[s]
         start_dist[s] = abs(x - 0.5) * length[0] if ps == 0 else start_dist[ps] + x * length[ps]
     wires: dict[int, bool] = {}
     origin: dict[int, float] = {}
+    order_l = order.tolist()
     for s in range(1, len(ends)):
-        f = firsts[s]
-        if not soma[f] and soma[p[f]]:
-            wires[int(order[f])] = bool(wire[s])
-            origin[int(order[f])] = float(start_dist[s])
+        f = first_of[s]
+        if not is_soma[f] and is_soma[p_l[f]]:
+            wires[order_l[f]] = bool(wire[s])
+            origin[order_l[f]] = float(start_dist[s])
     root_sphere = float(np.pi * d[0] ** 2) if size[0] == 1 and soma[0] else 0.0
     proximal = frozenset(int(order[i]) for i in np.flatnonzero(connect_prox))
     soma_secs: list[SomaSection] = []
@@ -272,8 +278,9 @@ def _branch_counts(p: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray
     """Import3d's child counts (1 per child, +0.01 for a child that is not the next sample or has
     another type) and its "connect to the proximal end" marks."""
     n = len(p)
-    nchild = np.zeros(n)
-    prox = np.zeros(n, dtype=bool)
+    nchild = [0.0] * n
+    prox = [False] * n
+    p, t = p.tolist(), t.tolist()
     for i in range(n):
         q = p[i]
         if q < 0:
@@ -290,7 +297,7 @@ def _branch_counts(p: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray
                 nchild[q] = 1.0
         if t[q] != t[i]:
             nchild[q] += 0.01
-    return nchild, prox
+    return np.array(nchild), np.array(prox, dtype=bool)
 
 
 def _three_point(p: np.ndarray, nchild: np.ndarray, d: np.ndarray, pts: np.ndarray,

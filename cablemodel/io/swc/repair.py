@@ -172,7 +172,9 @@ def check_and_repair(file: str, parsed: _Parsed, repairs: set[str], scale, conve
     if on_tree.size:
         by_anchor = on_tree[np.argsort(anchor[on_tree], kind="stable")]
         tops, starts = np.unique(anchor[by_anchor], return_index=True)
-        pieces = dict(zip(tops.tolist(), np.split(by_anchor, starts[1:]), strict=True))
+        bounds = [*starts.tolist(), len(by_anchor)]
+        pieces = {a: by_anchor[b:e]
+                  for a, b, e in zip(tops.tolist(), bounds[:-1], bounds[1:], strict=True)}
         soma_count = np.bincount(anchor[on_tree], weights=is_soma[on_tree], minlength=n)
         size = np.bincount(anchor[on_tree], minlength=n)
         main = int(tops[np.lexsort((tops, -size[tops], parent[tops] == -2, -soma_count[tops]))[0]])
