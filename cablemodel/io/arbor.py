@@ -1,0 +1,346 @@
+"""The same discrete cell in Arbor: a :class:`cablemodel.Cell` as an ``arbor.cable_cell`` whose
+control volumes (CVs) are cablemodel's compartments (:func:`to_arbor`), a runner
+(:func:`run_arbor`) and Arbor's own geometry of those CVs (:func:`arbor_geometry`).
+
+How the two discrete systems are made the same
+----------------------------------------------
+* **Morphology from cablemodel's sections**, not from Arbor's SWC loader (whose soma and
+  first-segment rules differ from NEURON's Import3d, which cablemodel follows): every straight
+  piece between consecutive points of a section becomes one Arbor segment with the same end
+  points and diameters; a section's first piece hangs from its parent section's last piece.
+  The soma sphere becomes a cylinder with length = diameter = the sphere's diameter (the same
+  membrane area, ``pi d^2``), and the neurites attached to it start at their own first point.
+* **CV boundaries at the compartment boundaries** (``arbor.cv_policy_explicit``): inside a
+  section at its equal arc-length cuts; where sections branch, at the end of the parent and at
+  the start of every child, so that the branch point is a CV of zero area joined to the parent
+  compartment's centre and to the children's centres. That is the node through which Brian2
+  joins them: in both, the axial resistance from the parent's centre to a child's is the
+  parent's distal half plus the child's proximal half, integrated over the frustums (Arbor
+  ``integrate_ixa``, cablemodel :func:`~cablemodel.morphology.model.compartment_geometry`).
+  The soma carries no such cut: it is one CV that contains the branch point, so its children
+  connect to it through their own proximal halves only, as to cablemodel's isopotential soma.
+* **The same values per CV**: ``cm``, ``rL`` and the leak (``pas``: ``g`` per CV, its reversal
+  ``e`` an Arbor global, so one ``pas/e=...`` variant per distinct value), and every channel's
+  density, painted on each compartment's cable from :meth:`cablemodel.Cell.densities`; the
+  initial potential ``v_rest``; the temperature ``celsius``.
+
+Arbor is an optional dependency (``pip install arbor``); the functions import it when called.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import cm, mV, ms, nA, ohm, siemens, uF
+
+from ..cell import Cell
+from ..mechanisms.synapses import CurrentClamp
+from ..morphology.model import Morphology
+from ..places import parse_site
+
+__all__ = ["ArborLayout", "arbor_available", "arbor_layout", "to_arbor", "run_arbor",
+           "arbor_geometry", "ARBOR_INSTALL_HINT"]
+
+#: How to get Arbor, for error messages.
+ARBOR_INSTALL_HINT = "pip install arbor"
+#: SWC-like tags of the Arbor segments by region (others get 5, 6, ... in order of appearance).
+_TAGS = {"soma": 1, "axon": 2, "basal": 3, "apical": 4}
+
+
+def arbor_available() -> bool:
+    """Whether the ``arbor`` package can be imported by this Python.
+
+    Example
+    -------
+    >>> isinstance(arbor_available(), bool)
+    True
+    """
+    return importlib.util.find_spec("arbor") is not None
+
+
+def _arbor():
+    if not arbor_available():
+        raise ImportError(f"this needs Arbor, which is not installed: {ARBOR_INSTALL_HINT}")
+    import arbor
+
+    return arbor
+
+
+@dataclass(frozen=True)
+class ArborLayout:
+    """Where cablemodel's compartments are on an Arbor morphology built from the same sections.
+
+    ``morphology`` is the ``arbor.morphology``; per compartment (cablemodel's order) ``branch``
+    (Arbor branch id), ``prox``/``dist`` (its cable's ends as fractions of the branch length)
+    and ``cv_boundaries``, the locset expression that makes one CV per compartment (plus a
+    zero-area CV at every branch point away from the soma).
+
+    Example
+    -------
+    >>> from cablemodel import ball_and_stick
+    >>> lay = arbor_layout(ball_and_stick())
+    >>> len(lay.branch) == ball_and_stick().n_compartments, lay.cable(0)
+    (True, '(cable 0 0 1)')
+    """
+
+    morphology: object
+    branch: np.ndarray
+    prox: np.ndarray
+    dist: np.ndarray
+    cv_boundaries: str
+
+    def cable(self, k: int) -> str:
+        """Arbor region expression of compartment ``k``'s cable."""
+        return f"(cable {int(self.branch[k])} {float(self.prox[k])!r} {float(self.dist[k])!r})"
+
+    def centre(self, k: int) -> str:
+        """Arbor locset expression of compartment ``k``'s centre."""
+        return f"(location {int(self.branch[k])} {float(0.5 * (self.prox[k] + self.dist[k]))!r})"
+
+
+def arbor_layout(morphology: Morphology) -> ArborLayout:
+    """Build the Arbor morphology of ``morphology`` (its sections' pieces as Arbor segments, the
+    soma sphere as a cylinder of the same area) and place its compartments on Arbor's branches.
+
+    Example
+    -------
+    >>> from cablemodel import y_neuron
+    >>> lay = arbor_layout(y_neuron())
+    >>> lay.morphology.num_branches, lay.cv_boundaries.count("location") > 10
+    (5, True)
+    """
+    arbor = _arbor()
+    tree = arbor.segment_tree()
+    tags = dict(_TAGS)
+    soma = morphology.soma
+    x, y, z, d = (float(v) for v in soma.points[0])
+    r = 0.5 * d
+    pieces = {soma.name: [np.array([[x, y - r, z, d], [x, y + r, z, d]])]}
+    for sec in morphology.sections[1:]:
+        pieces[sec.name] = [sec.points[j:j + 2] for j in range(len(sec.points) - 1)]
+    seg_of: dict[tuple, tuple[str, int]] = {}  # a piece's coordinates -> (section, piece)
+    last_seg: dict[str, int] = {}
+    for sec in morphology.sections:
+        tag = tags.setdefault(sec.region, max(tags.values()) + 1)
+        parent = arbor.mnpos if sec.parent is None else last_seg[sec.parent]
+        for j, (a, b) in enumerate(pieces[sec.name]):
+            key = _key(a, b)
+            if key in seg_of:
+                raise ValueError(f"arbor_layout: sections {seg_of[key][0]!r} and {sec.name!r} have"
+                                 " a piece with the same end points; remove the duplicate")
+            seg_of[key] = (sec.name, j)
+            parent = tree.append(parent, arbor.mpoint(*a[:3], 0.5 * a[3]),
+                                 arbor.mpoint(*b[:3], 0.5 * b[3]), tag=tag)
+        last_seg[sec.name] = parent
+    morph = arbor.morphology(tree)
+    start_of: dict[str, tuple[int, float]] = {}  # section -> (branch, arc length before it)
+    end_branch: dict[str, int] = {}
+    branch_len = []
+    for b in range(morph.num_branches):
+        s = 0.0
+        for seg in morph.branch_segments(b):
+            p, q = seg.prox, seg.dist
+            name, j = seg_of[_key(np.array([p.x, p.y, p.z, 2 * p.radius]),
+                                  np.array([q.x, q.y, q.z, 2 * q.radius]))]
+            if j == 0:
+                start_of[name] = (b, s)
+            end_branch[name] = b
+            s += float(np.linalg.norm([q.x - p.x, q.y - p.y, q.z - p.z]))
+        branch_len.append(s)
+    branch, prox, dist, bounds = [], [], [], []
+    for sec in morphology.depth_first():
+        b, start = start_of[sec.name]
+        L = branch_len[b]
+        length = d if sec.parent is None else sec.length
+        n = sec.n_compartments
+        edges = (start + length * np.arange(n + 1) / n) / L
+        edges[-1] = min(edges[-1], 1.0)
+        branch += [b] * n
+        prox += edges[:-1].tolist()
+        dist += edges[1:].tolist()
+        bounds += [(b, float(e)) for e in edges[1:-1]]
+        if sec.parent is not None:
+            if start == 0.0:  # first on its branch: the child side of a branch point
+                bounds.append((b, 0.0))
+                if sec.parent != soma.name:  # the parent side: a zero-area CV at the fork
+                    bounds.append((end_branch[sec.parent], 1.0))
+            else:  # continues its parent's branch (the parent has this one child)
+                bounds.append((b, float(start / L)))
+    locs = " ".join(f"(location {b} {p!r})" for b, p in sorted(set(bounds)))
+    return ArborLayout(morph, np.array(branch), np.array(prox), np.array(dist),
+                       f"(join {locs} (root))" if locs else "(root)")
+
+
+def _key(a: np.ndarray, b: np.ndarray) -> tuple:
+    """A piece by its end points and diameters (um), rounded as Arbor stores them."""
+    return tuple(np.round(np.concatenate([a[:4], b[:4]]).astype(np.float64), 6).tolist())
+
+
+def _grouped(layout: ArborLayout, values: np.ndarray, mask: np.ndarray | None = None
+             ) -> list[tuple[float, str]]:
+    """``(value, region expression)`` for the compartments with equal ``values``."""
+    out: dict[float, list[str]] = {}
+    for k, v in enumerate(values):
+        if mask is None or mask[k]:
+            out.setdefault(float(v), []).append(layout.cable(k))
+    return [(v, f"(join {' '.join(c)})" if len(c) > 1 else c[0]) for v, c in out.items()]
+
+
+def to_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), layout: ArborLayout | None = None):
+    """The Arbor ``cable_cell`` of ``cell`` with ``clamps`` (one CV per compartment, the same
+    passive values and initial potential; see the module notes). Cells with channels are
+    refused until their channels have Arbor counterparts. A threshold detector at the spike
+    site counts spikes at ``cell.spike_threshold``.
+
+    Example
+    -------
+    >>> from cablemodel import Cell, ball_and_stick
+    >>> c = to_arbor(Cell(ball_and_stick()))
+    >>> type(c).__name__
+    'cable_cell'
+    """
+    arbor = _arbor()
+    U = arbor.units
+    if cell.channels:
+        raise ValueError(f"to_arbor: channels {[ch.name for ch in cell.channels]} have no Arbor"
+                         " counterpart here; only passive cells are exported")
+    layout = layout or arbor_layout(cell.morphology)
+    table = cell.table
+    n = len(table)
+    decor = arbor.decor()
+    decor.set_property(Vm=float(cell.v_rest / mV) * U.mV, tempK=(cell.celsius + 273.15) * U.Kelvin)
+    cm_f = np.full(n, float(cell.Cm / (uF / cm**2)) * 1e-2)  # F/m^2
+    ri = np.full(n, float(cell.Ri / (ohm * cm)))
+    gl = np.full(n, float(cell.g_leak / (siemens / cm**2)))
+    el = np.asarray(cell.leak_reversal() / mV, float)
+    for v, reg in _grouped(layout, cm_f):
+        decor.paint(reg, cm=v * U.F / U.m2)
+    for v, reg in _grouped(layout, ri):
+        decor.paint(reg, rL=v * U.Ohm * U.cm)
+    for e in map(float, np.unique(el)):
+        for g, reg in _grouped(layout, gl, el == e):
+            decor.paint(reg, arbor.density(f"pas/e={e!r}", g=g))
+    for c in clamps:
+        t0, t1 = float(c.start / ms), float(c.stop / ms)
+        decor.place(layout.centre(c.site.resolve(table)),
+                    arbor.i_clamp(t0 * U.ms, (t1 - t0) * U.ms, float(c.amplitude / nA) * U.nA))
+    decor.place(layout.centre(cell.spike_compartment),
+                arbor.threshold_detector(float(cell.spike_threshold / mV) * U.mV), "detector")
+    return arbor.cable_cell(layout.morphology, decor, arbor.label_dict(),
+                            arbor.cv_policy_explicit(layout.cv_boundaries))
+
+
+def _recipe(arbor, cell, probes):
+    class Recipe(arbor.recipe):
+        def __init__(self):
+            super().__init__()
+            self.props = arbor.neuron_cable_properties()
+            self.props.catalogue.extend(arbor.bbp_catalogue(), "")
+
+        def num_cells(self):
+            return 1
+
+        def cell_kind(self, gid):
+            return arbor.cell_kind.cable
+
+        def cell_description(self, gid):
+            return cell
+
+        def probes(self, gid):
+            return probes
+
+        def global_properties(self, kind):
+            return self.props
+
+    return Recipe()
+
+
+def run_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), duration=50 * ms,
+              dt=0.025 * ms, record: Sequence[str] = ("soma",)) -> dict:
+    """Run ``cell`` with ``clamps`` in Arbor (fixed step ``dt``, from ``v_rest``).
+
+    Returns ``t_ms`` (``0, dt, ..`` below ``duration``), ``v_mV`` (site label -> trace, the
+    potential of each site's compartment, sampled at its centre), ``spikes_ms`` (threshold
+    crossings at the spike site), ``build_seconds`` (recipe and simulation) and
+    ``run_seconds`` (Arbor's ``simulation.run``).
+
+    Example
+    -------
+    >>> from brian2 import nA, ms
+    >>> from cablemodel import Cell, ball_and_stick, CurrentClamp
+    >>> out = run_arbor(Cell(ball_and_stick()), [CurrentClamp("soma", 0.1 * nA, 1 * ms, 20 * ms)],
+    ...                 duration=20 * ms)
+    >>> round(float(out["v_mV"]["soma"][-1] - out["v_mV"]["soma"][0]), 1)  # mV
+    4.8
+    """
+    arbor = _arbor()
+    U = arbor.units
+    t0 = time.perf_counter()
+    layout = arbor_layout(cell.morphology)
+    acell = to_arbor(cell, clamps, layout)
+    table = cell.table
+    probes = [arbor.cable_probe_membrane_voltage(layout.centre(parse_site(s).resolve(table)), s)
+              for s in record]
+    sim = arbor.simulation(_recipe(arbor, acell, probes))
+    sim.record(arbor.spike_recording.all)
+    step = float(dt / ms)
+    handles = {s: sim.sample((0, s), arbor.regular_schedule(step * U.ms)) for s in record}
+    t1 = time.perf_counter()
+    sim.run(float(duration / ms) * U.ms, step * U.ms)
+    t2 = time.perf_counter()
+    v, t = {}, None
+    for s, h in handles.items():
+        data, _ = sim.samples(h)[0]
+        t, v[s] = data[:, 0], data[:, 1]
+    spikes = [float(sp[1]) for sp in sim.spikes()]
+    return {"t_ms": t, "v_mV": v, "spikes_ms": np.array(spikes), "build_seconds": t1 - t0,
+            "run_seconds": t2 - t1}
+
+
+def arbor_geometry(cell: Cell) -> dict:
+    """Arbor's own geometry of ``cell``'s CVs, in cablemodel's compartment order: ``area_um2``
+    (measured: the leak current of each CV at t = 0 with a 1 mV driving force, divided by the
+    leak density) and ``cv`` (the Arbor CV of each compartment), with ``n_cv`` (all CVs,
+    including the zero-area branch points).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from cablemodel import Cell, ball_and_stick
+    >>> c = Cell(ball_and_stick())
+    >>> g = arbor_geometry(c)
+    >>> bool(np.allclose(g["area_um2"], c.table.area, rtol=1e-9))
+    True
+    """
+    arbor = _arbor()
+    U = arbor.units
+    layout = arbor_layout(cell.morphology)
+    probe_cell = Cell(cell.morphology, Ri=cell.Ri, Cm=cell.Cm, g_leak=1e-4 * siemens / cm**2,
+                      v_rest=-64 * mV, spike_threshold=100 * mV, spike_site="soma")
+    sim_cell = _with_leak_reversal(arbor, probe_cell, layout, -65.0)
+    sim = arbor.simulation(_recipe(arbor, sim_cell,
+                                   [arbor.cable_probe_total_ion_current_cell("i")]))
+    h = sim.sample((0, "i"), arbor.regular_schedule(0.025 * U.ms))
+    sim.run(0.025 * U.ms, 0.025 * U.ms)
+    data, meta = sim.samples(h)[0]
+    current_nA = data[0, 1:]
+    where = {(c.branch, round(0.5 * (c.prox + c.dist), 9)): j for j, c in enumerate(meta)}
+    cv = np.array([where[(int(layout.branch[k]), round(0.5 * (layout.prox[k] + layout.dist[k]), 9))]
+                   for k in range(len(cell.table))])
+    area = current_nA[cv] / 1e-6  # 1e-4 S/cm^2 * 1 mV * 1 um^2 = 1e-15 A = 1e-6 nA
+    return {"area_um2": area, "cv": cv, "n_cv": len(meta)}
+
+
+def _with_leak_reversal(arbor, cell: Cell, layout: ArborLayout, e_mV: float):
+    """A passive Arbor cell like ``to_arbor(cell)`` with its leak reversing at ``e_mV``."""
+    U = arbor.units
+    decor = arbor.decor()
+    decor.set_property(Vm=float(cell.v_rest / mV) * U.mV, cm=float(cell.Cm / (uF / cm**2)) * 1e-2
+                       * U.F / U.m2, rL=float(cell.Ri / (ohm * cm)) * U.Ohm * U.cm)
+    decor.paint("(all)", arbor.density(f"pas/e={e_mV!r}", g=float(cell.g_leak / (siemens / cm**2))))
+    return arbor.cable_cell(layout.morphology, decor, arbor.label_dict(),
+                            arbor.cv_policy_explicit(layout.cv_boundaries))
