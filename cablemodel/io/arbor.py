@@ -302,10 +302,19 @@ def run_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), duration=50 * ms,
 
 
 def arbor_geometry(cell: Cell) -> dict:
-    """Arbor's own geometry of ``cell``'s CVs, in cablemodel's compartment order: ``area_um2``
-    (measured: the leak current of each CV at t = 0 with a 1 mV driving force, divided by the
-    leak density) and ``cv`` (the Arbor CV of each compartment), with ``n_cv`` (all CVs,
-    including the zero-area branch points).
+    """Arbor's own geometry of ``cell``'s CVs, in cablemodel's compartment order.
+
+    * ``area_um2``: measured in Arbor, the leak current of each CV at t = 0 with a 1 mV driving
+      force, divided by the leak density.
+    * ``axial_megohm``: the resistance Arbor joins each compartment to its parent CV with (the
+      soma: ``nan``), from the CV layout Arbor made (``arbor.cv_data``) and Arbor's embedding of
+      the morphology (``arbor.place_pwlin``), following Arbor's rule: from the parent CV's
+      reference point to this CV's (a CV's midpoint, or the branch point in a CV that holds
+      one), ``Ri`` times the integral of ``1 / (pi r^2)`` over the frustums in between.
+    * ``parent_is_node``: whether that parent CV holds a branch point (the soma, or a zero-area
+      CV at a fork); then the distal half of the parent compartment is in ``node_megohm``
+      (the resistance from the parent compartment's centre to the branch point; else ``nan``).
+    * ``n_cv``: all CVs, including the zero-area ones at the branch points.
 
     Example
     -------
@@ -313,8 +322,8 @@ def arbor_geometry(cell: Cell) -> dict:
     >>> from cablemodel import Cell, ball_and_stick
     >>> c = Cell(ball_and_stick())
     >>> g = arbor_geometry(c)
-    >>> bool(np.allclose(g["area_um2"], c.table.area, rtol=1e-9))
-    True
+    >>> bool(np.allclose(g["area_um2"], c.table.area, rtol=1e-9)), g["n_cv"]
+    (True, 176)
     """
     arbor = _arbor()
     U = arbor.units
@@ -327,12 +336,53 @@ def arbor_geometry(cell: Cell) -> dict:
     h = sim.sample((0, "i"), arbor.regular_schedule(0.025 * U.ms))
     sim.run(0.025 * U.ms, 0.025 * U.ms)
     data, meta = sim.samples(h)[0]
-    current_nA = data[0, 1:]
-    where = {(c.branch, round(0.5 * (c.prox + c.dist), 9)): j for j, c in enumerate(meta)}
-    cv = np.array([where[(int(layout.branch[k]), round(0.5 * (layout.prox[k] + layout.dist[k]), 9))]
-                   for k in range(len(cell.table))])
-    area = current_nA[cv] / 1e-6  # 1e-4 S/cm^2 * 1 mV * 1 um^2 = 1e-15 A = 1e-6 nA
-    return {"area_um2": area, "cv": cv, "n_cv": len(meta)}
+    cvd = arbor.cv_data(sim_cell)
+    n = len(cell.table)
+    mid = {(int(layout.branch[k]), round(0.5 * (layout.prox[k] + layout.dist[k]), 6)): k
+           for k in range(n)}
+    cv_of = np.full(n, -1)
+    for j in range(cvd.num_cv):
+        c = cvd.cables(j)
+        if len(c) == 1:
+            cv_of[mid[(c[0].branch, round(0.5 * (c[0].prox + c[0].dist), 6))]] = j
+        elif c[0].branch == layout.branch[0] and c[0].prox == 0.0:
+            cv_of[0] = j  # the soma: its cable and the branch point at its end
+    pw = arbor.place_pwlin(layout.morphology)
+    ri = float(cell.Ri / (ohm * cm)) * 1e-2  # ohm m
+
+    def resistance(branch: int, a: float, b: float) -> float:  # MOhm
+        total = 0.0
+        for seg in pw.segments([arbor.cable(branch, a, b)]):
+            p, q = seg.prox, seg.dist
+            length = float(np.linalg.norm([q.x - p.x, q.y - p.y, q.z - p.z]))
+            total += length / (np.pi * p.radius * q.radius)  # 1/um
+        return ri * total  # ohm m / um = MOhm
+
+    def refpt(j: int, branch: int) -> float:
+        c = cvd.cables(j)
+        return 0.5 * (c[0].prox + c[0].dist) if len(c) == 1 and c[0].branch == branch else \
+            (0.0 if len(c) > 1 else 1.0)
+
+    axial = np.full(n, np.nan)
+    node = np.full(n, np.nan)
+    is_node = np.zeros(n, dtype=bool)
+    table = cell.table
+    for k in range(1, n):
+        j, b = int(cv_of[k]), int(layout.branch[k])
+        p = cvd.parent(j)
+        axial[k] = resistance(b, refpt(p, b), refpt(j, b))
+        is_node[k] = len(cvd.cables(p)) > 1
+        if is_node[k] and cvd.parent(p) >= 0:  # a fork CV: its own face to the parent
+            pk = int(table.parent[k])
+            node[k] = resistance(int(layout.branch[pk]), refpt(cvd.parent(p), int(layout.branch[pk])),
+                                 1.0)
+    column = {(c.branch, round(0.5 * (c.prox + c.dist), 6)): j for j, c in enumerate(meta)}
+    cols = [column[(int(layout.branch[k]), round(0.5 * (layout.prox[k] + layout.dist[k]), 6))]
+            for k in range(n)]
+    area = data[0, 1:][cols] / 1e-6  # 1e-4 S/cm^2 * 1 mV * 1 um^2 = 1e-15 A = 1e-6 nA
+    return {"area_um2": area, "cv": cv_of,
+            "axial_megohm": axial, "parent_is_node": is_node, "node_megohm": node,
+            "n_cv": cvd.num_cv}
 
 
 def _with_leak_reversal(arbor, cell: Cell, layout: ArborLayout, e_mV: float):
