@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import cm, mV, ms, nA, ohm, siemens, uF
+from brian2 import cm, ms, mV, nA, ohm, siemens, uF
 
 from ..cell import Cell
 from ..mechanisms.synapses import CurrentClamp
@@ -84,7 +84,7 @@ class ArborLayout:
     >>> from cablemodel import ball_and_stick
     >>> lay = arbor_layout(ball_and_stick())
     >>> len(lay.branch) == ball_and_stick().n_compartments, lay.cable(0)
-    (True, '(cable 0 0 1)')
+    (True, '(cable 0 0.0 1.0)')
     """
 
     morphology: object
@@ -275,7 +275,7 @@ def run_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), duration=50 * ms,
     >>> out = run_arbor(Cell(ball_and_stick()), [CurrentClamp("soma", 0.1 * nA, 1 * ms, 20 * ms)],
     ...                 duration=20 * ms)
     >>> round(float(out["v_mV"]["soma"][-1] - out["v_mV"]["soma"][0]), 1)  # mV
-    4.8
+    11.8
     """
     arbor = _arbor()
     U = arbor.units
