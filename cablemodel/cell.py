@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from brian2 import Quantity, cm, mV, ohm, siemens, uF, um
+from brian2 import Quantity, cm, meter, mV, ohm, siemens, uF, um
 
 from .mechanisms.channels import Channel, HHPotassium, HHSodium
+from .membrane import RANGES, Membrane, Spines, resolve_membrane
 from .morphology.model import STANDARD_REGIONS, CompartmentTable, Morphology
 from .places import Location, Region, parse_site, region
 from .units import bounded, quantity
@@ -39,10 +40,10 @@ def membrane_parameters(Ri=100 * ohm * cm, Cm=1 * uF / cm**2, g_leak=3e-4 * siem
                         v_rest=-65 * mV, spike_threshold=-20 * mV, celsius: float = 6.3) -> dict:
     """The passive parameters of a :class:`Cell` (its defaults), checked: one finite value each,
     within a range that holds for any neuron (a value outside is a typo or a wrong unit), else a
-    ``ValueError`` naming the parameter. Ranges: ``Ri`` 1-1e5 ohm*cm, ``Cm`` 0.001-100 uF/cm^2,
-    ``g_leak`` > 0 and at most 1 S/cm^2, ``v_rest`` and ``spike_threshold`` -200 to +200 mV with
-    the threshold above rest, ``celsius`` 0-50 degC. Returns them by name (quantities; celsius a
-    float).
+    ``ValueError`` naming the parameter. Ranges (:data:`cablemodel.membrane.RANGES`): ``Ri``
+    1-1e5 ohm*cm, ``Cm`` 1e-4-100 uF/cm^2 (myelin included), ``g_leak`` > 0 and at most
+    1 S/cm^2, ``v_rest`` and ``spike_threshold`` -200 to +200 mV with the threshold above rest,
+    ``celsius`` 0-50 degC. Returns them by name (quantities; celsius a float).
 
     Example
     -------
@@ -54,15 +55,10 @@ def membrane_parameters(Ri=100 * ohm * cm, Cm=1 * uF / cm**2, g_leak=3e-4 * siem
     ...
     ValueError: Cm must be one finite value, got inf * ufarad / (cmetre ** 2)
     """
-    out = {
-        "Ri": bounded(Ri, ohm * cm, "Ri", 1, 1e5, "ohm*cm", "cytoplasm: about 35-300 ohm*cm"),
-        "Cm": bounded(Cm, uF / cm**2, "Cm", 1e-3, 100, "uF/cm^2",
-                      "membranes: about 1 uF/cm^2, myelin 0.01-0.05"),
-        "g_leak": bounded(g_leak, DENSITY, "g_leak", 0, 1, "S/cm^2",
-                          "membranes: about 1e-5 to 1e-3 S/cm^2"),
-        "v_rest": bounded(v_rest, mV, "v_rest", -200, 200, "mV"),
-        "spike_threshold": bounded(spike_threshold, mV, "spike_threshold", -200, 200, "mV"),
-    }
+    out = {key: bounded(value, RANGES[key][0], key, *RANGES[key][1:])
+           for key, value in (("Ri", Ri), ("Cm", Cm), ("g_leak", g_leak))}
+    out |= {"v_rest": bounded(v_rest, mV, "v_rest", -200, 200, "mV"),
+            "spike_threshold": bounded(spike_threshold, mV, "spike_threshold", -200, 200, "mV")}
     if not float(out["g_leak"]) > 0:
         raise ValueError(f"g_leak must be > 0 S/cm^2, got {g_leak}")
     if not out["spike_threshold"] > out["v_rest"]:
@@ -100,16 +96,21 @@ class Cell:
     Parameters
     ----------
     morphology : Morphology
-    Ri : Quantity
-        Axial (cytoplasmic) resistivity, ohm*cm; one value for the whole cell (a Brian2 limit).
-    Cm : Quantity
+    Ri : Quantity, mapping or function
+        Axial (cytoplasmic) resistivity, ohm*cm.
+    Cm : Quantity, mapping or function
         Specific membrane capacitance, uF/cm^2.
-    g_leak : Quantity
+    g_leak : Quantity, mapping or function
         Leak conductance density, S/cm^2 (membrane resistance Rm = 1/g_leak).
+
+        ``Ri``, ``Cm``, ``g_leak`` and ``e_leak`` are each one value, a function of path distance
+        or a ``{region or site or "default": value}`` mapping (later keys override earlier ones;
+        see :mod:`cablemodel.membrane`); :meth:`membrane` gives the per-compartment values.
     v_rest : Quantity
-        Resting potential. In passive membrane the leak reverses here; where channels are painted
-        the leak reversal is set per compartment so that the membrane rests exactly at ``v_rest``
-        (see :meth:`leak_reversal`), so every simulation starts in a true steady state.
+        Resting potential. With ``e_leak=None`` (the default), the leak reverses here in passive
+        membrane and, where channels are painted, the leak reversal is set per compartment so
+        that the membrane rests exactly at ``v_rest`` (see :meth:`leak_reversal`): every
+        simulation starts in a true steady state.
     celsius : float
         Temperature (deg C) for the channels' Q10 correction (6.3 = Hodgkin-Huxley's squid).
     spike_site : str
@@ -118,6 +119,14 @@ class Cell:
         Voltage crossing counted as a spike at the spike site; a new spike counts only after
         the potential has fallen back below it. Spike times are the crossings interpolated
         linearly within the time step. Must be above ``v_rest``.
+    e_leak : None, Quantity, mapping or function
+        The leak reversal (mV), given explicitly. The simulation then starts as NEURON's and
+        Arbor's ``finitialize`` do: ``v = v_rest`` everywhere and every gate at its steady state
+        at ``v_rest``; this is a steady state only if the values make it one (e.g. passive
+        membrane with ``e_leak = v_rest``).
+    spines : Spines or None
+        Spine compensation (:class:`~cablemodel.membrane.Spines`): Cm and g_leak multiplied by a
+        factor on spiny dendrites beyond a distance (channel densities unchanged).
 
     Every value must be finite and within a range that holds for any neuron, else a
     ``ValueError`` names it (see :func:`membrane_parameters`).
@@ -133,13 +142,16 @@ class Cell:
 
     def __init__(self, morphology: Morphology, Ri=100 * ohm * cm, Cm=1 * uF / cm**2,
                  g_leak=3e-4 * siemens / cm**2, v_rest=-65 * mV, celsius: float = 6.3,
-                 spike_site: str = "hillock", spike_threshold=-20 * mV) -> None:
+                 spike_site: str = "hillock", spike_threshold=-20 * mV, *, e_leak=None,
+                 spines: Spines | None = None) -> None:
         if not isinstance(morphology, Morphology):
             raise TypeError(f"morphology must be a cablemodel Morphology, got {type(morphology)}")
         self.morphology = morphology
-        checked = membrane_parameters(Ri=Ri, Cm=Cm, g_leak=g_leak, v_rest=v_rest,
-                                      spike_threshold=spike_threshold, celsius=celsius)
-        self.Ri, self.Cm, self.g_leak = checked["Ri"], checked["Cm"], checked["g_leak"]
+        checked = membrane_parameters(v_rest=v_rest, spike_threshold=spike_threshold,
+                                      celsius=celsius)
+        self.Ri, self.Cm, self.g_leak, self.e_leak, self.spines = Ri, Cm, g_leak, e_leak, spines
+        self._membrane = resolve_membrane(self.table, Cm=Cm, g_leak=g_leak, e_leak=e_leak, Ri=Ri,
+                                          spines=spines)
         self.v_rest, self.spike_threshold = checked["v_rest"], checked["spike_threshold"]
         self.celsius = checked["celsius"]
         self.spike_site = spike_site
@@ -283,10 +295,29 @@ class Cell:
             return np.array([], dtype=int)
         return np.flatnonzero(np.any([d > 0 for d in dens.values()], axis=0))
 
+    def membrane(self) -> Membrane:
+        """Per-compartment passive membrane (:class:`~cablemodel.membrane.Membrane`: ``Cm``
+        F/m^2, ``g_leak`` S/m^2, ``e_leak`` V or ``None``, ``Ri`` ohm*m; Brian2's order), spine
+        factor included: what the simulation, the impedance and the exports use.
+
+        Example
+        -------
+        >>> from brian2 import uF, cm, um
+        >>> from cablemodel import ball_and_stick
+        >>> cell = Cell(ball_and_stick(), Cm=lambda d: (1 + d / (100 * um)) * uF / cm**2)
+        >>> m = cell.membrane()
+        >>> i = parse_site("basal@200").resolve(cell.table)  # its midpoint at 203.6 um
+        >>> round(float(m.Cm[i] / (uF / cm**2)), 3), round(float(m.Cm[0] / (uF / cm**2)), 3)
+        (3.036, 1.0)
+        """
+        return self._membrane
+
     def leak_reversal(self) -> Quantity:
-        """Leak reversal per compartment (volt) that makes every compartment rest at ``v_rest``:
+        """Leak reversal per compartment (volt) that the simulation uses: ``e_leak`` where it was
+        given, else the one that makes every compartment rest at ``v_rest``:
         ``E_L = v_rest + sum_c g_c P_c(v_rest) (v_rest - E_c) / g_leak`` (``P_c`` = steady-state
-        open probability). Equal to ``v_rest`` in passive compartments.
+        open probability; ``g_leak`` the compartment's). Equal to ``v_rest`` in passive
+        compartments.
 
         Example
         -------
@@ -296,9 +327,14 @@ class Cell:
         >>> cell = cell.paint(HHPotassium(), "soma", 0.036 * siemens / cm**2)
         >>> round(float(cell.leak_reversal()[0] / mV), 1)  # squid HH: NEURON's hh uses -54.3 mV
         -54.4
+        >>> float(Cell(ball_and_stick(), e_leak=-70 * mV).leak_reversal()[0] / mV)
+        -70.0
         """
+        membrane = self.membrane()
+        if membrane.e_leak is not None:
+            return membrane.e_leak
         v = float(self.v_rest / mV)
-        gl = float(self.g_leak / (siemens / cm**2)) * 1e4
+        gl = np.asarray(membrane.g_leak / (siemens / meter**2), dtype=float)
         dens = self.densities()
         offset = np.zeros(len(self.table))
         for ch in self.channels:

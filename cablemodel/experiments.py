@@ -26,7 +26,8 @@ ONSET = 5 * ms
 
 def theory_length_constant(cell: Cell, region: str = "basal") -> Quantity:
     """``lambda = sqrt((d/4) Rm/Ri)`` for the length-weighted mean diameter along the longest
-    path of ``region`` from the soma (Rm = 1/g_leak). Exact for a uniform unbranched dendrite;
+    path of ``region`` from the soma (Rm = 1/g_leak; g_leak and Ri must be uniform along it,
+    else a ``ValueError``). Exact for a uniform unbranched dendrite;
     for a tapering, branching tree only a reference scale.
 
     Example
@@ -39,7 +40,12 @@ def theory_length_constant(cell: Cell, region: str = "basal") -> Quantity:
     tip = _farthest_section(cell, region)
     on_path = np.isin(t.section, _path(cell, tip)) & t.in_region(region)
     d = float(np.average(t.diameter[on_path], weights=t.length[on_path])) * um
-    return length_constant(d, 1 / cell.g_leak, cell.Ri)
+    membrane = cell.membrane()
+    gl, ri = membrane.g_leak[on_path], membrane.Ri[on_path]
+    if np.ptp(np.asarray(gl)) > 0 or np.ptp(np.asarray(ri)) > 0:
+        raise ValueError(f"g_leak or Ri varies along the {region} path: a nonuniform cable has no"
+                         " single length constant; use cablemodel.impedance for its attenuation")
+    return length_constant(d, 1 / gl[0], ri[0])
 
 
 def _farthest_section(cell: Cell, region: str) -> str:

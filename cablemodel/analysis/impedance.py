@@ -12,7 +12,10 @@ the soma). :func:`impedance` builds exactly this network from
 :meth:`~cablemodel.morphology.model.CompartmentTable.brian2_values`, each compartment's membrane
 admittance being ``area * (g_leak + j omega Cm + channels)``. It is the same cable NEURON builds
 from :func:`~cablemodel.io.neuron.to_neuron` (there the soma's children start at ``soma(0.5)``;
-Brian2's extra soma link is ``Ri / 1 m``, about 1 ohm).
+Brian2's extra soma link is ``Ri / 1 m``, about 1 ohm). Per-region membrane
+(:meth:`cablemodel.Cell.membrane`) enters as in the simulation: ``Cm`` and ``g_leak`` per
+compartment, and each half compartment's own ``Ri`` folded into its ``r_length``
+(:func:`~cablemodel.membrane.brian2_geometry`; ``Ri`` above is then the soma's).
 
 Channels
 --------
@@ -47,6 +50,7 @@ import math
 import numpy as np
 from brian2 import Hz, Quantity, farad, meter, mV, ohm, siemens
 
+from ..membrane import brian2_geometry
 from ..morphology.model import CompartmentTable
 from ..places import parse_site
 from ..units import quantity
@@ -326,9 +330,9 @@ def _network(cell, table: CompartmentTable) -> tuple[np.ndarray, np.ndarray, np.
     conductance (siemens) of the link to it, and the node of each compartment."""
     n = len(table)
     parent = np.asarray(table.parent, dtype=int)
-    values = table.brian2_values()
+    values, shared = brian2_geometry(table, cell.membrane().Ri)  # each half with its own Ri
     r1, r2 = values["r_length_1_"], values["r_length_2_"]
-    ri = float(cell.Ri / (ohm * meter))
+    ri = float(shared / (ohm * meter))
     child = np.flatnonzero(parent >= 0)
     first = child[np.asarray(table.index)[child] == 0]  # first compartments of sections
     has_end_node = np.zeros(n, dtype=bool)
@@ -473,8 +477,9 @@ def impedance(cell, reference="soma", frequency: Quantity = 0 * Hz,
     ref = _compartment(reference, table, "reference")
     up, g, node = _network(cell, table)
     area = table.brian2_values()["area_"]  # m^2
-    gl = float(cell.g_leak / (siemens / meter**2))
-    cm_ = float(cell.Cm / (farad / meter**2))
+    membrane = cell.membrane()
+    gl = np.asarray(membrane.g_leak / (siemens / meter**2), dtype=float)
+    cm_ = np.asarray(membrane.Cm / (farad / meter**2), dtype=float)
     z_in, z_tr = [], []
     for f in np.atleast_1d(freqs):
         omega = 2 * math.pi * float(f)

@@ -9,9 +9,12 @@ What the script builds
   with ``L = diam =`` the sphere's diameter, centred on the soma centre (the same area,
   ``pi d^2``). Children of the soma are connected to ``soma(0.5)``, all others to ``parent(1)``:
   in Brian2, too, the soma is one isopotential compartment and a child starts at its first point.
-* ``Ra`` = ``cell.Ri``, ``cm`` = ``cell.Cm``; ``pas`` in every segment, ``g`` = ``cell.g_leak``
-  and ``e`` = the per-compartment leak reversal :meth:`cablemodel.Cell.leak_reversal` (so the
-  NEURON model rests exactly at ``v_rest`` too).
+* The membrane of :meth:`cablemodel.Cell.membrane`: ``cm`` per segment; ``pas`` in every
+  segment, ``g`` = the segment's g_leak and ``e`` = its leak reversal
+  :meth:`cablemodel.Cell.leak_reversal` (so the NEURON model rests exactly at ``v_rest`` too);
+  ``Ra`` per section (NEURON's ``Ra`` is a section variable: a cell whose Ri varies within a
+  section is refused). Where two Ra meet, NEURON gives each half segment its own section's Ra,
+  as cablemodel does (:mod:`cablemodel.membrane`).
 * ``hh`` where :func:`cablemodel.HHSodium` / :func:`cablemodel.HHPotassium` are painted:
   ``gnabar`` and ``gkbar`` per segment from :meth:`cablemodel.Cell.densities`, ``gl_hh = 0`` (the
   leak is ``pas``), ``ena``/``ek`` the channels' reversals, ``h.celsius = cell.celsius`` and
@@ -114,6 +117,14 @@ def _where(table, index: int) -> list:
     return [sec, (int(table.index[index]) + 0.5) / n]
 
 
+def _section_ra(name: str, ri: np.ndarray) -> float:
+    """NEURON's ``Ra`` (ohm*cm) of section ``name`` from its compartments' Ri, which must agree."""
+    if np.ptp(ri) > 1e-12 * float(ri.max()):
+        raise ValueError(f"Ri varies within section {name!r} ({ri.min():g}-{ri.max():g} ohm*cm):"
+                         " NEURON's Ra is one value per section; give Ri per region or section")
+    return float(ri[0])
+
+
 def _points(sec) -> list[list[float]]:
     """pt3d points of a section; the soma sphere (the root) as a cylinder L = diam = d along x."""
     if sec.parent is None:
@@ -149,7 +160,10 @@ def _model(cell: Cell, synapses: Sequence[Synapse], clamps: Sequence[CurrentClam
         roles[ch.name] = role
     dens = {roles[name]: d * 1e-4 for name, d in cell.densities().items() if name in roles}  # S/cm2
     e_leak = np.asarray(cell.leak_reversal() / mV)
-    g_leak = float(cell.g_leak / (siemens / cm**2))
+    membrane = cell.membrane()
+    g_leak = np.asarray(membrane.g_leak / (siemens / cm**2), dtype=float)
+    c_m = np.asarray(membrane.Cm / (uF / cm**2), dtype=float)
+    r_a = np.asarray(membrane.Ri / (ohm * cm), dtype=float)
     sections, soma = [], cell.morphology.soma.name
     offset: dict[str, float] = {soma: 0.0}  # distance origin offsets (read_swc's NEURON attachment)
     for sec in cell.morphology.sections:
@@ -160,7 +174,8 @@ def _model(cell: Cell, synapses: Sequence[Synapse], clamps: Sequence[CurrentClam
         item = {"name": sec.name, "region": sec.region, "parent": sec.parent,
                 "parent_x": None if sec.parent is None else 0.5 if sec.parent == soma else 1.0,
                 "nseg": int(rows.size), "points": _points(sec), "origin_um": offset[sec.name],
-                "g_pas_S_cm2": [g_leak] * rows.size, "e_pas_mV": [float(e) for e in e_leak[rows]]}
+                "g_pas_S_cm2": g_leak[rows].tolist(), "e_pas_mV": e_leak[rows].tolist(),
+                "cm_uF_cm2": c_m[rows].tolist(), "Ra_ohm_cm": _section_ra(sec.name, r_a[rows])}
         if any(dens[r][rows].any() for r in dens):
             for role, key in (("na", "gnabar_S_cm2"), ("k", "gkbar_S_cm2")):
                 item[key] = [float(g) for g in dens[role][rows]] if role in dens else [0.0] * rows.size
@@ -168,7 +183,6 @@ def _model(cell: Cell, synapses: Sequence[Synapse], clamps: Sequence[CurrentClam
     reversals = {roles[ch.name]: float(ch.reversal / mV) for ch in cell.channels}
     return {
         "name": cell.morphology.name,
-        "Ra_ohm_cm": float(cell.Ri / (ohm * cm)), "cm_uF_cm2": float(cell.Cm / (uF / cm**2)),
         "celsius": cell.celsius, "v_init_mV": float(cell.v_rest / mV),
         "ena_mV": reversals.get("na", 50.0), "ek_mV": reversals.get("k", -77.0),
         "dt_ms": dt_ms, "steps": int(round(T / dt_ms)),
@@ -214,10 +228,10 @@ def build(model):
         if s["parent"] is not None:
             sec.connect(secs[s["parent"]](s["parent_x"]), 0)
         sec.nseg = s["nseg"]
-        sec.Ra, sec.cm = model["Ra_ohm_cm"], model["cm_uF_cm2"]
+        sec.Ra = s["Ra_ohm_cm"]
         sec.insert("pas")
-        for seg, g, e in zip(sec, s["g_pas_S_cm2"], s["e_pas_mV"]):
-            seg.pas.g, seg.pas.e = g, e
+        for seg, g, e, c in zip(sec, s["g_pas_S_cm2"], s["e_pas_mV"], s["cm_uF_cm2"]):
+            seg.pas.g, seg.pas.e, seg.cm = g, e, c
         if "gnabar_S_cm2" in s:
             sec.insert("hh")
             for seg, gna, gk in zip(sec, s["gnabar_S_cm2"], s["gkbar_S_cm2"]):

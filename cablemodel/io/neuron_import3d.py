@@ -9,8 +9,10 @@ What the script does
   attachment of neurites to the soma), ``nseg`` by the d_lambda rule over the 3-D points of every
   section (the formula of :mod:`cablemodel.morphology.discretize`). Regions by Import3d's section
   names: ``soma``, ``axon``, ``dend`` -> ``basal``, ``apic`` -> ``apical``.
-* **Membrane: the cell's**: ``Ra``, ``cm``, ``pas`` (``g`` = ``g_leak``, ``e`` = the cell's leak
-  reversal of the segment's region), and for a cell with Hodgkin-Huxley channels ``hh`` per region
+* **Membrane: the cell's**, per region (:meth:`cablemodel.Cell.membrane`, which must be constant
+  within each region): ``Ra``, ``cm``, ``pas`` (``g`` = ``g_leak``, ``e`` = the cell's leak
+  reversal of the segment's region; a region the cell lacks gets the soma's membrane, passive),
+  and for a cell with Hodgkin-Huxley channels ``hh`` per region
   with the cell's densities (which must be constant within each region), ``gl_hh = 0``,
   ``usetable_hh = 0``, ``celsius``.
 * **Axon hillock**: the cell's hillock/ais/axon pieces that :func:`cablemodel.add_hillock` made are
@@ -98,10 +100,21 @@ def _regions(cell: Cell) -> dict:
     table = cell.table
     dens = {_hh_role(ch): cell.densities()[ch.name] * 1e-4 for ch in cell.channels}
     e_leak = np.asarray(cell.leak_reversal() / mV)
+    membrane = cell.membrane()
+    passive = {"cm_uF_cm2": np.asarray(membrane.Cm / (uF / cm**2), dtype=float),
+               "g_pas_S_cm2": np.asarray(membrane.g_leak / (siemens / cm**2), dtype=float),
+               "Ra_ohm_cm": np.asarray(membrane.Ri / (ohm * cm), dtype=float)}
     out = {}
     for region in table.regions:
         rows = table.in_region(region)
         item = {"e_pas_mV": float(e_leak[rows][0])}
+        for key, values in passive.items():
+            values = values[rows]
+            if np.ptp(values) > 1e-12 * float(values.max()):
+                raise ValueError(f"{key.split('_')[0]} varies within region {region!r}"
+                                 f" ({values.min():g}-{values.max():g}): NEURON's Import3d model"
+                                 " takes one membrane per region; give Cm, g_leak and Ri per region")
+            item[key] = float(values[0])
         for role, key in (("na", "gnabar_S_cm2"), ("k", "gkbar_S_cm2")):
             if role in dens:
                 values = dens[role][rows]
@@ -173,8 +186,7 @@ def import3d_script(swc: str | Path, cell: Cell, synapses: Sequence[Synapse],
                          " NEURON's Import3d model cannot place the spike detector there")
     model = {
         "swc": str(Path(swc).resolve()),
-        "Ra_ohm_cm": float(cell.Ri / (ohm * cm)), "cm_uF_cm2": float(cell.Cm / (uF / cm**2)),
-        "g_pas_S_cm2": float(cell.g_leak / (siemens / cm**2)), "v_init_mV": float(cell.v_rest / mV),
+        "v_init_mV": float(cell.v_rest / mV),
         "celsius": cell.celsius, "d_lambda": float(d_lambda), "frequency_hz": float(frequency / Hz),
         "ena_mV": next((float(c.reversal / mV) for c in cell.channels if _hh_role(c) == "na"), 50.0),
         "ek_mV": next((float(c.reversal / mV) for c in cell.channels if _hh_role(c) == "k"), -77.0),
@@ -324,12 +336,13 @@ def make_pieces(model, secs, region):
 
 def membrane(model, secs, region, nseg):
     for sec in secs:
-        sec.Ra, sec.cm = model["Ra_ohm_cm"], model["cm_uF_cm2"]
+        props = model["regions"].get(region[sec.name()],  # a region the cell lacks: passive
+                                     dict(model["regions"]["soma"], e_pas_mV=model["v_init_mV"]))
+        sec.Ra, sec.cm = props["Ra_ohm_cm"], props["cm_uF_cm2"]
         sec.nseg = nseg.get(sec.name(), None) or d_lambda_nseg(sec, model)
         sec.insert("pas")
-        props = model["regions"].get(region[sec.name()], {"e_pas_mV": model["v_init_mV"]})
         for seg in sec:
-            seg.pas.g, seg.pas.e = model["g_pas_S_cm2"], props["e_pas_mV"]
+            seg.pas.g, seg.pas.e = props["g_pas_S_cm2"], props["e_pas_mV"]
         if "gnabar_S_cm2" in props or "gkbar_S_cm2" in props:
             sec.insert("hh")
             for seg in sec:

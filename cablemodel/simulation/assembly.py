@@ -25,6 +25,7 @@ from ..cell import Cell
 from ..mechanisms.electrical import GapJunction
 from ..mechanisms.stimuli import VoltageClamp, WaveformClamp
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse
+from ..membrane import brian2_geometry
 from .recording import Selection, extra_equations, monitor_groups, updates
 
 __all__ = ["CellSpec", "CircuitSpec", "value_key", "trial_period"]
@@ -198,16 +199,21 @@ class CellSpec:
 
         cell = self.cell
         thr = float(cell.spike_threshold / mV)
+        membrane = cell.membrane()
+        # integrated geometry, each half compartment's own Ri folded into r_length
+        geometry, shared_ri = brian2_geometry(cell.table, membrane.Ri)
         with nesting_headroom(cell.morphology.nesting_depth):  # Brian2 flattens it recursively
             neuron = SpatialNeuron(
-                morphology=cell.morphology.to_brian2(), model=self.equations(), Cm=cell.Cm,
-                Ri=cell.Ri, method="exponential_euler", threshold=f"v > {thr}*mV",
-                threshold_location=cell.spike_compartment, refractory=f"v > {thr}*mV",
-                dt=dt, name=self.name, namespace=self.timed_arrays(dt))
-        for name, values in cell.table.brian2_values().items():  # integrated geometry
+                morphology=cell.morphology.to_brian2(), model=self.equations(),
+                Cm=membrane.Cm[0], Ri=shared_ri, method="exponential_euler",
+                threshold=f"v > {thr}*mV", threshold_location=cell.spike_compartment,
+                refractory=f"v > {thr}*mV", dt=dt, name=self.name,
+                namespace=self.timed_arrays(dt))
+        for name, values in geometry.items():
             setattr(neuron, name, values)
+        neuron.Cm = membrane.Cm
         neuron.v = cell.v_rest
-        neuron.g_L = cell.g_leak
+        neuron.g_L = membrane.g_leak
         neuron.E_L = cell.leak_reversal()
         dens = cell.densities()
         for ch in self.channels:

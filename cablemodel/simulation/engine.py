@@ -386,7 +386,8 @@ def _collect(monitors, circuit: CircuitSpec, dt_ms: float, traces) -> dict[str, 
         spec = circuit.cells[name]
         cell = spec.cell
         after = np.asarray(smon.v / mV)  # at the end of the detecting step; Ic = Cm (v - v_before)/dt
-        before = after - np.asarray(smon.Ic * (dt_ms * ms) / cell.Cm / mV)
+        cm_spike = cell.membrane().Cm[cell.spike_compartment]
+        before = after - np.asarray(smon.Ic * (dt_ms * ms) / cm_spike / mV)
         t_ms, v_mV = traces(vmon, "v", float(mV))
         data = {(target, var): (elements, traces(mon, var, 1.0)[1])
                 for mon, target, elements, variables in mons for var in variables}

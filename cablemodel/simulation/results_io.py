@@ -73,9 +73,18 @@ def table_hash(table: CompartmentTable) -> str:
     return h.hexdigest()
 
 
+def _per_region(values: np.ndarray, table) -> float | dict:
+    """One number if ``values`` are uniform, else ``{region: [min, max]}``."""
+    if np.all(values == values[0]):
+        return float(values[0])
+    return {reg: [float(values[table.region == reg].min()), float(values[table.region == reg].max())]
+            for reg in table.regions}
+
+
 def cell_metadata(cell) -> dict:
     """The cell's parameters as plain JSON-ready data: ``Ri`` (ohm*cm), ``Cm`` (uF/cm^2),
-    ``g_leak`` (S/cm^2), ``v_rest_mV``, ``E_L_mV`` (min, max of the leak reversal), celsius,
+    ``g_leak`` (S/cm^2) (each one number if uniform, else ``{region: [min, max]}``; see
+    :meth:`cablemodel.Cell.membrane`), ``v_rest_mV``, ``E_L_mV`` (min, max of the leak reversal), celsius,
     spike site and threshold, each channel's reversal and density range (S/cm^2) per region,
     and the morphology (name, source file, notes, :func:`table_hash`).
 
@@ -104,8 +113,11 @@ def cell_metadata(cell) -> dict:
     morph = cell.morphology
     source = next((n.removeprefix("read from ") for n in morph.notes if n.startswith("read from ")),
                   None)
-    return {"Ri_ohm_cm": float(cell.Ri / (ohm * cm)), "Cm_uF_cm2": float(cell.Cm / (uF / cm**2)),
-            "g_leak_S_cm2": float(cell.g_leak / (siemens / cm**2)),
+    membrane = cell.membrane()
+    passive = {key: _per_region(np.asarray(values / unit, dtype=float), table) for key, values, unit
+               in (("Ri_ohm_cm", membrane.Ri, ohm * cm), ("Cm_uF_cm2", membrane.Cm, uF / cm**2),
+                   ("g_leak_S_cm2", membrane.g_leak, siemens / cm**2))}
+    return {**passive,
             "v_rest_mV": float(cell.v_rest / mV),
             "E_L_mV": [float(e_leak.min()), float(e_leak.max())], "celsius": cell.celsius,
             "spike_site": cell.spike_site, "spike_threshold_mV": float(cell.spike_threshold / mV),
