@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from brian2 import cm, ms, mV, nA, ohm
+from brian2 import cm, ms, mV, nA, ohm, siemens, uF
 
 from cablemodel import Cell, CurrentClamp, simulate
 from cablemodel.io.swc import read_swc
@@ -18,6 +18,7 @@ pytest.importorskip("arbor")
 
 L5 = Path(__file__).resolve().parents[1].parent / "shared" / "morphologies" / "real" / \
     "l5pyr_rat_pfc_acker_antic2008.swc"
+S_CM2 = siemens / cm**2
 SITES = ["soma", "apical@400", "apical@650", "basal@150", "axon@20"]
 
 
@@ -30,7 +31,7 @@ def l5():
 
 
 def test_arbor_cvs_have_our_areas_and_axial_resistances(l5):
-    cell = Cell(l5, Ri=150 * ohm * cm, spike_site="soma")
+    cell = Cell(l5, spike_site="soma")
     table = cell.table
     geo = arbor_io.arbor_geometry(cell)
     n_forks = sum(1 for s in l5.sections[1:] if len(l5.children(s.name)) > 1)
@@ -39,19 +40,23 @@ def test_arbor_cvs_have_our_areas_and_axial_resistances(l5):
     for reg in ("soma", "axon", "basal", "apical"):
         mask = table.region == reg
         assert geo["area_um2"][mask].sum() == pytest.approx(table.area[mask].sum(), rel=1e-9)
-    ri = 1.5  # ohm m
     parent = table.parent
-    node = geo["parent_is_node"]
-    ours = ri * (table.axial_1 + np.where(node, 0.0, table.axial_2[parent]))
-    np.testing.assert_allclose(geo["axial_megohm"][1:], ours[1:], rtol=1e-9)
+    node = geo["parent_is_node"]  # the soma or a branch point: our node between the halves
+    ours = table.axial_1 + np.where(node, 0.0, table.axial_2[parent])
+    np.testing.assert_allclose(geo["axial"][1:], ours[1:], rtol=1e-9)
     forks = node & (parent > 0)
     assert forks.sum() == len([s for s in l5.sections[1:] if s.parent != l5.soma.name])
-    np.testing.assert_allclose(geo["node_megohm"][forks], ri * table.axial_2[parent[forks]],
-                               rtol=1e-9)
+    np.testing.assert_allclose(geo["node_axial"][forks], table.axial_2[parent[forks]], rtol=1e-9)
 
 
 def test_passive_step_response_matches_arbor(l5):
-    cell = Cell(l5, spike_site="soma")
+    """Hay et al. 2011's passive membrane per region (Cm 2 uF/cm^2 and more leak in the
+    dendrites), Ri differing between the apical and the basal tree."""
+    cell = Cell(l5, spike_site="soma", e_leak=-70 * mV, v_rest=-70 * mV,
+                Cm={"default": 1 * uF / cm**2, "dendrite": 2 * uF / cm**2},
+                g_leak={"soma": 3.38e-5 * S_CM2, "axon": 3.25e-5 * S_CM2,
+                        "basal": 4.67e-5 * S_CM2, "apical": 5.89e-5 * S_CM2},
+                Ri={"default": 100 * ohm * cm, "apical": 150 * ohm * cm})
     clamps = [CurrentClamp("soma", 0.2 * nA, 5 * ms, 40 * ms)]
     ours = simulate(cell, clamps=clamps, duration=50 * ms, record=SITES[1:], engine="numpy")
     theirs = arbor_io.run_arbor(cell, clamps, duration=50 * ms, record=SITES)

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import cm, ms, mV, nA, ohm, siemens, uF
+from brian2 import cm, farad, meter, ms, mV, nA, ohm, siemens
 
 from ..cell import Cell
 from ..mechanisms.synapses import CurrentClamp
@@ -210,12 +210,12 @@ def to_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), layout: ArborLayou
                          " counterpart here; only passive cells are exported")
     layout = layout or arbor_layout(cell.morphology)
     table = cell.table
-    n = len(table)
     decor = arbor.decor()
     decor.set_property(Vm=float(cell.v_rest / mV) * U.mV, tempK=(cell.celsius + 273.15) * U.Kelvin)
-    cm_f = np.full(n, float(cell.Cm / (uF / cm**2)) * 1e-2)  # F/m^2
-    ri = np.full(n, float(cell.Ri / (ohm * cm)))
-    gl = np.full(n, float(cell.g_leak / (siemens / cm**2)))
+    mem = cell.membrane()
+    cm_f = np.asarray(mem.Cm / (farad / meter**2), float)
+    ri = np.asarray(mem.Ri / (ohm * cm), float)
+    gl = np.asarray(mem.g_leak / (siemens / cm**2), float)
     el = np.asarray(cell.leak_reversal() / mV, float)
     for v, reg in _grouped(layout, cm_f):
         decor.paint(reg, cm=v * U.F / U.m2)
@@ -306,14 +306,15 @@ def arbor_geometry(cell: Cell) -> dict:
 
     * ``area_um2``: measured in Arbor, the leak current of each CV at t = 0 with a 1 mV driving
       force, divided by the leak density.
-    * ``axial_megohm``: the resistance Arbor joins each compartment to its parent CV with (the
-      soma: ``nan``), from the CV layout Arbor made (``arbor.cv_data``) and Arbor's embedding of
-      the morphology (``arbor.place_pwlin``), following Arbor's rule: from the parent CV's
-      reference point to this CV's (a CV's midpoint, or the branch point in a CV that holds
-      one), ``Ri`` times the integral of ``1 / (pi r^2)`` over the frustums in between.
+    * ``axial``: the axial path (1/um) by which Arbor joins each compartment to its parent CV
+      (the soma: ``nan``), from the CV layout Arbor made (``arbor.cv_data``) and Arbor's
+      embedding of the morphology (``arbor.place_pwlin``), following Arbor's rule: from the
+      parent CV's reference point to this CV's (a CV's midpoint, or the branch point in a CV
+      that holds one), the integral of ``1 / (pi r^2)`` over the frustums in between (times
+      ``Ri``: the resistance; cablemodel's ``axial_1 + axial_2``).
     * ``parent_is_node``: whether that parent CV holds a branch point (the soma, or a zero-area
-      CV at a fork); then the distal half of the parent compartment is in ``node_megohm``
-      (the resistance from the parent compartment's centre to the branch point; else ``nan``).
+      CV at a fork); then the parent compartment's distal half, from its centre to the branch
+      point, is in ``node_axial`` (else ``nan``).
     * ``n_cv``: all CVs, including the zero-area ones at the branch points.
 
     Example
@@ -328,9 +329,7 @@ def arbor_geometry(cell: Cell) -> dict:
     arbor = _arbor()
     U = arbor.units
     layout = arbor_layout(cell.morphology)
-    probe_cell = Cell(cell.morphology, Ri=cell.Ri, Cm=cell.Cm, g_leak=1e-4 * siemens / cm**2,
-                      v_rest=-64 * mV, spike_threshold=100 * mV, spike_site="soma")
-    sim_cell = _with_leak_reversal(arbor, probe_cell, layout, -65.0)
+    sim_cell = _leak_probe_cell(arbor, layout)
     sim = arbor.simulation(_recipe(arbor, sim_cell,
                                    [arbor.cable_probe_total_ion_current_cell("i")]))
     h = sim.sample((0, "i"), arbor.regular_schedule(0.025 * U.ms))
@@ -348,15 +347,14 @@ def arbor_geometry(cell: Cell) -> dict:
         elif c[0].branch == layout.branch[0] and c[0].prox == 0.0:
             cv_of[0] = j  # the soma: its cable and the branch point at its end
     pw = arbor.place_pwlin(layout.morphology)
-    ri = float(cell.Ri / (ohm * cm)) * 1e-2  # ohm m
 
-    def resistance(branch: int, a: float, b: float) -> float:  # MOhm
+    def resistance(branch: int, a: float, b: float) -> float:  # 1/um
         total = 0.0
         for seg in pw.segments([arbor.cable(branch, a, b)]):
             p, q = seg.prox, seg.dist
             length = float(np.linalg.norm([q.x - p.x, q.y - p.y, q.z - p.z]))
-            total += length / (np.pi * p.radius * q.radius)  # 1/um
-        return ri * total  # ohm m / um = MOhm
+            total += length / (np.pi * p.radius * q.radius)
+        return total
 
     def refpt(j: int, branch: int) -> float:
         c = cvd.cables(j)
@@ -381,16 +379,15 @@ def arbor_geometry(cell: Cell) -> dict:
             for k in range(n)]
     area = data[0, 1:][cols] / 1e-6  # 1e-4 S/cm^2 * 1 mV * 1 um^2 = 1e-15 A = 1e-6 nA
     return {"area_um2": area, "cv": cv_of,
-            "axial_megohm": axial, "parent_is_node": is_node, "node_megohm": node,
+            "axial": axial, "parent_is_node": is_node, "node_axial": node,
             "n_cv": cvd.num_cv}
 
 
-def _with_leak_reversal(arbor, cell: Cell, layout: ArborLayout, e_mV: float):
-    """A passive Arbor cell like ``to_arbor(cell)`` with its leak reversing at ``e_mV``."""
+def _leak_probe_cell(arbor, layout: ArborLayout):
+    """A passive Arbor cell on ``layout`` whose leak (1e-4 S/cm^2) has a 1 mV driving force."""
     U = arbor.units
     decor = arbor.decor()
-    decor.set_property(Vm=float(cell.v_rest / mV) * U.mV, cm=float(cell.Cm / (uF / cm**2)) * 1e-2
-                       * U.F / U.m2, rL=float(cell.Ri / (ohm * cm)) * U.Ohm * U.cm)
-    decor.paint("(all)", arbor.density(f"pas/e={e_mV!r}", g=float(cell.g_leak / (siemens / cm**2))))
+    decor.set_property(Vm=-64 * U.mV, cm=0.01 * U.F / U.m2, rL=100 * U.Ohm * U.cm)
+    decor.paint("(all)", arbor.density("pas/e=-65", g=1e-4))
     return arbor.cable_cell(layout.morphology, decor, arbor.label_dict(),
                             arbor.cv_policy_explicit(layout.cv_boundaries))
