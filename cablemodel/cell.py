@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from brian2 import Quantity, cm, meter, mV, ohm, siemens, uF, um
+from brian2 import Quantity, cm, meter, mM, mV, ohm, second, siemens, uF, um
 
-from .mechanisms.channels import Channel, HHPotassium, HHSodium
+from .mechanisms.channels import RESTING_CONCENTRATIONS, Channel, HHPotassium, HHSodium
+from .mechanisms.concentrations import CalciumDynamics, steady_calcium
+from .mechanisms.ions import FARADAY
 from .membrane import RANGES, Membrane, Spines, resolve_membrane
 from .morphology.model import STANDARD_REGIONS, CompartmentTable, Morphology
 from .places import Location, Region, parse_site, region
@@ -73,8 +75,9 @@ def membrane_parameters(Ri=100 * ohm * cm, Cm=1 * uF / cm**2, g_leak=3e-4 * siem
 
 @dataclass(frozen=True)
 class Painted:
-    """A channel painted on a region with a density (S/cm^2 quantity, or a function of path
-    distance returning one); :meth:`Cell.paint` makes them.
+    """A channel painted on a region with a density (S/cm^2, or cm/s for a GHK channel: a
+    quantity, or a function of path distance returning one), or calcium dynamics (density
+    ``None``); :meth:`Cell.paint` makes them.
 
     Example
     -------
@@ -85,9 +88,9 @@ class Painted:
     ('na', 'soma', 0.05)
     """
 
-    channel: Channel
+    channel: Channel | CalciumDynamics
     where: Region
-    density: Quantity | Callable[[Quantity], Quantity]
+    density: Quantity | Callable[[Quantity], Quantity] | None
 
 
 class Cell:
@@ -188,16 +191,19 @@ class Cell:
         """
         return parse_site(self.spike_site).resolve(self.table)
 
-    def paint(self, channel: Channel, where, density) -> Cell:
-        """Put ``channel`` on ``where`` at ``density`` (S/cm^2 quantity, or a function of
-        path distance quantity -> density, e.g. ``lambda d: 0.1*siemens/cm**2*exp(-d/(300*um))``).
+    def paint(self, channel: Channel | CalciumDynamics, where, density=None) -> Cell:
+        """Put ``channel`` on ``where`` at ``density`` (S/cm^2 quantity, cm/s for a GHK channel,
+        or a function of path distance quantity -> density, e.g.
+        ``lambda d: 0.1*siemens/cm**2*exp(-d/(300*um))``), or calcium dynamics
+        (:class:`~cablemodel.mechanisms.concentrations.CalciumDynamics`, no density) on
+        ``where``.
 
         ``where`` is anything :func:`~cablemodel.places.region` takes: a region name, a
         :class:`~cablemodel.places.Region` (e.g. ``subtree("apical_0")``, ``region("apical") &
         within(0*um, 300*um)``), a site (``swc_sample(120)``, ``"basal@200"``, ``"#50"``) or a list
         of sites (``random_sites(...)``): the channel goes on exactly those compartments. A later
-        paint of the same channel overrides an earlier one where they overlap. Returns the cell,
-        so calls can be chained.
+        paint of the same channel (or of any calcium dynamics) overrides an earlier one where they
+        overlap. Returns the cell, so calls can be chained.
 
         Example
         -------
@@ -215,11 +221,22 @@ class Cell:
         ([64, 70, 147], [0.0, 1000.0])
         """
         where = region(where)
+        if not isinstance(channel, (Channel, CalciumDynamics)):
+            raise TypeError(f"paint takes a Channel or CalciumDynamics, got {type(channel).__name__}")
         if not where.mask(self.table).any():
             raise ValueError(f"cannot paint {channel.name!r} on {where}: no compartments there"
                              f" (regions: {self.table.regions})")
+        if isinstance(channel, CalciumDynamics):
+            if density is not None:
+                raise ValueError(f"calcium dynamics {channel.name!r} take no density; paint them"
+                                 " with cell.paint(CalciumDynamics(...), where)")
+            self.painted.append(Painted(channel, where, None))
+            return self
+        if density is None:
+            raise ValueError(f"painting channel {channel.name!r} needs a density"
+                             f" ({channel.density_unit}, or a function of path distance)")
         if not callable(density):
-            quantity(density, DENSITY, f"density of {channel.name!r}", scalar=True)
+            quantity(density, channel.density_unit, f"density of {channel.name!r}", scalar=True)
             if not float(density) >= 0:
                 raise ValueError(f"density of {channel.name!r} must be >= 0, got {density}")
         for p in self.painted:
@@ -244,12 +261,13 @@ class Cell:
         dens = self.densities()
         out: dict[str, Channel] = {}
         for p in self.painted:
-            if dens[p.channel.name].any():
+            if isinstance(p.channel, Channel) and dens[p.channel.name].any():
                 out.setdefault(p.channel.name, p.channel)
         return list(out.values())
 
     def densities(self) -> dict[str, np.ndarray]:
-        """Per-compartment density of each painted channel, in S/m^2 (floats, Brian2 order).
+        """Per-compartment density of each painted channel, in S/m^2 (m/s for a GHK channel;
+        floats, Brian2 order).
 
         Example
         -------
@@ -263,24 +281,96 @@ class Cell:
         out: dict[str, np.ndarray] = {}
         dist = self.table.distance * um
         for p in self.painted:
+            if not isinstance(p.channel, Channel):
+                continue
             arr = out.setdefault(p.channel.name, np.zeros(len(self.table)))
             mask = p.where.mask(self.table)
+            unit, scale = ((cm / second, 1e-2) if p.channel.current_kind == "ghk"
+                           else (siemens / cm**2, 1e4))
             if callable(p.density):
                 vals = p.density(dist[mask])
-                quantity(vals, DENSITY, f"density function of {p.channel.name!r}")
-                vals = np.broadcast_to(np.asarray(vals / (siemens / cm**2) * 1e4, float),
+                quantity(vals, unit, f"density function of {p.channel.name!r}")
+                vals = np.broadcast_to(np.asarray(vals / unit * scale, float),
                                        (int(mask.sum()),))
                 if np.any(~np.isfinite(vals)) or np.any(vals < 0):
                     raise ValueError(f"density function of {p.channel.name!r} returned negative"
                                      " or non-finite values")
             else:
-                vals = float(p.density / (siemens / cm**2)) * 1e4
+                vals = float(p.density / unit) * scale
             arr[mask] = vals
         return out
 
+    def calcium_parameters(self) -> dict[str, np.ndarray] | None:
+        """Per-compartment parameters of the painted calcium dynamics (``None`` if there are
+        none): the Brian2 parameters of
+        :data:`~cablemodel.mechanisms.concentrations.CALCIUM_PARAMETERS` in SI units, ``cao``
+        (mM) and ``painted`` (bool). Unpainted compartments get ``gamma = 0`` and ``minimum`` =
+        the resting ``cai``, so that the same update leaves their ``cai`` unchanged.
+
+        Example
+        -------
+        >>> from brian2 import ms
+        >>> from cablemodel import ball_and_stick, CalciumDynamics
+        >>> cell = Cell(ball_and_stick()).paint(CalciumDynamics(decay=20 * ms), "soma")
+        >>> p = cell.calcium_parameters()
+        >>> p["decay_cai"][:2].tolist(), p["painted"][:2].tolist()
+        ([0.02, 0.08], [True, False])
+        """
+        mine = [p for p in self.painted if isinstance(p.channel, CalciumDynamics)]
+        if not mine:
+            return None
+        n = len(self.table)
+        rest = CalciumDynamics(minimum=RESTING_CONCENTRATIONS["cai"] * mM,
+                               outside=RESTING_CONCENTRATIONS["cao"] * mM).values()
+        out = {k: np.full(n, x) for k, x in rest.items()}
+        out["gamma_cai"][:] = 0.0
+        out["painted"] = np.zeros(n, dtype=bool)
+        for p in mine:
+            mask = p.where.mask(self.table)
+            for k, x in p.channel.values().items():
+                out[k][mask] = x
+            out["painted"][mask] = True
+        return out
+
+    def resting_concentrations(self) -> dict[str, np.ndarray]:
+        """Per-compartment concentrations (mM, plain floats) ``cai`` and ``cao`` at rest: where
+        calcium dynamics are painted, the steady state at ``v_rest`` with every channel's gates
+        at their steady state (the calcium current at rest balancing the decay; see
+        :func:`~cablemodel.mechanisms.concentrations.steady_calcium`), elsewhere the resting
+        values :data:`~cablemodel.mechanisms.channels.RESTING_CONCENTRATIONS`.
+
+        Example
+        -------
+        >>> from cablemodel import ball_and_stick, CalciumDynamics
+        >>> cell = Cell(ball_and_stick()).paint(CalciumDynamics(), "soma")
+        >>> float(cell.resting_concentrations()["cai"][0])  # no Ca2+ channel: the minimum, mM
+        0.0001
+        """
+        n = len(self.table)
+        conc = {k: np.full(n, x) for k, x in RESTING_CONCENTRATIONS.items()}
+        params = self.calcium_parameters()
+        if params is None:
+            return conc
+        conc["cao"] = params["cao"]
+        on = np.flatnonzero(params["painted"])
+        v = float(self.v_rest / mV)
+        dens = self.densities()
+        ca = [ch for ch in self.channels if ch.ion == "ca"]
+
+        def inward(cai):
+            here = {"cai": cai, "cao": conc["cao"][on]}
+            return sum((ch.current_density(v, self.celsius, conc=here, density=dens[ch.name][on])
+                        for ch in ca), np.zeros(on.size))
+
+        factor = params["gamma_cai"][on] / (2 * FARADAY * params["depth_cai"][on])
+        conc["cai"][on] = steady_calcium(params["minimum_cai"][on], factor, params["decay_cai"][on],
+                                         inward, f" at v_rest = {v:g} mV")
+        return conc
+
     @property
     def active_compartments(self) -> np.ndarray:
-        """Indices of compartments carrying at least one channel (where gates are integrated).
+        """Indices of compartments carrying at least one channel or calcium dynamics (where
+        states are integrated).
 
         Example
         -------
@@ -290,10 +380,13 @@ class Cell:
         >>> cell.active_compartments.tolist()
         [1, 2, 3]
         """
-        dens = self.densities()
-        if not dens:
+        masks = [d > 0 for d in self.densities().values()]
+        params = self.calcium_parameters()
+        if params is not None:
+            masks.append(params["painted"])
+        if not masks:
             return np.array([], dtype=int)
-        return np.flatnonzero(np.any([d > 0 for d in dens.values()], axis=0))
+        return np.flatnonzero(np.any(masks, axis=0))
 
     def membrane(self) -> Membrane:
         """Per-compartment passive membrane (:class:`~cablemodel.membrane.Membrane`: ``Cm``
@@ -315,9 +408,10 @@ class Cell:
     def leak_reversal(self) -> Quantity:
         """Leak reversal per compartment (volt) that the simulation uses: ``e_leak`` where it was
         given, else the one that makes every compartment rest at ``v_rest``:
-        ``E_L = v_rest + sum_c g_c P_c(v_rest) (v_rest - E_c) / g_leak`` (``P_c`` = steady-state
-        open probability; ``g_leak`` the compartment's). Equal to ``v_rest`` in passive
-        compartments.
+        ``E_L = v_rest - sum_c I_c(v_rest) / g_leak``, ``I_c`` each channel's current density
+        (positive inward) with its gates at their steady state and the concentrations at rest
+        (:meth:`resting_concentrations`; ``g_leak`` the compartment's); for an ohmic channel
+        ``I_c = g_c P_c (E_c - v_rest)``. Equal to ``v_rest`` in passive compartments.
 
         Example
         -------
@@ -336,10 +430,16 @@ class Cell:
         v = float(self.v_rest / mV)
         gl = np.asarray(membrane.g_leak / (siemens / meter**2), dtype=float)
         dens = self.densities()
+        channels = self.channels
+        conc = self.resting_concentrations() if any(ch.concentrations for ch in channels) else None
         offset = np.zeros(len(self.table))
-        for ch in self.channels:
-            p = float(ch.open_probability(v, self.celsius))
-            offset += dens[ch.name] * p * (v - float(ch.reversal / mV)) / gl
+        for ch in channels:
+            if ch.concentrations or ch.current_kind != "ohmic":
+                offset -= ch.current_density(v, self.celsius, conc=conc, density=dens[ch.name]
+                                             ) * 1e3 / gl
+            else:  # the HH form, bit for bit
+                p = float(ch.open_probability(v, self.celsius))
+                offset += dens[ch.name] * p * (v - float(ch.reversal_potential(self.celsius))) / gl
         return (v + offset) * mV
 
 

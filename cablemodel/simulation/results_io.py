@@ -84,8 +84,10 @@ def _per_region(values: np.ndarray, table) -> float | dict:
 def cell_metadata(cell) -> dict:
     """The cell's parameters as plain JSON-ready data: ``Ri`` (ohm*cm), ``Cm`` (uF/cm^2),
     ``g_leak`` (S/cm^2) (each one number if uniform, else ``{region: [min, max]}``; see
-    :meth:`cablemodel.Cell.membrane`), ``v_rest_mV``, ``E_L_mV`` (min, max of the leak reversal), celsius,
-    spike site and threshold, each channel's reversal and density range (S/cm^2) per region,
+    :meth:`cablemodel.Cell.membrane`), ``v_rest_mV``, ``E_L_mV`` (min, max of the leak reversal),
+    celsius, spike site and threshold, each channel's reversal (mV, ``"nernst"`` or ``"ghk"``),
+    ion and density range (S/cm^2, or cm/s for a GHK permeability) per region, what is painted
+    where,
     and the morphology (name, source file, notes, :func:`table_hash`).
 
     Example
@@ -102,14 +104,17 @@ def cell_metadata(cell) -> dict:
     e_leak = np.asarray(cell.leak_reversal() / mV)
     channels = {}
     for ch in cell.channels:
-        d = dens[ch.name] * 1e-4  # S/cm^2
+        ghk = ch.current_kind == "ghk"
+        d = dens[ch.name] * (1e2 if ghk else 1e-4)  # cm/s or S/cm^2
         per_region = {}
         for reg in dict.fromkeys(table.region.tolist()):
             values = d[table.region == reg]
             if values.any():
                 per_region[reg] = [float(values.min()), float(values.max())]
-        channels[ch.name] = {"reversal_mV": float(ch.reversal / mV), "gates": ch.state_names(),
-                             "density_S_cm2": per_region}
+        reversal = ("ghk" if ghk else ch.reversal if isinstance(ch.reversal, str)
+                    else float(ch.reversal / mV))
+        channels[ch.name] = {"reversal_mV": reversal, "ion": ch.ion, "gates": ch.state_names(),
+                             "density_cm_s" if ghk else "density_S_cm2": per_region}
     morph = cell.morphology
     source = next((n.removeprefix("read from ") for n in morph.notes if n.startswith("read from ")),
                   None)
@@ -123,7 +128,8 @@ def cell_metadata(cell) -> dict:
             "spike_site": cell.spike_site, "spike_threshold_mV": float(cell.spike_threshold / mV),
             "channels": channels,
             "painted": [[p.channel.name, str(p.where), "function of distance" if callable(p.density)
-                         else float(p.density / (siemens / cm**2))] for p in cell.painted],
+                         else "dynamics" if p.density is None
+                         else float(p.density / p.channel.density_unit)] for p in cell.painted],
             "morphology": {"name": morph.name, "source": source, "notes": list(morph.notes),
                            "compartments": len(table), "table_sha256": table_hash(table)}}
 

@@ -1,0 +1,100 @@
+"""cablemodel's BBP channel library vs Arbor's compiled ``bbp`` catalogue.
+
+Sections (each a function returning a dict of measurements; :func:`main` merges them):
+
+* ``single_compartment_clamp``: every channel in one compartment under voltage-clamp steps
+  (-80 mV to -120..+20 mV), and the calcium set (Ca_HVA, Ca_LVAst, CaDynamics_E2, SK_E2):
+  the largest relative current error at the non-negligible samples (tests/bbp_comparison.py).
+* ``single_compartment_spikes``: one compartment with every channel (Hay somatic densities) and
+  CaDynamics_E2 under a current step: the largest spike-time difference, with Arbor at the same
+  25 us step and at 1 us (its converged answer).
+
+To add a section (e.g. the L5 cell), write a function returning its measurements and append it
+to :data:`SECTIONS`. Keys of :data:`MAXIMA` are combined over the sections by their maximum (a
+section gives its own value under the same key); every other key must come from one section
+only. Each section's own dict is also kept under its name in ``"sections"``.
+
+Printed on stdout: one JSON line with ``max_current_rel_error`` (all channels and steps),
+``max_spike_time_error_ms`` (all sections), ``run_ratio`` (our run phase over Arbor's, from the
+sections that time runs; ``null`` without one), the sections' details and the wall time.
+Everything else goes to stderr. Needs ``arbor`` (``pip install arbor``).
+
+Usage::
+
+    python benchmarks/vs_arbor_channels.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+#: Keys combined over the sections by their maximum.
+MAXIMA = ("max_current_rel_error", "max_spike_time_error_ms")
+
+
+def single_compartment_clamp() -> dict:
+    """Relative current errors under voltage clamp, per channel and overall."""
+    import bbp_comparison as bc
+
+    channels = bc.channel_clamp().errors
+    calcium = bc.calcium_clamp().errors
+    per = {**{f"i_{k}": v for k, v in channels.items()}, **{f"calcium_set:{k}": v
+                                                           for k, v in calcium.items()}}
+    return {"max_current_rel_error": max(per.values()), "current_rel_error": per}
+
+
+def single_compartment_spikes() -> dict:
+    """Spike-time differences of the full set under a current step (ms)."""
+    import bbp_comparison as bc
+
+    same_dt = bc.full_set_spikes()
+    fine = bc.full_set_spikes(arbor_dt_ms=0.001)
+    return {"max_spike_time_error_ms": same_dt.max_error_ms,
+            "spike_times_ms": {"cablemodel": same_dt.ours.tolist(),
+                               "arbor_25us": same_dt.arbor.tolist(),
+                               "arbor_1us": fine.arbor.tolist()},
+            "spike_time_error_vs_arbor_1us_ms": fine.max_error_ms}
+
+
+#: The sections, run in order.
+SECTIONS: list[Callable[[], dict]] = [single_compartment_clamp, single_compartment_spikes]
+
+
+def merge(results: dict[str, dict]) -> dict:
+    """One dict from the sections' dicts (by section name): :data:`MAXIMA` by their maximum,
+    ``run_ratio`` from the one section giving it (else ``None``), all under ``"sections"``."""
+    out: dict = {key: max((r[key] for r in results.values() if key in r), default=None)
+                 for key in MAXIMA}
+    ratios = [r["run_ratio"] for r in results.values() if "run_ratio" in r]
+    if len(ratios) > 1:
+        raise ValueError("two sections give run_ratio: name them apart")
+    out["run_ratio"] = ratios[0] if ratios else None
+    out["sections"] = results
+    return out
+
+
+def main() -> int:
+    json_out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # Brian2 / Arbor chatter goes to stderr
+    t0 = time.perf_counter()
+    results = {}
+    for section in SECTIONS:
+        t = time.perf_counter()
+        results[section.__name__] = section()
+        print(f"{section.__name__}: {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    out = merge(results)
+    out["wall_time_s"] = round(time.perf_counter() - t0, 1)
+    json_out.write(json.dumps(out) + "\n")
+    json_out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
