@@ -38,15 +38,25 @@ import numpy as np
 from brian2 import cm, farad, meter, ms, mV, nA, ohm, siemens
 
 from ..cell import Cell
+from ..mechanisms import bbp
 from ..mechanisms.synapses import CurrentClamp
 from ..morphology.model import Morphology
 from ..places import parse_site
 
 __all__ = ["ArborLayout", "arbor_available", "arbor_layout", "to_arbor", "run_arbor",
-           "arbor_geometry", "ARBOR_INSTALL_HINT"]
+           "arbor_geometry", "ARBOR_BBP", "ARBOR_INSTALL_HINT"]
 
 #: How to get Arbor, for error messages.
 ARBOR_INSTALL_HINT = "pip install arbor"
+#: cablemodel's BBP channels (:mod:`cablemodel.mechanisms.bbp`) -> (Arbor ``bbp`` catalogue
+#: mechanism, its density parameter in S/cm^2).
+ARBOR_BBP: dict[str, tuple[str, str]] = {
+    "nata_t": ("NaTa_t", "gNaTa_tbar"), "nats2_t": ("NaTs2_t", "gNaTs2_tbar"),
+    "nap_et2": ("Nap_Et2", "gNap_Et2bar"), "k_pst": ("K_Pst", "gK_Pstbar"),
+    "k_tst": ("K_Tst", "gK_Tstbar"), "skv3_1": ("SKv3_1", "gSKv3_1bar"),
+    "sk_e2": ("SK_E2", "gSK_E2bar"), "im": ("Im", "gImbar"), "ih": ("Ih", "gIhbar"),
+    "ca_hva": ("Ca_HVA", "gCa_HVAbar"), "ca_lvast": ("Ca_LVAst", "gCa_LVAstbar"),
+}
 #: SWC-like tags of the Arbor segments by region (others get 5, 6, ... in order of appearance).
 _TAGS = {"soma": 1, "axon": 2, "basal": 3, "apical": 4}
 
@@ -187,7 +197,12 @@ def _grouped(layout: ArborLayout, values: np.ndarray, mask: np.ndarray | None = 
     for k, v in enumerate(values):
         if mask is None or mask[k]:
             out.setdefault(float(v), []).append(layout.cable(k))
-    return [(v, f"(join {' '.join(c)})" if len(c) > 1 else c[0]) for v, c in out.items()]
+    return [(v, _union(c)) for v, c in out.items()]
+
+
+def _union(regions: list[str]) -> str:
+    """One Arbor region expression for several."""
+    return f"(join {' '.join(regions)})" if len(regions) > 1 else regions[0]
 
 
 def to_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), layout: ArborLayout | None = None):
@@ -205,9 +220,6 @@ def to_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), layout: ArborLayou
     """
     arbor = _arbor()
     U = arbor.units
-    if cell.channels:
-        raise ValueError(f"to_arbor: channels {[ch.name for ch in cell.channels]} have no Arbor"
-                         " counterpart here; only passive cells are exported")
     layout = layout or arbor_layout(cell.morphology)
     table = cell.table
     decor = arbor.decor()
@@ -224,6 +236,7 @@ def to_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), layout: ArborLayou
     for e in map(float, np.unique(el)):
         for g, reg in _grouped(layout, gl, el == e):
             decor.paint(reg, arbor.density(f"pas/e={e!r}", g=g))
+    _paint_mechanisms(arbor, decor, cell, layout)
     for c in clamps:
         t0, t1 = float(c.start / ms), float(c.stop / ms)
         decor.place(layout.centre(c.site.resolve(table)),
@@ -232,6 +245,80 @@ def to_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), layout: ArborLayou
                 arbor.threshold_detector(float(cell.spike_threshold / mV) * U.mV), "detector")
     return arbor.cable_cell(layout.morphology, decor, arbor.label_dict(),
                             arbor.cv_policy_explicit(layout.cv_boundaries))
+
+
+def _bbp_counterpart(ch) -> tuple[str, str]:
+    """Arbor's bbp mechanism and density parameter of channel ``ch``, which must be one of
+    :mod:`cablemodel.mechanisms.bbp` (any reversal), else a ``ValueError``."""
+    ref = bbp.BBP_CHANNELS[ch.name]() if ch.name in bbp.BBP_CHANNELS else None
+    if ref is None or (ch.gates, ch.q10, ch.reference_celsius, ch.ion, ch.current_kind) != (
+            ref.gates, ref.q10, ref.reference_celsius, ref.ion, ref.current_kind):
+        raise ValueError(f"to_arbor: channel {ch.name!r} is not one of the BBP library"
+                         f" (cablemodel.mechanisms.bbp: {sorted(bbp.BBP_CHANNELS)}); only those"
+                         " have an Arbor counterpart (Arbor's bbp catalogue)")
+    return ARBOR_BBP[ch.name]
+
+
+def _reversals(cell: Cell) -> dict[str, float | str]:
+    """One reversal per ion (mV, or ``"nernst"``) over the cell's channels, and ``"h"`` for Ih."""
+    out: dict[str, float | str] = {}
+    for ch in cell.channels:
+        key = ch.ion or "h"
+        e = ch.reversal if isinstance(ch.reversal, str) else float(ch.reversal / mV)
+        if out.setdefault(key, e) != e:
+            raise ValueError(f"to_arbor: the {key} channels have different reversals ({out[key]}"
+                             f" and {e} for {ch.name!r}); Arbor has one per ion and cell")
+    return out
+
+
+def _paint_mechanisms(arbor, decor, cell: Cell, layout: ArborLayout) -> None:
+    """Paint the BBP channels and CaDynamics_E2 of ``cell`` per compartment; set the ions."""
+    U = arbor.units
+    channels = cell.channels
+    mechs = {ch.name: _bbp_counterpart(ch) for ch in channels}
+    corrected = [ch.name for ch in channels if ch.q10 != 1.0]
+    if corrected and cell.celsius != bbp.BBP_CELSIUS:
+        raise ValueError(f"to_arbor: Arbor's bbp files fix their temperature correction at"
+                         f" {bbp.BBP_CELSIUS:g} degC, this cell runs at {cell.celsius:g} degC"
+                         f" (channels {corrected}); compare at {bbp.BBP_CELSIUS:g} degC")
+    reversal = _reversals(cell)
+    for ion in ("na", "k"):
+        if ion in reversal:
+            if reversal[ion] == "nernst":
+                raise ValueError(f"to_arbor: a Nernst {ion} reversal is not exported; give the"
+                                 f" {ion} channels a fixed reversal")
+            decor.set_ion(ion, rev_pot=reversal[ion] * U.mV)
+    conc = cell.resting_concentrations()
+    cao = float(np.unique(conc["cao"])[0]) if np.unique(conc["cao"]).size == 1 else None
+    if cao is None:
+        raise ValueError("to_arbor: the outside calcium differs between compartments; Arbor's"
+                         " Nernst method needs one")
+    ca_kwargs = {"ext_con": cao * U.mM}
+    if reversal.get("ca") == "nernst":
+        ca_kwargs["method"] = arbor.mechanism("nernst/x=ca")
+    elif "ca" in reversal:
+        ca_kwargs["rev_pot"] = reversal["ca"] * U.mV
+    decor.set_ion("ca", **ca_kwargs)
+    for v, reg in _grouped(layout, conc["cai"]):
+        decor.paint(reg, ion="ca", int_con=v * U.mM)
+    dens = cell.densities()
+    for ch in channels:
+        mech, param = mechs[ch.name]
+        if ch.name == "ih":
+            mech = f"{mech}/ehcn={reversal['h']!r}"
+        for g, reg in _grouped(layout, dens[ch.name] * 1e-4, dens[ch.name] > 0):  # S/cm^2
+            decor.paint(reg, arbor.density(mech, {param: g}))
+    params = cell.calcium_parameters()
+    if params is not None:
+        rows = np.stack([params["gamma_cai"], params["decay_cai"] * 1e3, params["depth_cai"] * 1e6,
+                         params["minimum_cai"], conc["cai"]], axis=1)
+        groups: dict[tuple, list[str]] = {}
+        for k in np.flatnonzero(params["painted"]):
+            groups.setdefault(tuple(rows[k].tolist()), []).append(layout.cable(int(k)))
+        for (gamma, decay, depth, minimum, cai), cables in groups.items():
+            decor.paint(_union(cables), arbor.density(
+                "CaDynamics_E2", {"gamma": gamma, "decay": decay, "depth": depth,
+                                  "minCai": minimum, "initCai": cai}))
 
 
 def _recipe(arbor, cell, probes):
