@@ -8,6 +8,12 @@ Sections (each a function returning a dict of measurements; :func:`main` merges 
 * ``single_compartment_spikes``: one compartment with every channel (Hay somatic densities) and
   CaDynamics_E2 under a current step: the largest spike-time difference, with Arbor at the same
   25 us step and at 1 us (its converged answer).
+* ``l5_cell``: the shared L5 pyramidal cell (``../shared/morphologies``) as
+  :func:`cablemodel.mammalian_cell` (Hay et al. 2011 densities, 34 degC), with and without Ih,
+  500 ms of 0.5 nA somatic current, in both simulators side by side (tests/arbor_l5.py): the
+  largest spike-time difference, and ``run_ratio``, our run phase over Arbor's (the sum over the
+  two runs; engine ``$CABLEMODEL_BENCH_ENGINE``, default ``cpp_standalone``: the run of the
+  compiled binary, without its build).
 
 To add a section (e.g. the L5 cell), write a function returning its measurements and append it
 to :data:`SECTIONS`. Keys of :data:`MAXIMA` are combined over the sections by their maximum (a
@@ -63,8 +69,25 @@ def single_compartment_spikes() -> dict:
             "spike_time_error_vs_arbor_1us_ms": fine.max_error_ms}
 
 
+def l5_cell() -> dict:
+    """Spike-time differences on the L5 cell (ms) and the run-phase ratio."""
+    import arbor_l5
+
+    morph = arbor_l5.l5_morphology()
+    if morph is None:
+        raise FileNotFoundError(f"the shared L5 morphology is missing: {arbor_l5.L5}")
+    engine = os.environ.get("CABLEMODEL_BENCH_ENGINE", "cpp_standalone")
+    runs = {f"ih_{ih}".lower(): arbor_l5.compare_spikes(morph, ih=ih, engine=engine)
+            for ih in (True, False)}
+    ours = sum(r.our_run_s for r in runs.values())
+    theirs = sum(r.arbor_run_s for r in runs.values())
+    return {"max_spike_time_error_ms": max(r.max_error_ms for r in runs.values()),
+            "run_ratio": ours / theirs, "compartments": len(morph.compartments()),
+            "runs": {k: r.summary() for k, r in runs.items()}}
+
+
 #: The sections, run in order.
-SECTIONS: list[Callable[[], dict]] = [single_compartment_clamp, single_compartment_spikes]
+SECTIONS: list[Callable[[], dict]] = [single_compartment_clamp, single_compartment_spikes, l5_cell]
 
 
 def merge(results: dict[str, dict]) -> dict:

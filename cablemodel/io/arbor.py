@@ -208,8 +208,8 @@ def _union(regions: list[str]) -> str:
 def to_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), layout: ArborLayout | None = None):
     """The Arbor ``cable_cell`` of ``cell`` with ``clamps`` (one CV per compartment, the same
     passive values and initial potential; see the module notes). Cells with channels are
-    refused until their channels have Arbor counterparts. A threshold detector at the spike
-    site counts spikes at ``cell.spike_threshold``.
+    refused unless they are the BBP library's (:mod:`cablemodel.mechanisms.bbp`, Arbor's ``bbp``
+    catalogue), at 34 degC.
 
     Example
     -------
@@ -241,8 +241,6 @@ def to_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), layout: ArborLayou
         t0, t1 = float(c.start / ms), float(c.stop / ms)
         decor.place(layout.centre(c.site.resolve(table)),
                     arbor.i_clamp(t0 * U.ms, (t1 - t0) * U.ms, float(c.amplitude / nA) * U.nA))
-    decor.place(layout.centre(cell.spike_compartment),
-                arbor.threshold_detector(float(cell.spike_threshold / mV) * U.mV), "detector")
     return arbor.cable_cell(layout.morphology, decor, arbor.label_dict(),
                             arbor.cv_policy_explicit(layout.cv_boundaries))
 
@@ -351,9 +349,10 @@ def run_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), duration=50 * ms,
     """Run ``cell`` with ``clamps`` in Arbor (fixed step ``dt``, from ``v_rest``).
 
     Returns ``t_ms`` (``0, dt, ..`` below ``duration``), ``v_mV`` (site label -> trace, the
-    potential of each site's compartment, sampled at its centre), ``spikes_ms`` (threshold
-    crossings at the spike site), ``build_seconds`` (recipe and simulation) and
-    ``run_seconds`` (Arbor's ``simulation.run``).
+    potential of each site's compartment, sampled at its centre), ``spikes_ms`` (upward
+    crossings of ``cell.spike_threshold`` at the spike site, interpolated linearly between the
+    samples of every step, as cablemodel's detector does), ``build_seconds`` (recipe and
+    simulation) and ``run_seconds`` (Arbor's ``simulation.run``).
 
     Example
     -------
@@ -370,12 +369,12 @@ def run_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), duration=50 * ms,
     layout = arbor_layout(cell.morphology)
     acell = to_arbor(cell, clamps, layout)
     table = cell.table
-    probes = [arbor.cable_probe_membrane_voltage(layout.centre(parse_site(s).resolve(table)), s)
-              for s in record]
+    where = {s: parse_site(s).resolve(table) for s in record}
+    where["_spike_site"] = cell.spike_compartment
+    probes = [arbor.cable_probe_membrane_voltage(layout.centre(i), s) for s, i in where.items()]
     sim = arbor.simulation(_recipe(arbor, acell, probes))
-    sim.record(arbor.spike_recording.all)
     step = float(dt / ms)
-    handles = {s: sim.sample((0, s), arbor.regular_schedule(step * U.ms)) for s in record}
+    handles = {s: sim.sample((0, s), arbor.regular_schedule(step * U.ms)) for s in where}
     t1 = time.perf_counter()
     sim.run(float(duration / ms) * U.ms, step * U.ms)
     t2 = time.perf_counter()
@@ -383,8 +382,11 @@ def run_arbor(cell: Cell, clamps: Sequence[CurrentClamp] = (), duration=50 * ms,
     for s, h in handles.items():
         data, _ = sim.samples(h)[0]
         t, v[s] = data[:, 0], data[:, 1]
-    spikes = [float(sp[1]) for sp in sim.spikes()]
-    return {"t_ms": t, "v_mV": v, "spikes_ms": np.array(spikes), "build_seconds": t1 - t0,
+    spike_v = v.pop("_spike_site")
+    threshold = float(cell.spike_threshold / mV)
+    k = np.flatnonzero((spike_v[:-1] < threshold) & (spike_v[1:] >= threshold))
+    spikes = t[k] + (threshold - spike_v[k]) / (spike_v[k + 1] - spike_v[k]) * (t[k + 1] - t[k])
+    return {"t_ms": t, "v_mV": v, "spikes_ms": spikes, "build_seconds": t1 - t0,
             "run_seconds": t2 - t1}
 
 
