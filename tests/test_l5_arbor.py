@@ -68,3 +68,32 @@ def test_passive_step_response_matches_arbor(l5):
         assert deflection > 1.0, site  # a real response everywhere
         err = np.abs(v - theirs["v_mV"][site]).max() / deflection
         assert err < 1e-5, (site, err)  # the same discrete system: far inside the 0.5 % asked
+
+
+#: Somatic current of the make-test runs (ms); the slow runs give 500 ms.
+SHORT_MS = 60.0
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["ih", "no_ih"])
+def short_spikes(request, l5):
+    """Hay et al. 2011's cell (mammalian_cell, 34 degC), 0.5 nA at the soma, both simulators."""
+    from arbor_l5 import compare_spikes
+
+    return compare_spikes(l5, ih=request.param, current_ms=SHORT_MS)
+
+
+def test_spike_times_match_arbor(short_spikes):
+    assert len(short_spikes.arbor) >= 3  # repetitive firing
+    assert len(short_spikes.ours) == len(short_spikes.arbor), short_spikes.summary()
+    assert short_spikes.max_error_ms < 0.5, short_spikes.summary()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ih", [True, False], ids=["ih", "no_ih"])
+def test_spike_times_match_arbor_over_500_ms(l5, ih):
+    from arbor_l5 import compare_spikes
+
+    out = compare_spikes(l5, ih=ih, current_ms=500.0)
+    assert len(out.arbor) >= 5
+    assert len(out.ours) == len(out.arbor), out.summary()
+    assert out.max_error_ms < 0.5, out.summary()
