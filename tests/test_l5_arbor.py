@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from brian2 import cm, ms, mV, nA, ohm, siemens, uF
+from brian2 import cm, meter, ms, mV, nA, ohm, siemens, uF
 
-from cablemodel import Cell, CurrentClamp, simulate
+from cablemodel import Cell, CurrentClamp, mammalian_cell, simulate
 from cablemodel.io.swc import read_swc
 
 arbor_io = pytest.importorskip("cablemodel.io.arbor")
@@ -68,6 +68,23 @@ def test_passive_step_response_matches_arbor(l5):
         assert deflection > 1.0, site  # a real response everywhere
         err = np.abs(v - theirs["v_mV"][site]).max() / deflection
         assert err < 1e-5, (site, err)  # the same discrete system: far inside the 0.5 % asked
+
+
+@pytest.mark.parametrize("ih", [True, False], ids=["ih", "no_ih"])
+def test_initial_membrane_currents_per_compartment_match_arbor(l5, ih):
+    """Hay et al. 2011's cell at t = 0 (v_rest -75 mV, the leak at -90 mV: not at rest): Arbor's
+    membrane current of every CV equals the sum of our channel and leak currents, so every
+    density, reversal, the temperature and the initial gates and calcium are the same."""
+    cell = mammalian_cell(l5, ih=ih)
+    theirs = arbor_io.arbor_initial_currents(cell)  # nA, outward
+    v, m = float(cell.v_rest / mV), cell.membrane()
+    conc, dens = cell.resting_concentrations(), cell.densities()
+    inward = np.asarray(m.g_leak / (siemens / meter**2)) * (np.asarray(m.e_leak / mV) - v) * 1e-3
+    for ch in cell.channels:
+        inward = inward + ch.current_density(v, cell.celsius, conc=conc, density=dens[ch.name])
+    ours = -inward * cell.table.area * 1e-3  # A/m^2 * um^2 -> nA
+    assert np.abs(ours).max() > 5e-3  # 8 pA at the soma
+    np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-12 * np.abs(ours).max())
 
 
 #: Somatic current of the make-test runs (ms); the slow runs give 500 ms.

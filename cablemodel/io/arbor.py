@@ -44,7 +44,7 @@ from ..morphology.model import Morphology
 from ..places import parse_site
 
 __all__ = ["ArborLayout", "arbor_available", "arbor_layout", "to_arbor", "run_arbor",
-           "arbor_geometry", "ARBOR_BBP", "ARBOR_INSTALL_HINT"]
+           "arbor_geometry", "arbor_initial_currents", "ARBOR_BBP", "ARBOR_INSTALL_HINT"]
 
 #: How to get Arbor, for error messages.
 ARBOR_INSTALL_HINT = "pip install arbor"
@@ -416,14 +416,9 @@ def arbor_geometry(cell: Cell) -> dict:
     (True, 176)
     """
     arbor = _arbor()
-    U = arbor.units
     layout = arbor_layout(cell.morphology)
     sim_cell = _leak_probe_cell(arbor, layout)
-    sim = arbor.simulation(_recipe(arbor, sim_cell,
-                                   [arbor.cable_probe_total_ion_current_cell("i")]))
-    h = sim.sample((0, "i"), arbor.regular_schedule(0.025 * U.ms))
-    sim.run(0.025 * U.ms, 0.025 * U.ms)
-    data, meta = sim.samples(h)[0]
+    current = _initial_currents(arbor, sim_cell, layout)
     cvd = arbor.cv_data(sim_cell)
     n = len(cell.table)
     mid = {(int(layout.branch[k]), round(0.5 * (layout.prox[k] + layout.dist[k]), 6)): k
@@ -463,13 +458,42 @@ def arbor_geometry(cell: Cell) -> dict:
             pk = int(table.parent[k])
             node[k] = resistance(int(layout.branch[pk]), refpt(cvd.parent(p), int(layout.branch[pk])),
                                  1.0)
-    column = {(c.branch, round(0.5 * (c.prox + c.dist), 6)): j for j, c in enumerate(meta)}
-    cols = [column[(int(layout.branch[k]), round(0.5 * (layout.prox[k] + layout.dist[k]), 6))]
-            for k in range(n)]
-    area = data[0, 1:][cols] / 1e-6  # 1e-4 S/cm^2 * 1 mV * 1 um^2 = 1e-15 A = 1e-6 nA
+    area = current / 1e-6  # 1e-4 S/cm^2 * 1 mV * 1 um^2 = 1e-15 A = 1e-6 nA
     return {"area_um2": area, "cv": cv_of,
             "axial": axial, "parent_is_node": is_node, "node_axial": node,
             "n_cv": cvd.num_cv}
+
+
+def arbor_initial_currents(cell: Cell) -> np.ndarray:
+    """The membrane current (nA, positive outward; capacitive current excluded) of each
+    compartment in Arbor at t = 0, from ``v_rest`` and the initial states Arbor was given: a
+    check of everything painted (densities, reversals, leak, temperature, initial gates and
+    calcium), to compare with the sum of cablemodel's channel and leak currents.
+
+    Example
+    -------
+    >>> from brian2 import mV
+    >>> from cablemodel import Cell, ball_and_stick
+    >>> i = arbor_initial_currents(Cell(ball_and_stick(), e_leak=-75 * mV))  # 10 mV of leak
+    >>> round(float(i[0] * 1e3), 3)  # pA: 3e-4 S/cm^2 * 10 mV * 1257 um^2
+    37.699
+    """
+    arbor = _arbor()
+    layout = arbor_layout(cell.morphology)
+    return _initial_currents(arbor, to_arbor(cell, layout=layout), layout)
+
+
+def _initial_currents(arbor, acell, layout: ArborLayout) -> np.ndarray:
+    """Arbor's total ion current (nA) of each compartment at t = 0, in cablemodel's order."""
+    U = arbor.units
+    sim = arbor.simulation(_recipe(arbor, acell, [arbor.cable_probe_total_ion_current_cell("i")]))
+    h = sim.sample((0, "i"), arbor.regular_schedule(0.025 * U.ms))
+    sim.run(0.025 * U.ms, 0.025 * U.ms)
+    data, meta = sim.samples(h)[0]
+    column = {(c.branch, round(0.5 * (c.prox + c.dist), 6)): j for j, c in enumerate(meta)}
+    cols = [column[(int(layout.branch[k]), round(0.5 * (layout.prox[k] + layout.dist[k]), 6))]
+            for k in range(len(layout.branch))]
+    return data[0, 1:][cols]
 
 
 def _leak_probe_cell(arbor, layout: ArborLayout):
