@@ -82,7 +82,7 @@ def test_comparisons_give_one_or_zero():
     text = "(V < -60)*0.5 + (V >= -60)*(V <= 0)*2 + (V > 0)*7"
     np.testing.assert_array_equal(evaluate_rate(text, [-80.0, -60.0, -1.0, 0.0, 0.5]),
                                   [0.5, 2.0, 2.0, 2.0, 7.0])
-    assert brian2_expression("(V < -60)*0.5") == "int((v/mV) < -60) * 0.5"
+    assert brian2_expression("(V < -60)*0.5") == "int((v/mV) < -60) * 1.0 * 0.5"
     for bad, why in (("-70 < V < -60", "chained"), ("(V == -60)*1", "comparison in"),
                      ("(V != 0)*1", "comparison in"), ("(V < 0) and 1", "logical")):
         with pytest.raises(ValueError, match=why):

@@ -25,12 +25,17 @@ admittance of each channel current ``g * prod(x_k ** p_k) * (E - V)`` at rest, g
 
     y_ch = g * (P + (V - E) * sum_k dP/dx_k * (dx_k,inf/dV) / (1 + j omega tau_k))
 
-with ``P`` the open probability at rest and ``tau_k = 1 / (phi (alpha_k + beta_k))``;
-``dx_inf/dV`` is a central difference (0.001 mV). (It agrees with NEURON's simulation of the same
-cell, a small step and a 100 Hz sine, to 0.3 %; NEURON 9.0.2's own ``compute(f, 1)`` does not:
-see tests/test_impedance_neuron.py.) ``"frozen"`` keeps the gates at their resting
-values (``y_ch = g P``: NEURON's ``compute(f, 0)``), ``"removed"`` leaves the channels out (the
-passive cell).
+with ``P`` the open probability at rest and ``tau_k = 1 / (phi (alpha_k + beta_k))`` (``tau /
+phi`` for an ``inf``/``tau`` gate); ``dx_inf/dV`` is a central difference (0.001 mV). A GHK
+current or a Nernst reversal uses the same formula with ``g P`` replaced by minus the slope of
+the current at fixed gates (a central difference of
+:meth:`~cablemodel.mechanisms.channels.Channel.current_density`) and ``g (V - E)`` by minus the
+current with the gates open. Gates reading a concentration and calcium dynamics are refused
+here (the concentration would be one more state to linearize): use ``"frozen"``. (It agrees
+with NEURON's simulation of the same cell, a small step and a 100 Hz sine, to 0.3 %; NEURON
+9.0.2's own ``compute(f, 1)`` does not: see tests/test_impedance_neuron.py.) ``"frozen"`` keeps
+the gates (and concentrations) at their resting values (``y_ch = g P``: NEURON's
+``compute(f, 0)``), ``"removed"`` leaves the channels out (the passive cell).
 
 Solves
 ------
@@ -354,6 +359,19 @@ def _network(cell, table: CompartmentTable) -> tuple[np.ndarray, np.ndarray, np.
     return up, g, node
 
 
+def _check_linearizable(cell) -> None:
+    """Refuse ``channels="linearized"`` for what its formula leaves out: gates reading a
+    concentration, and calcium dynamics (the concentration would be a state of its own)."""
+    reading = [f"{ch.name} ({', '.join(ch.concentrations)})" for ch in cell.channels
+               if any(g.concentrations for g in ch.gates)]
+    if reading or cell.calcium_parameters() is not None:
+        what = (f"channels with concentration-dependent gates: {', '.join(reading)}" if reading
+                else "calcium dynamics (cai changes with the calcium current)")
+        raise ValueError(f"impedance(channels='linearized') cannot linearize {what}: only gates of"
+                         " V alone are linearized; use channels='frozen' (gates and"
+                         " concentrations held at rest) or 'removed'")
+
+
 def _channel_admittance(cell, omega: float, mode: str) -> np.ndarray:
     """Admittance per membrane area (S/m^2, complex) of the painted channels at rest."""
     n = len(cell.table)
@@ -361,14 +379,19 @@ def _channel_admittance(cell, omega: float, mode: str) -> np.ndarray:
     if mode == "removed":
         return out
     v = float(cell.v_rest / mV)
-    dens = cell.densities()  # S/m^2
+    dens = cell.densities()  # S/m^2 (m/s for a GHK permeability)
+    conc = (cell.resting_concentrations() if any(ch.concentrations for ch in cell.channels)
+            else None)
     for ch in cell.channels:
+        if ch.concentrations or ch.current_kind != "ohmic":
+            out += _general_admittance(ch, v, cell.celsius, conc, dens[ch.name], omega, mode)
+            continue
         phi = ch.phi(cell.celsius)
         x = [float(gate.steady_state(v, phi)) for gate in ch.gates]
         p_open = math.prod(xk**gate.power for xk, gate in zip(x, ch.gates, strict=True))
         y = complex(p_open)
         if mode == "linearized":
-            drive = v - float(ch.reversal / mV)  # mV
+            drive = v - float(ch.reversal_potential(cell.celsius))  # mV
             for k, gate in enumerate(ch.gates):
                 a, b = (float(r) for r in gate.rates(v, phi))
                 tau = 1e-3 / (a + b)  # s
@@ -380,6 +403,32 @@ def _channel_admittance(cell, omega: float, mode: str) -> np.ndarray:
                 y += drive * dp * slope / (1 + 1j * omega * tau)
         out += dens[ch.name] * y
     return out
+
+
+def _general_admittance(ch, v: float, celsius: float, conc, density: np.ndarray, omega: float,
+                        mode: str) -> np.ndarray:
+    """Admittance (S/m^2) of a channel with a GHK current or a concentration-dependent
+    reversal, per compartment, from :meth:`~cablemodel.Channel.current_density`: minus the
+    slope of the current at fixed gates, plus (linearized) each V-only gate's response."""
+    names = ch.state_names()
+    phi = ch.phi(celsius)
+    x = {s: g.steady_state(v, phi, conc) for g, s in zip(ch.gates, names, strict=True)}
+
+    def current(volts, states):
+        return ch.current_density(volts, celsius, states=states, conc=conc, density=density)
+
+    y = -(current(v + _DV_MV, x) - current(v - _DV_MV, x)) / (2 * _DV_MV) * 1e3 + 0j  # S/m^2
+    if mode == "linearized":
+        full = current(v, dict.fromkeys(names, 1.0))  # A/m^2 with every gate open
+        for g, s in zip(ch.gates, names, strict=True):
+            dp = g.power * x[s] ** (g.power - 1) * math.prod(
+                x[o] ** other.power for other, o in zip(ch.gates, names, strict=True) if o != s)
+            dcurrent = dp * full  # A/m^2 per unit of the gate
+            slope = (g.steady_state(v + _DV_MV, phi, conc)
+                     - g.steady_state(v - _DV_MV, phi, conc)) / (2 * _DV_MV) * 1e3  # 1/V
+            tau = 1e-3 * g.time_constant(v, phi, conc)  # s
+            y = y - dcurrent * slope / (1 + 1j * omega * tau)
+    return y
 
 
 def _tree_solve(up: np.ndarray, g: np.ndarray, y: np.ndarray, ref: int
@@ -473,6 +522,8 @@ def impedance(cell, reference="soma", frequency: Quantity = 0 * Hz,
     if channels not in CHANNEL_MODES:
         raise ValueError(f"channels must be one of {list(CHANNEL_MODES)}, got {channels!r}")
     freqs = _frequencies(frequency)
+    if channels == "linearized":
+        _check_linearizable(cell)
     table = cell.table
     ref = _compartment(reference, table, "reference")
     up, g, node = _network(cell, table)

@@ -81,16 +81,38 @@ def neuron_available() -> bool:
 
 
 def _hh_role(channel) -> str:
-    """``"na"`` or ``"k"`` if ``channel`` has exactly the kinetics of NEURON's ``hh`` part."""
+    """``"na"`` or ``"k"`` if ``channel`` has exactly the kinetics of NEURON's ``hh`` part (and
+    an ohmic current with a fixed reversal)."""
     for role, make in (("na", HHSodium), ("k", HHPotassium)):
         ref = make()
         if (channel.gates == ref.gates and channel.q10 == ref.q10
-                and channel.reference_celsius == ref.reference_celsius):
+                and channel.reference_celsius == ref.reference_celsius
+                and channel.current_kind == "ohmic" and not isinstance(channel.reversal, str)):
             return role
     raise ValueError(
         f"channel {channel.name!r} cannot be exported to NEURON: only the Hodgkin-Huxley Na+ and K+"
-        " channels (cablemodel.HHSodium, cablemodel.HHPotassium, any reversal) map to NEURON's"
-        " built-in hh; remove it from the cell (or write a NEURON mechanism for it yourself)")
+        " channels (cablemodel.HHSodium, cablemodel.HHPotassium, any fixed reversal, ohmic) map to"
+        " NEURON's built-in hh; remove it from the cell (or write a NEURON mechanism for it"
+        " yourself)")
+
+
+def _hh_roles(cell: Cell) -> dict[str, str]:
+    """The ``hh`` part (``"na"``/``"k"``) of each channel of ``cell``, one channel per part;
+    anything NEURON's built-in mechanisms cannot express is a ``ValueError`` naming it."""
+    if cell.calcium_parameters() is not None:
+        names = sorted({p.channel.name for p in cell.painted if p.density is None})
+        raise ValueError(f"calcium dynamics ({', '.join(names)}) cannot be exported to NEURON:"
+                         " only the Hodgkin-Huxley channels and the leak map to NEURON's built-in"
+                         " mechanisms; remove them from the cell")
+    roles: dict[str, str] = {}
+    for ch in cell.channels:
+        role = _hh_role(ch)
+        if role in roles.values():
+            raise ValueError(f"channels {[n for n, r in roles.items() if r == role] + [ch.name]} are"
+                             " both Hodgkin-Huxley " + ("Na+" if role == "na" else "K+")
+                             + "; NEURON's hh has one of each: paint one channel per kind")
+        roles[ch.name] = role
+    return roles
 
 
 def _receptor(syn: Synapse, k: int) -> dict:
@@ -150,14 +172,7 @@ def _model(cell: Cell, synapses: Sequence[Synapse], clamps: Sequence[CurrentClam
         raise ValueError(f"the NEURON export records only the membrane potential, not"
                          f" {', '.join(spec.recordings)}; record those with cablemodel.simulate")
     table = cell.table
-    roles: dict[str, str] = {}
-    for ch in cell.channels:
-        role = _hh_role(ch)
-        if role in roles.values():
-            raise ValueError(f"channels {[n for n, r in roles.items() if r == role] + [ch.name]} are"
-                             " both Hodgkin-Huxley " + ("Na+" if role == "na" else "K+")
-                             + "; NEURON's hh has one of each: paint one channel per kind")
-        roles[ch.name] = role
+    roles = _hh_roles(cell)
     dens = {roles[name]: d * 1e-4 for name, d in cell.densities().items() if name in roles}  # S/cm2
     e_leak = np.asarray(cell.leak_reversal() / mV)
     membrane = cell.membrane()
@@ -350,7 +365,7 @@ def to_neuron(cell: Cell, synapses: Sequence[Synapse] = (), clamps: Sequence[Cur
     Parameters
     ----------
     cell : Cell
-        Channels must be Hodgkin-Huxley Na+/K+ (or none).
+        Channels must be Hodgkin-Huxley Na+/K+ (or none); no calcium dynamics.
     synapses : sequence of Synapse
         Double-exponential receptors only (Exp2Syn/ExpSyn).
     clamps : sequence of CurrentClamp

@@ -43,7 +43,7 @@ from brian2 import Hz, Quantity, cm, ms, mV, nA, ohm, siemens, uF
 
 from ..cell import Cell
 from ..mechanisms.synapses import CurrentClamp, Synapse
-from .neuron import NEURON_INSTALL_HINT, _hh_role, _receptor
+from .neuron import NEURON_INSTALL_HINT, _hh_role, _hh_roles, _receptor
 
 __all__ = ["import3d_script", "IMPORT3D_REGIONS"]
 
@@ -98,7 +98,7 @@ def _regions(cell: Cell) -> dict:
     """Per region: ``e_pas_mV`` and, where painted, ``gnabar``/``gkbar`` (S/cm2), which must be
     constant within the region."""
     table = cell.table
-    dens = {_hh_role(ch): cell.densities()[ch.name] * 1e-4 for ch in cell.channels}
+    dens = {role: cell.densities()[name] * 1e-4 for name, role in _hh_roles(cell).items()}
     e_leak = np.asarray(cell.leak_reversal() / mV)
     membrane = cell.membrane()
     passive = {"cm_uF_cm2": np.asarray(membrane.Cm / (uF / cm**2), dtype=float),

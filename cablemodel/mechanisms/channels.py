@@ -10,7 +10,7 @@ can never disagree.
 Rate text is never given to Python's ``eval``: :func:`rate_expression` parses it with ``ast``
 and accepts only numbers, ``V``, the concentration names, ``+ - * / **`` (and unary minus/plus),
 parentheses, one comparison ``< <= > >=`` at a time (1.0 if true, 0.0 if false; Brian2's
-``int(...)``) and calls of the functions in :data:`RATE_FUNCTIONS`; :func:`evaluate_rate`
+``int(...)*1.0``) and calls of the functions in :data:`RATE_FUNCTIONS`; :func:`evaluate_rate`
 computes it from that tree. A :class:`Gate` checks its two expressions when it is made.
 
 Temperature: rates are multiplied, time constants divided, by the channel's
@@ -209,23 +209,25 @@ def _evaluate(node: ast.AST, env: dict):
 
 
 class _IntComparisons(ast.NodeTransformer):
-    """Wrap each comparison in ``int(...)`` (Brian2's boolean -> 1/0)."""
+    """Each comparison as ``(int(...)*1.0)``: Brian2's boolean -> 1/0, as a float (numpy
+    refuses integers to negative powers)."""
 
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
         self.generic_visit(node)
-        return ast.Call(func=ast.Name(id="int", ctx=ast.Load()), args=[node], keywords=[])
+        call = ast.Call(func=ast.Name(id="int", ctx=ast.Load()), args=[node], keywords=[])
+        return ast.BinOp(left=call, op=ast.Mult(), right=ast.Constant(1.0))
 
 
 def brian2_expression(text: str) -> str:
     """Expression ``text`` as dimensionless Brian2 text, where ``v`` is in volt and the
-    concentrations in mmolar (comparisons become ``int(...)``).
+    concentrations in mmolar (comparisons become ``int(...)*1.0``).
 
     Example
     -------
     >>> brian2_expression("0.1*exp(-(V + 65)/20)")
     '0.1*exp(-((v/mV) + 65)/20)'
     >>> brian2_expression("(V < -60)*cai")
-    'int((v/mV) < -60) * (cai/mM)'
+    'int((v/mV) < -60) * 1.0 * (cai/mM)'
     """
     tree = rate_expression(text)
     if any(isinstance(n, ast.Compare) for n in ast.walk(tree)):
@@ -697,8 +699,10 @@ class Channel:
                 out[f"ci_{n}"], out[f"co_{n}"] = ci * mM, co * mM
         elif self._nernst and self.ion in ION_CONCENTRATIONS:
             out[f"rtzf_{n}"] = _rt_over_zf(self.ion, celsius) * volt
-        else:
+        elif self._nernst:
             out[f"E_{n}"] = float(self.reversal_potential(celsius)) * mV
+        else:
+            out[f"E_{n}"] = self.reversal
         return out
 
     def gate_update(self) -> str:

@@ -19,9 +19,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 import numpy as np
-from brian2 import Quantity, amp, meter, ms, mV, siemens, volt
+from brian2 import Quantity, amp, meter, mM, ms, mV, second, siemens, volt
 
 from ..cell import Cell
+from ..mechanisms.concentrations import CALCIUM_PARAMETERS, calcium_update
 from ..mechanisms.electrical import GapJunction
 from ..mechanisms.stimuli import VoltageClamp, WaveformClamp
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse
@@ -30,6 +31,8 @@ from .recording import Selection, extra_equations, monitor_groups, updates
 
 __all__ = ["CellSpec", "CircuitSpec", "value_key", "trial_period"]
 
+#: Brian2 unit of each unit name in :data:`CALCIUM_PARAMETERS`.
+_UNITS = {"1": 1.0, "second": second, "meter": meter, "mmolar": mM}
 #: Trial period (ms) of the simulations built within :func:`trial_period`; ``None`` outside.
 _TRIAL_PERIOD: ContextVar[float | None] = ContextVar("cablemodel_trial_period", default=None)
 
@@ -125,17 +128,31 @@ class CellSpec:
     n_steps: int = 1                                  # time steps of the run (waveform samples)
 
     def __post_init__(self) -> None:
-        self.channels = self.cell.channels
+        cell = self.cell
+        self.channels = cell.channels
         self.receptors = _unique_receptors([s.receptor for s in self.synapses])
+        #: per-compartment calcium-dynamics parameters (None: no dynamics painted)
+        self.calcium = cell.calcium_parameters()
+        #: resting concentrations (mM per compartment) if anything reads or changes them
+        self.concentrations = (cell.resting_concentrations() if self.calcium is not None or any(
+            ch.concentrations for ch in self.channels) else None)
+        #: initial gate values (steady states at rest; a gate is refused here if it has none)
+        self.initial_gates = {k: x for ch in self.channels for k, x in ch.initial_values(
+            cell.v_rest, cell.celsius, self.concentrations).items()}
 
     def equations(self) -> str:
         if self.everywhere or not self.channels:  # the textbook form, every term everywhere
-            currents = ["g_L*(E_L - v)"] + [ch.current() for ch in self.channels]
+            currents = ["g_L*(E_L - v)"] + [_everywhere_term(ch) for ch in self.channels]
             lines = [f"Im = {' + '.join(currents)} : amp/meter**2"]
         else:  # sum_c g_c P_c (E_c - v) = i_ch - g_ch*v, both set where channels are
             lines = ["Im = g_L*(E_L - v) + i_ch - g_ch*v : amp/meter**2",
                      "g_ch : siemens/meter**2", "i_ch : amp/meter**2"]
         lines += ["g_L : siemens/meter**2", "E_L : volt"]
+        if self.concentrations is not None:
+            lines += ["cai : mmolar", "cao : mmolar (constant)"]
+        if self.calcium is not None:
+            lines += [f"{k} : {unit} (constant)" for k, unit in CALCIUM_PARAMETERS.items()]
+            lines.append("cai_rest : mmolar (constant)")
         lines += [ch.equations(self.everywhere) for ch in self.channels]
         lines += [rec.neuron_equations() for rec in _unique_receptors(self.receptors
                                                                       + self.incoming)]
@@ -175,17 +192,33 @@ class CellSpec:
         return out
 
     def gate_blocks(self) -> list[tuple[int, int]]:
-        """Contiguous [start, stop) blocks of compartments whose gates must be advanced."""
-        idx = self.cell.active_compartments
-        if self.everywhere or idx.size == 0:
+        """Contiguous [start, stop) blocks of the compartments carrying channels, where the
+        fast formulation sums their conductances and currents (none in the reference one)."""
+        if self.everywhere or not self.channels:
             return []
-        breaks = np.flatnonzero(np.diff(idx) > 1)
-        starts = np.concatenate([[idx[0]], idx[breaks + 1]])
-        stops = np.concatenate([idx[breaks] + 1, [idx[-1] + 1]])
-        return list(zip(starts.tolist(), stops.tolist(), strict=True))
+        dens = self.cell.densities()
+        return _blocks(np.flatnonzero(np.any([dens[ch.name] > 0 for ch in self.channels], axis=0)))
+
+    def mechanism_blocks(self) -> dict[str, list[tuple[int, int]]]:
+        """Contiguous [start, stop) blocks of each mechanism's compartments (channels by name,
+        ``"cai"`` for the calcium dynamics), where the fast formulation advances its states."""
+        if self.everywhere:
+            return {}
+        dens = self.cell.densities()
+        out = {ch.name: _blocks(np.flatnonzero(dens[ch.name] > 0)) for ch in self.channels}
+        if self.calcium is not None:
+            out["cai"] = _blocks(np.flatnonzero(self.calcium["painted"]))
+        return out
+
+    def calcium_current(self) -> str:
+        """Brian2 text of ``i_ca`` (amp/meter**2, positive inward): the summed current of the
+        channels carrying Ca2+."""
+        terms = [ch.current() for ch in self.channels if ch.ion == "ca"]
+        return " + ".join(terms) if terms else "0*amp/meter**2"
 
     def key(self) -> str:
         return "|".join([self.name, self.equations(), str(self.gate_blocks()),
+                         str(self.mechanism_blocks()),
                          str(len(self.cell.table)), str(len(self.synapses)), str(len(self.record)),
                          str(monitor_groups(self.recordings)),
                          str([extra_equations(self.recordings, f"synapses:{r.name}")
@@ -215,17 +248,28 @@ class CellSpec:
         neuron.v = cell.v_rest
         neuron.g_L = membrane.g_leak
         neuron.E_L = cell.leak_reversal()
+        if self.concentrations is not None:
+            neuron.cai = self.concentrations["cai"] * mM
+            neuron.cao = self.concentrations["cao"] * mM
+        if self.calcium is not None:
+            for k, unit in CALCIUM_PARAMETERS.items():
+                setattr(neuron, k, self.calcium[k] * (_UNITS[unit]))
+            neuron.cai_rest = self.concentrations["cai"] * mM
         dens = cell.densities()
         for ch in self.channels:
-            setattr(neuron, f"g_{ch.name}", dens[ch.name] * siemens / meter**2)
-            setattr(neuron, f"E_{ch.name}", ch.reversal)
-            setattr(neuron, f"phi_{ch.name}", ch.phi(cell.celsius))
-            for state, val in ch.initial_values(cell.v_rest, cell.celsius).items():
-                setattr(neuron, state, val)
-        if self.channels and not self.everywhere:  # Im is right from the first sample on
-            for statement in self._channel_sums():
-                name, expr = statement.split(" = ", 1)
-                setattr(neuron, name, expr)
+            unit = meter / second if ch.current_kind == "ghk" else siemens / meter**2
+            setattr(neuron, f"g_{ch.name}", dens[ch.name] * unit)
+            for name, value in ch.shared_values(cell.celsius).items():
+                setattr(neuron, name, value)
+        for state, val in self.initial_gates.items():
+            setattr(neuron, state, val)
+        # Im is right from the first sample on: GHK linearizations, then the sums
+        statements = [ch.drive_update() for ch in self.channels if ch.drive_update()]
+        if self.channels and not self.everywhere:
+            statements += self._channel_sums()
+        for statement in "\n".join(statements).splitlines():
+            name, expr = statement.split(" = ", 1)
+            setattr(neuron, name, expr)
         for rec in _unique_receptors(self.receptors + self.incoming):
             for name, value in rec.neuron_values().items():
                 setattr(neuron, name, value)
@@ -243,16 +287,53 @@ class CellSpec:
 
     def _channel_sums(self) -> list[str]:
         """Statements setting ``g_ch`` and ``i_ch`` from the gates (the fast formulation)."""
-        return [f"g_ch = {' + '.join(ch.conductance() for ch in self.channels)}",
-                f"i_ch = {' + '.join(f'{ch.conductance()}*E_{ch.name}' for ch in self.channels)}"]
+        terms = [ch.membrane_terms() for ch in self.channels]
+        return [f"g_ch = {' + '.join(g for g, _ in terms)}",
+                f"i_ch = {' + '.join(i for _, i in terms)}"]
 
     def gating(self, neuron) -> list:
-        """``run_regularly`` objects advancing the gates on the channel-carrying blocks."""
-        if not self.channels or self.everywhere:
-            return []
-        update = "\n".join([ch.gate_update() for ch in self.channels] + self._channel_sums())
-        return [neuron[a:b].run_regularly(update, when="before_groups", name=f"{self.name}_gates_{k}")
-                for k, (a, b) in enumerate(self.gate_blocks())]
+        """``run_regularly`` objects advancing the states at the start of each step, in this
+        order: ``cai`` (calcium dynamics, from the gates and concentrations of the previous
+        step), the gates and GHK linearizations of each channel (reading the new ``cai``), then
+        (fast formulation) the sums ``g_ch``, ``i_ch``. In the fast formulation each mechanism
+        runs on its own compartment blocks (channels painted on the same blocks share one
+        object, the sums too when they cover the same blocks); in the reference formulation
+        ``cai`` and the GHK linearizations run on the whole neuron and the gates are integrated
+        by Brian2."""
+        out = []
+        cai = calcium_update(self.calcium_current()) if self.calcium is not None else None
+        if self.everywhere:
+            if cai is not None:
+                out.append(neuron.run_regularly(cai, when="before_groups", order=-3,
+                                                name=f"{self.name}_cai"))
+            drive = "\n".join(ch.drive_update() for ch in self.channels if ch.drive_update())
+            if drive:
+                out.append(neuron.run_regularly(drive, when="before_groups", order=-2,
+                                                name=f"{self.name}_ghk"))
+            return out
+        blocks = self.mechanism_blocks()
+        for k, (a, b) in enumerate(blocks.get("cai", [])):
+            out.append(neuron[a:b].run_regularly(cai, when="before_groups", order=-3,
+                                                 name=f"{self.name}_cai_{k}"))
+        groups: dict[tuple, list] = {}
+        for ch in self.channels:
+            groups.setdefault(tuple(blocks[ch.name]), []).append(ch)
+        sums = "\n".join(self._channel_sums()) if self.channels else ""
+        union = tuple(self.gate_blocks())
+        if list(groups) == [union] and cai is None:  # one object per block does it all
+            update = "\n".join([_advance(ch) for ch in self.channels] + [sums])
+            return [neuron[a:b].run_regularly(update, when="before_groups",
+                                              name=f"{self.name}_gates_{k}")
+                    for k, (a, b) in enumerate(union)]
+        for g, (group_blocks, chans) in enumerate(groups.items()):
+            update = "\n".join(_advance(ch) for ch in chans)
+            out += [neuron[a:b].run_regularly(update, when="before_groups", order=-2,
+                                              name=f"{self.name}_gates_{g}_{k}")
+                    for k, (a, b) in enumerate(group_blocks)]
+        out += [neuron[a:b].run_regularly(sums, when="before_groups", order=-1,
+                                          name=f"{self.name}_sums_{k}")
+                for k, (a, b) in enumerate(union)]
+        return out
 
     def inputs(self, neuron, dt) -> list:
         """Spike generator and one Synapses object per receptor for the external synapses."""
@@ -288,12 +369,15 @@ class CellSpec:
         from brian2.equations.equations import DIFFERENTIAL_EQUATION, PARAMETER
 
         cell = self.cell
-        gates = {k: x for ch in self.channels
-                 for k, x in ch.initial_values(cell.v_rest, cell.celsius).items()}
+        gates = self.initial_gates
         lines = [f"v = {float(cell.v_rest / volt)!r}*volt"]
-        lines += [f"{k} = {x!r}" for k, x in gates.items()]
+        if self.calcium is not None:
+            lines.append("cai = cai_rest")
+        lines += [f"{k} = {x!r}" if np.ndim(x) == 0 else f"{k} = {_steady_text(k, self.channels)}"
+                  for k, x in gates.items()]  # per-compartment values: from the reset cai
         lines += [_zero(eq) for eq in neuron.equations.ordered
                   if eq.type == DIFFERENTIAL_EQUATION and eq.varname not in gates]
+        lines += [ch.drive_update() for ch in self.channels if ch.drive_update()]
         if self.channels and not self.everywhere:
             lines += self._channel_sums()
         period = period_ms * ms
@@ -311,6 +395,38 @@ class CellSpec:
                 out.append(syn.run_regularly("\n".join(_zero(eq) for eq in states), dt=period,
                                              when="before_start", name=f"{syn.name}_trial_reset"))
         return out
+
+
+def _blocks(idx: np.ndarray) -> list[tuple[int, int]]:
+    """Contiguous [start, stop) blocks of the sorted compartment indices ``idx``."""
+    if idx.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > 1)
+    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
+    stops = np.concatenate([idx[breaks] + 1, [idx[-1] + 1]])
+    return list(zip(starts.tolist(), stops.tolist(), strict=True))
+
+
+def _everywhere_term(ch) -> str:
+    """A channel's term of ``Im`` in the reference formulation (GHK: linearized per step)."""
+    if ch.current_kind == "ghk":
+        g, i = ch.membrane_terms()
+        return f"({i} - {g}*v)"
+    return ch.current()
+
+
+def _advance(ch) -> str:
+    """Statements advancing one channel by a step: its gates, then its GHK linearization."""
+    return "\n".join(part for part in (ch.gate_update(), ch.drive_update()) if part)
+
+
+def _steady_text(state: str, channels) -> str:
+    """Brian2 text of gate ``state``'s steady state at the present ``v`` and concentrations."""
+    for ch in channels:
+        for g, s in zip(ch.gates, ch.state_names(), strict=True):
+            if s == state:
+                return f"inf_{s}" if not g.uses_rates else f"alpha_{s}/(alpha_{s} + beta_{s})"
+    raise KeyError(state)
 
 
 def _zero(eq) -> str:

@@ -317,8 +317,6 @@ def _cell_spec(name: str, cell: Cell, synapses: list[Synapse], clamps: list, rec
         gaps = np.diff(np.asarray(s.spikes / ms))
         if gaps.size and gaps.min() < dt_ms:
             raise ValueError(f"synapse {k} at {s.site}: two spikes closer than dt ({dt_ms:g} ms)")
-    for ch in cell.channels:  # a channel without a resting state is refused before building
-        ch.initial_values(cell.v_rest, cell.celsius)
     # recorded sites: soma, spike site, synapse sites, extras (labels unique)
     sites: dict[str, int] = {"soma": 0, cell.spike_site: cell.spike_compartment}
     for s, i in zip(synapses, syn_idx, strict=True):

@@ -30,7 +30,11 @@ name                      unit         where
                                        divided by the compartment's area: Brian2's ``Im``)
 ``m_na``, ``h_na``, ...   1            gates of each channel (``{gate}_{channel}``, see
                                        :meth:`Channel.state_names`), where it is painted
-``i_na``, ``i_k``, ...    mA/cm^2      channel current density ``g*P*(E - v)``, where painted
+``i_na``, ``i_k``, ...    mA/cm^2      channel current density (``g*P*(E - v)``, or the GHK
+                                       current), where painted
+``cai``                   mM           intracellular Ca2+, where calcium dynamics are painted
+``i_ca``                  mA/cm^2      summed current density of the Ca2+ channels (``ion="ca"``),
+                                       where calcium dynamics are painted
 ``g_syn``, ``i_syn``      nS, nA       each synapse given to ``simulate`` (one row per synapse,
                                        ``syn{k}``; not the synapses of a Connection)
 ``i_clamp``               nA           each current-clamped compartment (all its clamps summed)
@@ -74,7 +78,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import Quantity, cm, mA, mV, nA, nS
+from brian2 import Quantity, cm, mA, mM, mV, nA, nS
 
 from ..places import Location, LocationError, Region, parse_site, region
 
@@ -84,7 +88,7 @@ __all__ = ["UNITS", "Recordable", "Request", "Selection", "RecordingError", "pro
 
 #: Display units of recorded values (values are stored as plain floats in these units).
 UNITS: dict[str, Quantity | float] = {"mV": mV, "1": 1.0, "mA/cm^2": mA / cm**2, "nA": nA,
-                                      "nS": nS}
+                                      "nS": nS, "mM": mM}
 
 
 class RecordingError(ValueError):
@@ -214,6 +218,19 @@ def _channels(spec) -> Iterator[Recordable]:
         yield Recordable(f"i_{ch.name}", "mA/cm^2", f"irec_{ch.name}", where,
                          f"current density of channel {ch.name!r}, positive inward",
                          equation=f"irec_{ch.name} = {ch.current()} : amp/meter**2")
+
+
+@provider
+def _calcium(spec) -> Iterator[Recordable]:
+    """``cai`` and ``i_ca`` (the summed Ca2+ channel current feeding it) where calcium dynamics
+    are painted."""
+    if spec.calcium is None:
+        return
+    where = np.flatnonzero(spec.calcium["painted"])
+    yield Recordable("cai", "mM", "cai", where, "intracellular free Ca2+ concentration")
+    yield Recordable("i_ca", "mA/cm^2", "irec_ica", where,
+                     "Ca2+ current density of the Ca2+ channels, positive inward",
+                     equation=f"irec_ica = {spec.calcium_current()} : amp/meter**2")
 
 
 @provider
