@@ -87,8 +87,10 @@ def test_initial_membrane_currents_per_compartment_match_arbor(l5, ih):
     np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-12 * np.abs(ours).max())
 
 
-#: Somatic current of the make-test runs (ms); the slow runs give 500 ms.
-SHORT_MS = 60.0
+#: Somatic current of the make-test runs (ms): the first two spikes.
+SHORT_MS = 40.0
+#: The slow runs' step (ms): 500 ms of current at 2.5 us (see the slow test).
+FINE_DT_MS = 0.0025
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["ih", "no_ih"])
@@ -100,17 +102,24 @@ def short_spikes(request, l5):
 
 
 def test_spike_times_match_arbor(short_spikes):
-    assert len(short_spikes.arbor) >= 3  # repetitive firing
+    """The same scheme step by step (backward Euler with the gates of the step, exponential
+    Euler gates): the first spikes agree to microseconds at the same 25 us step."""
+    assert len(short_spikes.arbor) >= 2, short_spikes.summary()
     assert len(short_spikes.ours) == len(short_spikes.arbor), short_spikes.summary()
-    assert short_spikes.max_error_ms < 0.5, short_spikes.summary()
+    assert short_spikes.max_error_ms < 0.02, short_spikes.summary()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("ih", [True, False], ids=["ih", "no_ih"])
 def test_spike_times_match_arbor_over_500_ms(l5, ih):
+    """500 ms of current: 7 adapting spikes, the late ones 100-120 ms apart, whose timing is
+    very sensitive to the calcium (SK) bookkeeping. At 25 us the two first-order schemes drift
+    apart by ~3 ms (cablemodel advances cai with the calcium current at the step's new
+    potential, Arbor with the one at its start; Arbor itself moves by 4 ms from 25 us to 1 us);
+    both converge to the same trains: within 0.5 ms at 2.5 us. cpp_standalone (200,000 steps)."""
     from arbor_l5 import compare_spikes
 
-    out = compare_spikes(l5, ih=ih, current_ms=500.0)
+    out = compare_spikes(l5, ih=ih, current_ms=500.0, dt_ms=FINE_DT_MS, engine="cpp_standalone")
     assert len(out.arbor) >= 5
     assert len(out.ours) == len(out.arbor), out.summary()
     assert out.max_error_ms < 0.5, out.summary()
