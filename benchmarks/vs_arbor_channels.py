@@ -13,8 +13,9 @@ Sections (each a function returning a dict of measurements; :func:`main` merges 
   500 ms of 0.5 nA somatic current, in both simulators side by side (tests/arbor_l5.py): the
   largest spike-time difference at the same 25 us step (``max_spike_time_error_ms``) and at
   2.5 us (``max_spike_time_error_fine_dt_ms``: at 25 us the two first-order schemes, which
-  advance cai with the calcium current at the end and at the start of the step, drift apart by
-  a few ms over the late, slowly approached spikes; Arbor itself moves by 4 ms from 25 to 1 us),
+  advance cai with the calcium current at the end and at the start of the step (the larger part
+  of the difference), drift apart by a few ms over the late, slowly approached spikes; Arbor
+  itself moves by 4 ms from 25 to 1 us),
   and ``run_ratio``, our run phase over Arbor's at 25 us (the sum over the two runs; engine
   ``$CABLEMODEL_BENCH_ENGINE``, default ``cpp_standalone``: the run of the compiled binary,
   without its build).
