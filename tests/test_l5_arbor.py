@@ -87,8 +87,8 @@ def test_initial_membrane_currents_per_compartment_match_arbor(l5, ih):
     np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-12 * np.abs(ours).max())
 
 
-#: Somatic current of the make-test runs (ms): the first two spikes.
-SHORT_MS = 40.0
+#: Somatic current of the make-test runs (ms, from 20 ms): the first two spikes.
+SHORT_MS = 30.0
 #: The slow runs' step (ms): 500 ms of current at 2.5 us (see the slow test).
 FINE_DT_MS = 0.0025
 
