@@ -226,6 +226,14 @@ class Cell:
         if not where.mask(self.table).any():
             raise ValueError(f"cannot paint {channel.name!r} on {where}: no compartments there"
                              f" (regions: {self.table.regions})")
+        dynamics = isinstance(channel, CalciumDynamics) or any(
+            isinstance(p.channel, CalciumDynamics) for p in self.painted)
+        named_ca = channel.name == "ca" if isinstance(channel, Channel) else any(
+            p.channel.name == "ca" for p in self.painted if isinstance(p.channel, Channel))
+        if dynamics and named_ca:
+            raise ValueError("a channel named 'ca' and calcium dynamics on one cell would both"
+                             " record as 'i_ca' (the dynamics' summed Ca2+ current); rename the"
+                             " channel, e.g. 'cal'")
         if isinstance(channel, CalciumDynamics):
             if density is not None:
                 raise ValueError(f"calcium dynamics {channel.name!r} take no density; paint them"

@@ -167,17 +167,22 @@ def test_resting_state_is_exact_for_the_mix_standalone():
 
 
 # -- calcium dynamics against the analytic solution ------------------------------------------------
+def _clamp_cell(g_caf=1e-3 * S, gamma=0.05):
+    cell = Cell(ball_and_stick(dendrite_length=100 * um, axon_length=50 * um,
+                               max_compartment_length=50 * um))
+    caf = Channel("caf", 120 * mV, (Gate("m", 1, inf="(V > -40)*1", tau="0.001"),), ion="ca")
+    cell.paint(caf, "soma", g_caf)
+    cell.paint(CalciumDynamics(gamma=gamma, decay=20 * ms, depth=0.2 * um), "soma")
+    cell.paint(_sk(), "soma", 1e-4 * S)
+    return cell, caf
+
+
 @pytest.fixture(scope="module")
 def clamped():
     """A voltage-clamped soma carrying a Ca2+ channel of fixed reversal (+120 mV) that is open
     above -40 mV and shut below (an instantaneous gate): i_ca = g (E - V) is constant while V is
     held at -20 mV and zero at rest, so cai relaxes exponentially both ways."""
-    cell = Cell(ball_and_stick(dendrite_length=100 * um, axon_length=50 * um,
-                               max_compartment_length=50 * um))
-    caf = Channel("caf", 120 * mV, (Gate("m", 1, inf="(V > -40)*1", tau="0.001"),), ion="ca")
-    cell.paint(caf, "soma", 1e-3 * S)
-    cell.paint(CalciumDynamics(gamma=0.05, decay=20 * ms, depth=0.2 * um), "soma")
-    cell.paint(_sk(), "soma", 1e-4 * S)
+    cell, _ = _clamp_cell()
     clamp = VoltageClamp("soma", -65 * mV, Step(45 * mV, 10 * ms, 60 * ms), 1e-4 * Mohm)
     r = simulate(cell, duration=100 * ms, dt=DT, clamps=[clamp], engine="numpy",
                  record=["cai@soma", "i_ca@soma", "z_sk@soma"])
@@ -260,6 +265,41 @@ def test_linearized_impedance_of_an_inf_tau_channel():
     assert lin.input_impedance[1, 0] != lin.input_impedance[2, 0]
 
 
+def test_impedance_of_a_ghk_channel():
+    """Frozen: the slope of the GHK current at rest, P perm dI/dV of the textbook equation;
+    linearized adds its gate's response through the current with the gate open."""
+    ch = _cat()
+    cell = _one_compartment(ch, 1e-4 * cm / second)
+    freqs = [0, 100]
+    area = cell.table.brian2_values()["area_"][0]
+    removed = impedance(cell, "soma", freqs * Hz, channels="removed")
+
+    def admittance(res):
+        z = np.asarray(res.input_impedance[:, 0] / Mohm) * 1e6 * np.exp(1j * res.input_phase[:, 0])
+        return 1 / z - 1 / (np.asarray(removed.input_impedance[:, 0] / Mohm) * 1e6
+                            * np.exp(1j * removed.input_phase[:, 0]))
+
+    rtf = GAS_CONSTANT * (6.3 + 273.15) / (2 * FARADAY)
+    perm, ci, co = 1e-6, 1e-4, 2.0  # m/s, mM
+
+    def ghk(v):  # textbook, positive inward, per open permeability (V -> A/m^2)
+        u = v / rtf
+        return perm * 2 * FARADAY * u * (co * np.exp(-u) - ci) / -np.expm1(-u)
+
+    v, h = -65e-3, 1e-6
+    a, b = (0.5 * math.exp(x * (-65 + 30) / 10) for x in (1, -1))
+    m = a / (a + b)
+    slope_i = (ghk(v + h) - ghk(v - h)) / (2 * h)
+    frozen = admittance(impedance(cell, "soma", freqs * Hz, channels="frozen")) / area
+    np.testing.assert_allclose(frozen, -m**2 * slope_i, rtol=1e-6)
+    dm = m * (1 - m) / 5 * 1e3  # d m_inf / dV (1/V) of these rates
+    tau = 1 / (a + b) * 1e-3 / ch.phi(6.3)
+    lin = admittance(impedance(cell, "soma", freqs * Hz)) / area
+    for k, f in enumerate(freqs):
+        want = -m**2 * slope_i - 2 * m * ghk(v) * dm / (1 + 2j * math.pi * f * tau)
+        assert abs(lin[k] - want) < 1e-5 * abs(want)
+
+
 def test_linearized_impedance_refuses_concentration_dependence():
     with pytest.raises(ValueError, match="use channels='frozen'"):
         impedance(_one_compartment(_sk(), 1e-3 * S))
@@ -279,3 +319,23 @@ def test_neuron_export_refuses_other_channels():
     cell = Cell(ball_and_stick()).paint(CalciumDynamics(), "soma")
     with pytest.raises(ValueError, match="calcium dynamics"):
         to_neuron(cell)
+
+
+def test_trials_reset_calcium_and_its_gates():
+    """Back-to-back trials (cablemodel.sweeps.run_trials) restore cai and the gates reading it:
+    the second trial repeats the first, although cai (decay 20 ms) has not relaxed by then."""
+    from brian2 import nS
+
+    from cablemodel import AMPA, Synapse, spike_times
+    from cablemodel.sweeps import Trial, run_trials
+
+    cell, _ = _clamp_cell(2e-5 * S, gamma=1.0)  # too little Ca2+ current for a plateau
+    trial = Trial([Synapse(AMPA, "soma", 20 * nS, spike_times([1] * ms))])
+    ts = run_trials(cell, [trial, trial], period=30 * ms, dt=DT, engine="numpy",
+                    record=["cai@soma", "z_sk@soma"], rest_tolerance=10 * mV)
+    n = int(round(30 / float(DT / ms)))
+    cai = ts.result.recorded["cai"].values[0]
+    assert cai[:n].max() > 10 * cai[0] and cai[n - 1] > 2 * cai[0]  # not back at rest yet
+    for values in (ts.result.v_mV, ts.result.recorded["cai"].values,
+                   ts.result.recorded["z_sk"].values):
+        np.testing.assert_allclose(values[:, n:2 * n], values[:, :n], rtol=1e-9, atol=1e-12)

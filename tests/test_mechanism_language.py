@@ -243,3 +243,13 @@ def test_resting_calcium_and_leak_reversal():
     assert g_l * (e_l - v) * 1e-3 + i_ca + i_sk == pytest.approx(0.0, abs=1e-15)
     assert float(cell.leak_reversal()[5] / mV) == pytest.approx(v, abs=1e-12)
     assert cell.active_compartments.tolist() == [0]
+
+
+def test_a_channel_named_ca_clashes_with_the_dynamics_current():
+    ca = Channel("ca", "nernst", (Gate("m", 1, inf="1", tau="1"),), ion="ca")
+    cell = Cell(ball_and_stick()).paint(ca, "soma", 1e-3 * siemens / cm**2)
+    with pytest.raises(ValueError, match="rename the channel"):
+        cell.paint(CalciumDynamics(), "soma")
+    cell = Cell(ball_and_stick()).paint(CalciumDynamics(), "soma")
+    with pytest.raises(ValueError, match="rename the channel"):
+        cell.paint(ca, "soma", 1e-3 * siemens / cm**2)

@@ -2,13 +2,16 @@
 
 Speed by design
 ---------------
-* Gating variables are *parameters* of the SpatialNeuron, advanced by an exponential-Euler
-  ``run_regularly`` only on the compartments that carry a channel (one per contiguous block,
-  scheduled ``before_groups``, i.e. with v(t), exactly as Brian2's own state updater would).
-  The same code sums the channels into ``g_ch`` and ``i_ch`` (``sum_c g_c P_c (E_c - v) =
-  i_ch - g_ch*v``), so ``Im`` costs the same in every compartment and passive compartments cost
-  only the cable solve. ``integrate_gates_everywhere=True`` builds the
-  reference formulation (gates as ODEs in every compartment) for comparison.
+* Gating variables and concentrations are *parameters* of the SpatialNeuron, each mechanism's
+  advanced by an exponential-Euler ``run_regularly`` only on the compartments where that
+  mechanism is painted (one per contiguous block, scheduled ``before_groups``, i.e. with v(t),
+  exactly as Brian2's own state updater would; ``cai`` first, then the gates, which read the new
+  ``cai``). Then, on the blocks carrying channels, the channels are summed into ``g_ch`` and
+  ``i_ch`` (``sum_c g_c P_c (E_c - v) = i_ch - g_ch*v``; a GHK current enters linearized at
+  v(t), as Brian2 linearizes ``Im``), so ``Im`` costs the same in every compartment and passive
+  compartments cost only the cable solve. ``integrate_gates_everywhere=True`` builds the
+  reference formulation (gates as ODEs in every compartment, ``cai`` and the GHK linearizations
+  updated in every compartment) for comparison: the traces agree to round-off.
 * Brian2 object names are fixed, so the generated code is identical from run to run and the
   Cython cache (``~/.cython/brian_extensions``) or the standalone build directory is reused.
 
@@ -18,7 +21,7 @@ Step ``k`` takes the cell from ``t_k = k*dt`` to ``t_{k+1}``. Within it, in Bria
 (start, groups, thresholds, synapses, resets, end, each slot with its ``before_``/``after_``):
 
 * ``start``: the monitors sample ``v(t_k)``.
-* ``before_groups``: the gates are advanced with ``v(t_k)``; the external spike generator
+* ``before_groups``: the concentrations and gates are advanced with ``v(t_k)``; the external spike generator
   emits the spikes of step ``k`` and their ``on_pre`` statements run (``when="before_groups"``
   for the generator, order 0, and for each receptor's ``Synapses.pre``, order 1). An external
   spike at ``t`` thus acts on the membrane in the step that starts at ``t``, as NEURON delivers
