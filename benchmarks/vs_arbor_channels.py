@@ -3,8 +3,10 @@
 Sections (each a function returning a dict of measurements; :func:`main` merges them):
 
 * ``single_compartment_clamp``: every channel in one compartment under voltage-clamp steps
-  (-80 mV to -120..+20 mV), and the calcium set (Ca_HVA, Ca_LVAst, CaDynamics_E2, SK_E2):
-  the largest relative current error at the non-negligible samples (tests/bbp_comparison.py).
+  (-80 mV to -120..+20 mV), and the calcium set (Ca_HVA, Ca_LVAst, CaDynamics_E2 with Hay's
+  somatic parameters, SK_E2): the largest relative error of the currents (and cai) at the
+  non-negligible samples (tests/bbp_comparison.py); also, apart, the calcium set with the BBP
+  file's default gamma.
 * ``single_compartment_spikes``: one compartment with every channel (Hay somatic densities) and
   CaDynamics_E2 under a current step: the largest spike-time difference, with Arbor at the same
   25 us step and at 1 us (its converged answer).
@@ -60,9 +62,13 @@ def single_compartment_clamp() -> dict:
 
     channels = bc.channel_clamp().errors
     calcium = bc.calcium_clamp().errors
-    per = {**{f"i_{k}": v for k, v in channels.items()}, **{f"calcium_set:{k}": v
-                                                           for k, v in calcium.items()}}
-    return {"max_current_rel_error": max(per.values()), "current_rel_error": per}
+    per = {**channels, **{f"calcium_set:{k}": v for k, v in calcium.items() if k != "cai"}}
+    # the BBP file's default gamma (0.05): cai climbs 200-fold, the half-step lag of the
+    # first-order cai update at 25 us shows (tests/bbp_comparison.py); reported, not in the maximum
+    steep = bc.calcium_clamp(gamma=0.05, decay_ms=80.0).errors
+    return {"max_current_rel_error": max(per.values()), "current_rel_error": per,
+            "calcium_set:cai_rel_error": calcium["cai"],
+            "calcium_set_bbp_default_gamma_rel_error": steep}
 
 
 def single_compartment_spikes() -> dict:
@@ -117,6 +123,11 @@ def merge(results: dict[str, dict]) -> dict:
 
 
 def main() -> int:
+    try:
+        import arbor  # noqa: F401
+    except ModuleNotFoundError:
+        print("vs_arbor_channels.py needs arbor: pip install 'arbor>=0.12'", file=sys.stderr)
+        return 2
     json_out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # Brian2 / Arbor chatter goes to stderr
     t0 = time.perf_counter()

@@ -12,7 +12,9 @@ Voltage clamp: Arbor's ``v_clamp`` voltage process holds ``v`` at one level; a r
 the states at their steady state at ``v_init`` (the holding potential) and the clamp sets
 ``v`` to the level after the first step, so the run is a step from holding to level at ``t = 0``
 whose states first move in the step from ``dt`` (cablemodel with a command stepping at ``t = 0``
-and an ideal clamp does the same: its gates advance with ``v(t_k)``).
+and an ideal clamp does the same: its gates advance with ``v(t_k)``). Arbor advances the states
+with the potential the membrane current drove in the step, before ``v_clamp`` resets it: a clamp
+run wants a huge ``cm_uF_cm2`` so that this potential is the command (see bbp_comparison).
 
 Units in and out are plain floats: mV, ms, um, uF/cm^2, S/cm^2, nA, mM; current densities are
 returned in mA/cm^2 with cablemodel's sign (positive into the cell).
@@ -72,11 +74,6 @@ class Compartment:
     ek: float = -85.0
     cai: float = 1e-4
     cao: float = 2.0
-
-    @property
-    def area_cm2(self) -> float:
-        """Membrane area of the CV (cm^2): pi*d*L with L = d."""
-        return float(np.pi * (self.diameter_um * 1e-4) ** 2)
 
 
 @dataclass

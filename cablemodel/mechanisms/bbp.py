@@ -1,6 +1,7 @@
 """The Blue Brain Project channel library: the mammalian channels of the Hay et al. (2011) layer-5
 pyramidal cell models, with the kinetics of the NMODL files of Arbor's ``bbp`` catalogue
-(``mechanisms/bbp/*.mod`` in the Arbor repository, themselves the BBP / ModelDB 139653 files).
+(``mechanisms/bbp/*.mod`` in the Arbor repository, adapted from the BBP files of Hay et al.,
+ModelDB 139653).
 
 Each factory returns a :class:`~cablemodel.mechanisms.channels.Channel` (or, for
 :func:`CaDynamics_E2`, a :class:`~cablemodel.mechanisms.concentrations.CalciumDynamics`) to paint
@@ -90,10 +91,9 @@ def NaTa_t(reversal: Quantity = E_NA) -> Channel:
     Kinetics (1/ms, before the temperature factor): ``alpha_m = 0.182 (V + 38)/(1 - exp(-(V +
     38)/6))``, ``beta_m = 0.124 (-(V + 38))/(1 - exp((V + 38)/6))``, ``alpha_h = 0.015 (-(V +
     66))/(1 - exp((V + 66)/6))``, ``beta_h = 0.015 (V + 66)/(1 - exp(-(V + 66)/6))``; Q10 2.3
-    from 21 degC. ``reversal``: E_Na (volt), BBP +50 mV. BBP density default 1e-5 S/cm^2 (Hay
-    soma 2.04 S/cm^2). Reference: Colbert CM, Pan E (2002) Ion channel
-    properties underlying axonal action potential initiation in pyramidal neurons. Nat Neurosci
-    5:533-538.
+    from 21 degC. ``reversal``: E_Na (volt), BBP +50 mV. Default density 1e-5 S/cm^2 (Hay soma
+    2.04 S/cm^2). Reference: Colbert CM, Pan E (2002) Ion channel properties underlying axonal
+    action potential initiation in pyramidal neurons. Nat Neurosci 5:533-538.
 
     Example
     -------
@@ -328,18 +328,20 @@ def Ca_LVAst(reversal: Quantity | str = "nernst") -> Channel:
 
 
 def CaDynamics_E2(gamma: float = 0.05, decay: Quantity = 80 * ms, depth: Quantity = 0.1 * um,
-                  minimum: Quantity = 1e-4 * mM) -> CalciumDynamics:
+                  minimum: Quantity = 1e-4 * mM, outside: Quantity = 2 * mM) -> CalciumDynamics:
     """Inside calcium of a submembrane shell (BBP ``CaDynamics_E2``): ``d cai/dt = -gamma i_ca
     /(2 F depth) - (cai - minimum)/decay`` with ``i_ca`` the calcium current density (outward
     positive, NEURON's sign: an inward current raises cai).
 
     ``gamma``: free (unbuffered) fraction, dimensionless (0.05); ``decay``: removal time constant
     (second, 80 ms); ``depth``: shell depth (metre, 0.1 um); ``minimum``: resting floor (mM,
-    1e-4). Hay et al. (2011) soma: gamma 0.000501, decay 460 ms (:data:`HAY_SOMA_CALCIUM`). The
-    BBP file starts cai at ``initCai`` = 5e-5 mM; a cablemodel cell starts at the steady state at
-    its resting potential instead. Reference: modified from Destexhe A, Babloyantz A, Sejnowski TJ
-    (1993) Ionic mechanisms for intrinsic slow oscillations in thalamic relay neurons. Biophys J
-    65:1538-1552 (the BBP file cites Destexhe et al. 1994).
+    1e-4); ``outside``: extracellular calcium cao (mM, 2, the NEURON and Arbor default). Hay et
+    al. (2011) soma: gamma 0.000501, decay 460 ms (:data:`HAY_SOMA_CALCIUM`). The BBP file starts
+    cai at ``initCai`` = 5e-5 mM; a cablemodel cell starts at the steady state at its resting
+    potential instead (give Arbor or NEURON that value as initCai to compare). Reference: the
+    file says "modified from Destexhe et al. 1994"; the shell model is that of Destexhe A,
+    Babloyantz A, Sejnowski TJ (1993) Ionic mechanisms for intrinsic slow oscillations in
+    thalamic relay neurons. Biophys J 65:1538-1552.
 
     Example
     -------
@@ -348,7 +350,7 @@ def CaDynamics_E2(gamma: float = 0.05, decay: Quantity = 80 * ms, depth: Quantit
     >>> float(ca.gamma), float(ca.decay / ms)
     (0.000501, 460.0)
     """
-    return CalciumDynamics(gamma=gamma, decay=decay, depth=depth, minimum=minimum)
+    return CalciumDynamics(gamma=gamma, decay=decay, depth=depth, minimum=minimum, outside=outside)
 
 
 #: The channel factories by channel name (the lower-case NMODL suffix).
