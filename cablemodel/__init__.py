@@ -10,8 +10,10 @@ Quick start::
     print(result.peak("basal@200"), result.peak("hillock"))
 """
 
+from .analysis.conduction import arrival_times, conduction_velocity
 from .analysis.impedance import ImpedanceResult, impedance
 from .cell import DEFAULT_DENSITIES, Cell, standard_cell
+from .fibre import myelinated_cell, unmyelinated_cell
 from .io.swc import LoadReport, SWCError, read_swc, write_swc
 from .mechanisms import (
     AMPA,
@@ -81,6 +83,7 @@ from .mechanisms import (
     spike_times,
     tsodyks_markram,
 )
+from .membrane import Membrane, Spines
 from .morphology import (
     Morphology,
     MorphologyError,
@@ -93,6 +96,7 @@ from .morphology import (
     pyramidal,
     y_neuron,
 )
+from .morphology.myelin import axon_fibre, lamellae, myelin_membrane, myelinate
 from .places import (
     LocationError,
     Region,
@@ -135,6 +139,8 @@ __all__ = [
     "metabotropic", "RECEPTORS", "receptor", "Terminal", "release_probability", "tsodyks_markram",
     "Waveform", "Step", "Train", "Ramp", "Sine", "Noise", "Sampled", "WaveformClamp", "VoltageClamp",
     "VoltageSteps", "iv_curve", "IVCurve",
+    "Membrane", "Spines", "myelinate", "myelin_membrane", "lamellae", "axon_fibre", "myelinated_cell",
+    "unmyelinated_cell", "conduction_velocity", "arrival_times",
 ]
 # the BBP channel library (cablemodel.mechanisms.bbp)
 __all__ += ["NaTa_t", "NaTs2_t", "Nap_Et2", "K_Pst", "K_Tst", "SKv3_1", "SK_E2", "Im", "Ih", "Ca_HVA",

@@ -416,9 +416,9 @@ class Cell:
     def leak_reversal(self) -> Quantity:
         """Leak reversal per compartment (volt) that the simulation uses: ``e_leak`` where it was
         given, else the one that makes every compartment rest at ``v_rest``:
-        ``E_L = v_rest - sum_c I_c(v_rest) / g_leak``, ``I_c`` each channel's current density
-        (positive inward) with its gates at their steady state and the concentrations at rest
-        (:meth:`resting_concentrations`; ``g_leak`` the compartment's); for an ohmic channel
+        ``E_L = v_rest - sum_c I_c(v_rest) / g_leak`` (``g_leak`` the compartment's), ``I_c`` each
+        channel's current density (positive inward) with its gates at their steady state and the
+        concentrations at rest (:meth:`resting_concentrations`); for an ohmic channel
         ``I_c = g_c P_c (E_c - v_rest)``. Equal to ``v_rest`` in passive compartments.
 
         Example

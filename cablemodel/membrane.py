@@ -124,18 +124,6 @@ class Membrane:
     e_leak: Quantity | None
     Ri: Quantity
 
-    def uniform(self, name: str) -> bool:
-        """Whether parameter ``name`` has one value in every compartment (to the last bit).
-
-        Example
-        -------
-        >>> from cablemodel import Cell, ball_and_stick
-        >>> Cell(ball_and_stick()).membrane().uniform("Cm")
-        True
-        """
-        values = getattr(self, name)
-        return values is not None and bool(np.all(np.asarray(values) == np.asarray(values)[0]))
-
 
 def per_compartment(spec, table: CompartmentTable, name: str) -> np.ndarray:
     """The value of membrane parameter ``name`` (``"Cm"``, ``"g_leak"``, ``"e_leak"``, ``"Ri"``)

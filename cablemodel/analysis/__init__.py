@@ -1,5 +1,5 @@
-"""Analysis: PSP measures (:mod:`.psp`), cable theory (:mod:`.cable`) and electrotonic analysis
-(:mod:`.impedance`).
+"""Analysis: PSP measures (:mod:`.psp`), cable theory (:mod:`.cable`), electrotonic analysis
+(:mod:`.impedance`) and conduction velocity (:mod:`.conduction`).
 
 All public functions take and return Brian2 quantities.
 """
@@ -11,8 +11,10 @@ from .cable import (
     length_constant,
     sealed_cable_profile,
 )
+from .conduction import arrival_times, conduction_velocity
 from .impedance import ImpedanceResult, impedance
 from .psp import psp_measures
 
 __all__ = ["psp_measures", "length_constant", "fit_length_constant", "sealed_cable_profile",
-           "input_resistance_ball_and_stick", "cable_input_conductance", "impedance", "ImpedanceResult"]
+           "input_resistance_ball_and_stick", "cable_input_conductance", "impedance", "ImpedanceResult",
+           "conduction_velocity", "arrival_times"]

@@ -85,9 +85,8 @@ def cell_metadata(cell) -> dict:
     """The cell's parameters as plain JSON-ready data: ``Ri`` (ohm*cm), ``Cm`` (uF/cm^2),
     ``g_leak`` (S/cm^2) (each one number if uniform, else ``{region: [min, max]}``; see
     :meth:`cablemodel.Cell.membrane`), ``v_rest_mV``, ``E_L_mV`` (min, max of the leak reversal),
-    celsius, spike site and threshold, each channel's reversal (mV, ``"nernst"`` or ``"ghk"``),
-    ion and density range (S/cm^2, or cm/s for a GHK permeability) per region, what is painted
-    where,
+    celsius, spike site and threshold, each channel's reversal (mV, ``"nernst"`` or ``"ghk"``), ion
+    and density range (S/cm^2, or cm/s for a GHK permeability) per region, what is painted where,
     and the morphology (name, source file, notes, :func:`table_hash`).
 
     Example
