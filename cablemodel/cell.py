@@ -508,8 +508,8 @@ def standard_cell(morphology: Morphology, densities: Mapping | None = None, **pa
     10 degC (x 15 at 37 degC): Na+ then inactivates nearly as fast as it activates and the
     spike fails or shrinks (with 1 nA for 2 ms at the soma the hillock peaks at -14.6 mV at
     37 degC, +44.5 mV at 6.3 degC). Such a failure is not an action potential and is not
-    counted (see ``spike_overshoot`` of :class:`Cell`). For mammalian temperatures paint
-    channels with mammalian kinetics instead.
+    counted (see ``spike_overshoot`` of :class:`Cell`). For a mammalian cell at 34-37 degC use
+    the BBP channel library, e.g. :func:`cablemodel.presets.mammalian_cell`.
 
     ``densities`` maps regions (standard names, ``"dendrite"``, ``"all"`` or this morphology's
     custom regions; a standard region the morphology lacks is skipped) to ``{"na": ..., "k":
