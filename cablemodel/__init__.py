@@ -116,6 +116,7 @@ from .places import (
     terminals,
     within,
 )
+from .presets import mammalian_cell
 from .protocols import IVCurve, iv_curve
 from .simulation.engine import SimulationError, simulate, simulate_circuit
 from .simulation.results import Result
@@ -123,7 +124,8 @@ from .simulation.results import Result
 __version__ = "0.1.0"
 
 __all__ = [
-    "Cell", "standard_cell", "DEFAULT_DENSITIES", "simulate", "simulate_circuit", "SimulationError",
+    "Cell", "standard_cell", "mammalian_cell", "DEFAULT_DENSITIES", "simulate", "simulate_circuit",
+    "SimulationError",
     "Result", "Connection", "GapJunction", "impedance", "ImpedanceResult",
     "at", "compartment", "on_section", "parse_site", "region", "within", "swc_sample", "nearest",
     "random_sites", "terminals", "branch_points", "restrict", "subtree", "at_distance", "relabel",

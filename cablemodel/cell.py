@@ -455,6 +455,11 @@ def standard_cell(morphology: Morphology, densities: Mapping | None = None, **pa
     """A :class:`Cell` with Hodgkin-Huxley Na+/K+ painted per region (:data:`DEFAULT_DENSITIES`,
     S/cm^2, overridable per region) and passive dendrites. ``passive`` goes to :class:`Cell`.
 
+    Temperature: the cell runs at ``Cell``'s default ``celsius = 6.3`` degC, the temperature of
+    Hodgkin and Huxley's squid axon, at which their rates are defined (Q10 = 3 above it): the
+    squid model, not a mammalian neuron. For a mammalian cell at 34-37 degC with the BBP
+    channel library use :func:`cablemodel.presets.mammalian_cell`.
+
     ``densities`` maps regions (standard names, ``"dendrite"``, ``"all"`` or this morphology's
     custom regions; a standard region the morphology lacks is skipped) to ``{"na": ..., "k":
     ...}`` in S/cm^2 (numbers >= 0). A key may also be a :class:`~cablemodel.places.Region`
