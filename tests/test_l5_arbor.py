@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from brian2 import cm, meter, ms, mV, nA, ohm, siemens, uF
 
-from cablemodel import Cell, CurrentClamp, mammalian_cell, simulate
+from cablemodel import Cell, CurrentClamp, HHSodium, Morphology, mammalian_cell, simulate
 from cablemodel.io.swc import read_swc
+from cablemodel.morphology.model import Section
 
 arbor_io = pytest.importorskip("cablemodel.io.arbor")
 pytest.importorskip("arbor")
@@ -70,6 +71,18 @@ def test_passive_step_response_matches_arbor(l5):
         assert err < 1e-5, (site, err)  # the same discrete system: far inside the 0.5 % asked
 
 
+def test_what_arbor_cannot_have_is_refused(l5):
+    with pytest.raises(ValueError, match="'na' is not one of the BBP library"):
+        arbor_io.to_arbor(Cell(l5, spike_site="soma").paint(HHSodium(), "soma", 0.1 * S_CM2))
+    with pytest.raises(ValueError, match="fix their temperature correction at 34 degC"):
+        arbor_io.to_arbor(mammalian_cell(l5, celsius=37.0))
+    step = Morphology((Section("soma", "soma", None, np.array([[0, 0, 0, 10]])),
+                       Section("d", "basal", "soma", np.array([[5, 0, 0, 2], [20, 0, 0, 2],
+                                                               [20, 0, 0, 1], [40, 0, 0, 1]]))))
+    with pytest.raises(ValueError, match="section 'd' has a diameter step"):
+        arbor_io.arbor_layout(step)
+
+
 @pytest.mark.parametrize("ih", [True, False], ids=["ih", "no_ih"])
 def test_initial_membrane_currents_per_compartment_match_arbor(l5, ih):
     """Hay et al. 2011's cell at t = 0 (v_rest -75 mV, the leak at -90 mV: not at rest): Arbor's
@@ -87,8 +100,8 @@ def test_initial_membrane_currents_per_compartment_match_arbor(l5, ih):
     np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-12 * np.abs(ours).max())
 
 
-#: Somatic current of the make-test runs (ms): the first two spikes.
-SHORT_MS = 40.0
+#: Somatic current of the make-test runs (ms, from 20 ms): the first two spikes.
+SHORT_MS = 30.0
 #: The slow runs' step (ms): 500 ms of current at 2.5 us (see the slow test).
 FINE_DT_MS = 0.0025
 

@@ -131,6 +131,10 @@ def arbor_layout(morphology: Morphology) -> ArborLayout:
     r = 0.5 * d
     pieces = {soma.name: [np.array([[x, y - r, z, d], [x, y + r, z, d]])]}
     for sec in morphology.sections[1:]:
+        if (sec.segment_lengths <= 0).any():
+            raise ValueError(f"arbor_layout: section {sec.name!r} has a diameter step (two points"
+                             " at one position): cablemodel counts its annulus as membrane, Arbor"
+                             " has none; merge the two points to export this cell")
         pieces[sec.name] = [sec.points[j:j + 2] for j in range(len(sec.points) - 1)]
     seg_of: dict[tuple, tuple[str, int]] = {}  # a piece's coordinates -> (section, piece)
     last_seg: dict[str, int] = {}
