@@ -96,5 +96,6 @@ def test_nan_during_run_is_reported_with_compartment_and_time(engine):
 def test_channel_with_undefined_resting_state_is_refused():
     bad = Channel("bad", 0 * mV, (Gate("x", 1, "exp(-V*20)", "exp(-V*20)"),))
     cell = Cell(ball_and_stick()).paint(bad, "soma", 0.01 * siemens / brian_cm**2)
-    with pytest.raises(ValueError, match=r"channel 'bad': gate x_bad at v_rest = -65 mV has steady state nan"):
+    with pytest.raises(ValueError,
+                       match=r"channel 'bad': gate x_bad at v_rest = -65 mV has steady state nan"):
         simulate(cell, duration=1 * ms, engine="numpy")
