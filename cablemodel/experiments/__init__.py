@@ -1,0 +1,21 @@
+"""Experiments built on the public API, one per phenomenon, each on any cell.
+
+- :mod:`.graded`: attenuation with distance, spatial and temporal summation, an IPSP vetoing a
+  spike.
+"""
+
+from .graded import (
+    _volley,
+    attenuation,
+    ipsp_veto,
+    path_sites,
+    psp_at_sites,
+    spatial_summation,
+    steady_state_attenuation,
+    summarize_fit,
+    temporal_summation,
+    theory_length_constant,
+)
+
+__all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation", "spatial_summation",
+           "temporal_summation", "ipsp_veto", "theory_length_constant", "summarize_fit", "_volley"]
