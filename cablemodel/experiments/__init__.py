@@ -2,6 +2,7 @@
 
 - :mod:`.graded`: attenuation with distance, spatial and temporal summation, an IPSP vetoing a
   spike.
+- :mod:`.inhibition`: shunting (reversal at rest) vs hyperpolarising inhibition, on and off path.
 """
 
 from .graded import (
@@ -16,6 +17,8 @@ from .graded import (
     temporal_summation,
     theory_length_constant,
 )
+from .inhibition import ShuntingResult, shunting_inhibition, shunting_receptor
 
 __all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation", "spatial_summation",
-           "temporal_summation", "ipsp_veto", "theory_length_constant", "summarize_fit", "_volley"]
+           "temporal_summation", "ipsp_veto", "theory_length_constant", "summarize_fit", "_volley",
+           "shunting_receptor", "shunting_inhibition", "ShuntingResult"]
