@@ -1,10 +1,16 @@
-"""Teaching experiments (issue 11): shunting vs hyperpolarising inhibition on a passive
-ball-and-stick cell (numpy engine)."""
+"""Teaching experiments (issue 11) on a generated ball-and-stick cell (numpy engine): shunting
+vs hyperpolarising inhibition (passive), all-or-none spike and refractory periods (squid HH)."""
 
 import pytest
+from brian2 import ms, nS
 
-from cablemodel import Cell, ball_and_stick
-from cablemodel.experiments import shunting_inhibition, shunting_receptor
+from cablemodel import Cell, ball_and_stick, standard_cell
+from cablemodel.experiments import (
+    all_or_none,
+    refractory_periods,
+    shunting_inhibition,
+    shunting_receptor,
+)
 from cablemodel.mechanisms.synapses import GABA_A
 
 
@@ -51,3 +57,31 @@ def test_plot_labels_the_numbers(shunt):
     assert ax.get_xlabel() == "time in trial (ms)" and ax.get_ylabel() == "soma V (mV)"
     assert f"{shunt.veto_on_path:.0%}" in ax.get_title()
     assert len(ax.get_lines()) == 4
+
+
+@pytest.fixture(scope="module")
+def active():
+    return standard_cell(ball_and_stick())
+
+
+def test_all_or_none_jumps_at_threshold_and_is_flat_above(active):
+    out = all_or_none(active, [0.5, 1, 1.5, 2, 3] * nS, engine="numpy", dt=0.1 * ms)
+    # measured (dt 0.025 ms): 1.1, 3.1, 6.3 mV below, 106.5, 107.3 mV above 2 nS
+    assert out.spikes == (0, 0, 0, 1, 1)
+    assert (out.below_threshold_nS, out.threshold_nS) == (1.5, 2.0)
+    below, above = out.peaks_mV[:3], out.peaks_mV[3:]
+    assert max(below) < 15 and min(above) > 90
+    assert max(above) - min(above) < 0.05 * min(above)
+    assert out.plot().get_xlabel() == "stimulus: synaptic weight (nS)"
+
+
+def test_refractory_absolute_then_relative_threshold_falling(active):
+    out = refractory_periods(active, [3, 8, 20] * ms, [2, 5, 12, 30] * nS, engine="numpy",
+                             dt=0.1 * ms)
+    # measured (dt 0.025 ms, finer grid): no spike up to 30 nS at 2 and 5 ms; 12 nS at 8 ms,
+    # 5 nS at 12 ms, 2 nS (the resting threshold) at 20 ms
+    assert out.rest_threshold_nS == 2.0
+    assert out.absolute_ms == (3.0,)
+    t8, t20 = out.thresholds_nS[1:]
+    assert t8 > t20 >= out.rest_threshold_nS
+    assert out.relative_ms[0] == 8.0

@@ -3,8 +3,11 @@
 - :mod:`.graded`: attenuation with distance, spatial and temporal summation, an IPSP vetoing a
   spike.
 - :mod:`.inhibition`: shunting (reversal at rest) vs hyperpolarising inhibition, on and off path.
+- :mod:`.excitability`: all-or-none spike (peak vs stimulus), absolute and relative refractory
+  periods (threshold vs interval).
 """
 
+from .excitability import AllOrNoneResult, RefractoryResult, all_or_none, refractory_periods
 from .graded import (
     _volley,
     attenuation,
@@ -21,4 +24,5 @@ from .inhibition import ShuntingResult, shunting_inhibition, shunting_receptor
 
 __all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation", "spatial_summation",
            "temporal_summation", "ipsp_veto", "theory_length_constant", "summarize_fit", "_volley",
-           "shunting_receptor", "shunting_inhibition", "ShuntingResult"]
+           "shunting_receptor", "shunting_inhibition", "ShuntingResult",
+           "all_or_none", "AllOrNoneResult", "refractory_periods", "RefractoryResult"]
