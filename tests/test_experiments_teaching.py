@@ -7,6 +7,7 @@ from brian2 import ms, nS
 from cablemodel import Cell, ball_and_stick, standard_cell
 from cablemodel.experiments import (
     all_or_none,
+    ei_cancellation,
     refractory_periods,
     shunting_inhibition,
     shunting_receptor,
@@ -85,3 +86,12 @@ def test_refractory_absolute_then_relative_threshold_falling(active):
     t8, t20 = out.thresholds_nS[1:]
     assert t8 > t20 >= out.rest_threshold_nS
     assert out.relative_ms[0] == 8.0
+
+
+def test_ei_cancellation_is_sublinear_on_path(cell, shunt):
+    out = ei_cancellation(cell, GABA_A, engine="numpy")
+    # a linear sum would leave the EPSP at 1.54 mV; measured 0.56 mV (0.37) on path, while
+    # GABA_A off path (basal@500) leaves 1.47 mV (0.95)
+    assert out.epsp_alone_mV == pytest.approx(shunt.epsp_mV)
+    assert 0.2 < out.ratio < 0.5
+    assert out.plot().get_ylabel() == "V at soma (mV from rest)"

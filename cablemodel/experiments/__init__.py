@@ -2,7 +2,8 @@
 
 - :mod:`.graded`: attenuation with distance, spatial and temporal summation, an IPSP vetoing a
   spike.
-- :mod:`.inhibition`: shunting (reversal at rest) vs hyperpolarising inhibition, on and off path.
+- :mod:`.inhibition`: shunting (reversal at rest) vs hyperpolarising inhibition, on and off path;
+  E/I cancellation (linear vs measured sum).
 - :mod:`.excitability`: all-or-none spike (peak vs stimulus), absolute and relative refractory
   periods (threshold vs interval).
 """
@@ -20,9 +21,16 @@ from .graded import (
     temporal_summation,
     theory_length_constant,
 )
-from .inhibition import ShuntingResult, shunting_inhibition, shunting_receptor
+from .inhibition import (
+    EIResult,
+    ShuntingResult,
+    ei_cancellation,
+    shunting_inhibition,
+    shunting_receptor,
+)
 
 __all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation", "spatial_summation",
            "temporal_summation", "ipsp_veto", "theory_length_constant", "summarize_fit", "_volley",
            "shunting_receptor", "shunting_inhibition", "ShuntingResult",
+           "ei_cancellation", "EIResult",
            "all_or_none", "AllOrNoneResult", "refractory_periods", "RefractoryResult"]

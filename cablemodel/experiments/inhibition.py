@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from brian2 import Quantity, ms, mV, nS
 
 from ..cell import Cell
 from ..mechanisms.synapses import AMPA, GABA_A, Receptor, Synapse, spike_times
 from ..sweeps import Trial, TrialSet, run_trials
 
-__all__ = ["shunting_receptor", "shunting_inhibition", "ShuntingResult"]
+__all__ = ["shunting_receptor", "shunting_inhibition", "ShuntingResult", "ei_cancellation",
+           "EIResult"]
 
 ONSET = 5 * ms
 
@@ -101,3 +103,62 @@ def shunting_inhibition(cell: Cell, receptor: Receptor | None = None,
     ts = run_trials(cell, trials, period=period, **simulate_args)
     peaks = [float(ts.peak(k, "soma") / mV) for k in range(len(trials))]
     return ShuntingResult(float(rec.reversal / mV), *peaks, trials=ts)
+
+
+@dataclass(frozen=True)
+class EIResult:
+    """Excitation meeting inhibition, at ``label``: the EPSP peak (mV) alone and under
+    inhibition (the joint response minus the lone inhibitory one). A linear sum predicts them
+    equal; ``ratio`` = under inhibition / alone (< 1: sublinear, the conductance divides)."""
+
+    label: str
+    epsp_alone_mV: float
+    epsp_under_inhibition_mV: float
+    trials: TrialSet
+
+    @property
+    def ratio(self) -> float:
+        return self.epsp_under_inhibition_mV / self.epsp_alone_mV
+
+    def plot(self, ax=None):
+        """Lone, linear-sum and measured traces at ``label``; returns the axes."""
+        import matplotlib.pyplot as plt
+
+        ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+        rest = float(self.trials.result.v_rest_mV)
+        (t, ve), (_, vi), (_, vb) = (self.trials.trace(k, self.label) for k in range(3))
+        for v, name in ((ve, "E alone"), (vi, "I alone"), (vb, "E + I measured")):
+            ax.plot(t / ms, v / mV - rest, label=name)
+        ax.plot(t / ms, ve / mV + vi / mV - 2 * rest, "k--", label="E + I linear sum")
+        ax.set_xlabel("time in trial (ms)")
+        ax.set_ylabel(f"V at {self.label} (mV from rest)")
+        ax.set_title(f"E/I: the EPSP under inhibition is {self.ratio:.0%} of the linear sum's")
+        ax.legend(fontsize=8)
+        return ax
+
+
+def ei_cancellation(cell: Cell, receptor: Receptor = GABA_A, excitatory: str = "basal@300",
+                    inhibitory: str = "basal@100", weight: Quantity = 2 * nS,
+                    inhibitory_weight: Quantity = 20 * nS, lead: Quantity = 1 * ms,
+                    label: str = "soma", period: Quantity = 80 * ms,
+                    **simulate_args) -> EIResult:
+    """An AMPA EPSP at ``excitatory`` alone, an inhibitory event (``receptor``, ``lead``
+    earlier) at ``inhibitory`` alone, and both: the linear sum of the lone responses at
+    ``label`` against the measured joint one. Weights are peak conductances (siemens).
+
+    Example
+    -------
+    >>> from cablemodel import Cell, ball_and_stick
+    >>> from cablemodel.experiments import shunting_receptor
+    >>> cell = Cell(ball_and_stick())
+    >>> out = ei_cancellation(cell, shunting_receptor(cell), engine="numpy")
+    >>> out.ratio < 0.5
+    True
+    """
+    epsp = Synapse(AMPA, excitatory, weight, spike_times([(ONSET + lead) / ms] * ms))
+    ipsp = Synapse(receptor, inhibitory, inhibitory_weight, spike_times([ONSET / ms] * ms))
+    trials = [Trial([epsp], "E alone"), Trial([ipsp], "I alone"), Trial([epsp, ipsp], "E + I")]
+    ts = run_trials(cell, trials, period=period, **simulate_args)
+    rest = float(ts.result.v_rest_mV)
+    dv = [np.asarray(ts.trace(k, label)[1] / mV) - rest for k in range(3)]
+    return EIResult(label, float(np.max(dv[0])), float(np.max(dv[2] - dv[1])), ts)
