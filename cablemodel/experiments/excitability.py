@@ -47,7 +47,7 @@ class AllOrNoneResult:
         """Peak at the spike site against stimulus weight, threshold marked; returns the axes."""
         import matplotlib.pyplot as plt
 
-        ax = ax or plt.subplots(figsize=(5, 3.5))[1]
+        ax = ax or plt.subplots(figsize=(5, 3.5), layout="constrained")[1]
         fired = np.array(self.spikes) > 0
         w, p = np.array(self.weights_nS), np.array(self.peaks_mV)
         ax.plot(w, p, "-", color="0.6")
@@ -115,7 +115,7 @@ class RefractoryResult:
         """Threshold of the second event against the interval; returns the axes."""
         import matplotlib.pyplot as plt
 
-        ax = ax or plt.subplots(figsize=(5, 3.5))[1]
+        ax = ax or plt.subplots(figsize=(5, 3.5), layout="constrained")[1]
         iv = np.array(self.intervals_ms)
         thr = np.array([np.nan if t is None else t for t in self.thresholds_nS])
         ax.plot(iv, thr, "o-", label="threshold of the second event")

@@ -60,7 +60,7 @@ class ShuntingResult:
         """Soma voltage of the four trials against time (labelled axes); returns the axes."""
         import matplotlib.pyplot as plt
 
-        ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+        ax = ax or plt.subplots(figsize=(6, 3.5), layout="constrained")[1]
         for k, trial in enumerate(self.trials.trials):
             t, v = self.trials.trace(k, "soma")
             ax.plot(t / ms, v / mV, label=trial.label)
@@ -124,7 +124,7 @@ class EIResult:
         """Lone, linear-sum and measured traces at ``label``; returns the axes."""
         import matplotlib.pyplot as plt
 
-        ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+        ax = ax or plt.subplots(figsize=(6, 3.5), layout="constrained")[1]
         rest = float(self.trials.result.v_rest_mV)
         (t, ve), (_, vi), (_, vb) = (self.trials.trace(k, self.label) for k in range(3))
         for v, name in ((ve, "E alone"), (vi, "I alone"), (vb, "E + I measured")):
