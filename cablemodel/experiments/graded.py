@@ -11,12 +11,12 @@ from collections.abc import Sequence
 import numpy as np
 from brian2 import Quantity, ms, mV, nA, nS, um
 
-from .analysis import fit_length_constant, length_constant
-from .cell import Cell
-from .mechanisms.synapses import AMPA, GABA_A, CurrentClamp, Receptor, Synapse, spike_times
-from .places import at
-from .simulation.engine import simulate
-from .sweeps import Trial, TrialSet, run_trials
+from ..analysis import fit_length_constant, length_constant
+from ..cell import Cell
+from ..mechanisms.synapses import AMPA, GABA_A, CurrentClamp, Receptor, Synapse, spike_times
+from ..places import at
+from ..simulation.engine import simulate
+from ..sweeps import Trial, TrialSet, run_trials
 
 __all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation", "spatial_summation",
            "temporal_summation", "ipsp_veto", "theory_length_constant", "summarize_fit"]
@@ -82,8 +82,8 @@ def psp_at_sites(cell: Cell, sites: Sequence, receptor: Receptor = AMPA, weight=
     >>> rows[0]["local_peak_mV"] > rows[0]["soma_peak_mV"] > 0
     True
     """
-    from .analysis import psp_measures
-    from .places import parse_site
+    from ..analysis import psp_measures
+    from ..places import parse_site
 
     rows = []
     has_hillock = cell.table.in_region("hillock").any()

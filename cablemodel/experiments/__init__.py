@@ -1,0 +1,36 @@
+"""Experiments built on the public API, one per phenomenon, each on any cell.
+
+- :mod:`.graded`: attenuation with distance, spatial and temporal summation, an IPSP vetoing a
+  spike.
+- :mod:`.inhibition`: shunting (reversal at rest) vs hyperpolarising inhibition, on and off path;
+  E/I cancellation (linear vs measured sum).
+- :mod:`.excitability`: all-or-none spike (peak vs stimulus), absolute and relative refractory
+  periods (threshold vs interval).
+"""
+
+from .excitability import AllOrNoneResult, RefractoryResult, all_or_none, refractory_periods
+from .graded import (
+    _volley,
+    attenuation,
+    ipsp_veto,
+    path_sites,
+    psp_at_sites,
+    spatial_summation,
+    steady_state_attenuation,
+    summarize_fit,
+    temporal_summation,
+    theory_length_constant,
+)
+from .inhibition import (
+    EIResult,
+    ShuntingResult,
+    ei_cancellation,
+    shunting_inhibition,
+    shunting_receptor,
+)
+
+__all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation", "spatial_summation",
+           "temporal_summation", "ipsp_veto", "theory_length_constant", "summarize_fit", "_volley",
+           "shunting_receptor", "shunting_inhibition", "ShuntingResult",
+           "ei_cancellation", "EIResult",
+           "all_or_none", "AllOrNoneResult", "refractory_periods", "RefractoryResult"]
