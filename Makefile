@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check cablemodel tests benchmarks
 
 test: $(STAMP) lint
-	$(PY) -m pytest -n 2 --dist loadfile --doctest-modules cablemodel tests --nbmake notebooks
+	$(PY) -m pytest -n 2 --dist loadfile --durations=25 --doctest-modules cablemodel tests --nbmake notebooks
 
 # the tests marked slow (deselected by `make test`): the 10,000-file SWC fuzz, long simulations
 test-slow: $(STAMP)
