@@ -25,6 +25,13 @@ from .graded import (
     temporal_summation,
     theory_length_constant,
 )
+from .inhibition import (
+    EIResult,
+    ShuntingResult,
+    ei_cancellation,
+    shunting_inhibition,
+    shunting_receptor,
+)
 from .ions import ReversalResult, nernst_slope, reversal_vs_concentration
 from .synapses import (
     ClearanceResult,
@@ -33,13 +40,6 @@ from .synapses import (
     chemical_vs_electrical,
     clearance_blockade,
     d1_vs_d2,
-)
-from .inhibition import (
-    EIResult,
-    ShuntingResult,
-    ei_cancellation,
-    shunting_inhibition,
-    shunting_receptor,
 )
 
 __all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation", "spatial_summation",

@@ -53,7 +53,8 @@ class ReversalResult:
     (``"in"``/``"out"``) concentration ``concentrations_mM``: ``nernst_mV`` (theory, at
     ``celsius``) and ``measured_mV`` (voltage clamp at ``holdings_mV``; ``current_nA`` is the
     clamp current of each event at its conductance peak, concentrations x holdings, positive
-    into the cell; ``clamped_mV`` the potential the clamp held before it). ``slope`` and ``theory_slope``: mV per decade of concentration.
+    into the cell; ``clamped_mV`` the potential the clamp held before it). ``slope`` and
+    ``theory_slope``: mV per decade of concentration.
     """
 
     ion: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from brian2 import Quantity, mM, ms, mV, nA, nS
+from brian2 import Quantity, ms, mV, nA, nS
 
 from ..cell import Cell
 from ..mechanisms.electrical import GapJunction
@@ -97,10 +97,11 @@ class SynapseComparisonResult:
         import matplotlib.pyplot as plt
 
         ax = ax or plt.subplots(figsize=(7, 4), layout="constrained")[1]
-        for trace, name in ((self.chemical_trace_mV, f"chemical, excitatory ({self.chemical_mV:+.2f} mV)"),
-                            (self.inhibitory_trace_mV, f"chemical, inhibitory ({self.inhibitory_mV:+.2f} mV)"),
-                            (self.electrical_trace_mV, f"gap junction ({self.electrical_mV:+.2f} mV)")):
-            ax.plot(self.t_ms, trace, label=name)
+        for trace, peak, name in (
+                (self.chemical_trace_mV, self.chemical_mV, "chemical, excitatory"),
+                (self.inhibitory_trace_mV, self.inhibitory_mV, "chemical, inhibitory"),
+                (self.electrical_trace_mV, self.electrical_mV, "gap junction")):
+            ax.plot(self.t_ms, trace, label=f"{name} ({peak:+.2f} mV)")
         ax.axhline(0, color="0.7", lw=0.5)
         ax.axvline(self.pre_spike_ms, ls=":", color="k", label="presynaptic threshold crossing")
         ax.set_xlabel("time in forward window (ms)")
@@ -175,7 +176,7 @@ def chemical_vs_electrical(pre_cell: Cell, post_cell: Cell, site: str = "soma",
         m = (r.t_ms >= k * W) & (r.t_ms < (k + 1) * W)
         return r.t_ms[m] - k * W, np.asarray(r.trace(where) / mV)[m] - r.v_rest_mV
 
-    for name, r in out.items():
+    for name in out:
         for k in range(len(_STIMULATED)):
             last = float(np.abs(dv(name, k, "soma")[1][-1]))
             if last > float(rest_tolerance / mV):
