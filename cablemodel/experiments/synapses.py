@@ -141,10 +141,11 @@ def chemical_vs_electrical(pre_cell: Cell, post_cell: Cell, site: str = "soma",
     Example
     -------
     >>> from brian2 import ms, um
-    >>> from cablemodel import standard_cell, ball_and_stick
-    >>> cell = standard_cell(ball_and_stick(dendrite_length=300 * um, axon_length=100 * um,
-    ...                                     max_compartment_length=50 * um))
-    >>> out = chemical_vs_electrical(cell, cell, window=20 * ms, engine="numpy", dt=0.1 * ms)
+    >>> from cablemodel import Cell, standard_cell, ball_and_stick
+    >>> small = ball_and_stick(dendrite_length=300 * um, axon_length=100 * um,
+    ...                        max_compartment_length=50 * um)
+    >>> out = chemical_vs_electrical(standard_cell(small), Cell(small), engine="numpy",
+    ...                              dt=0.1 * ms)
     >>> out.chemical_mV > 0 > out.inhibitory_mV, out.chemical_delay_ms > 1 > out.electrical_delay_ms
     (True, True)
     >>> out.chemical_backward_mV == out.rectifying_backward_mV == 0 < out.electrical_backward_mV
@@ -177,7 +178,7 @@ def chemical_vs_electrical(pre_cell: Cell, post_cell: Cell, site: str = "soma",
         return r.t_ms[m] - k * W, np.asarray(r.trace(where) / mV)[m] - r.v_rest_mV
 
     for name in out:
-        for k in range(len(_STIMULATED)):
+        for k in range(len(_STIMULATED) - 1):  # the windows followed by a measured one
             last = float(np.abs(dv(name, k, "soma")[1][-1]))
             if last > float(rest_tolerance / mV):
                 raise ValueError(f"cell {name!r} is {last:.2f} mV from rest at the end of window {k}"
@@ -346,8 +347,10 @@ def clearance_blockade(cell: Cell, receptor: Ionotropic | None = None, block: st
 
     Example
     -------
+    >>> from brian2 import ms, um
     >>> from cablemodel import Cell, ball_and_stick
-    >>> out = clearance_blockade(Cell(ball_and_stick()), engine="numpy")
+    >>> cell = Cell(ball_and_stick(dendrite_length=300 * um, max_compartment_length=50 * um))
+    >>> out = clearance_blockade(cell, engine="numpy", dt=0.1 * ms)
     >>> round(out.predicted_prolongation, 3), abs(out.prolongation / out.predicted_prolongation - 1) < 0.02
     (1.667, True)
     """
@@ -447,7 +450,7 @@ def d1_vs_d2(cell: Cell, site: str = "soma", weight: Quantity = 1 * nS,
     >>> from brian2 import ms, um
     >>> from cablemodel import Cell, ball_and_stick
     >>> cell = Cell(ball_and_stick(dendrite_length=300 * um, max_compartment_length=50 * um))
-    >>> out = d1_vs_d2(cell, duration=500 * ms, engine="numpy", dt=0.25 * ms)
+    >>> out = d1_vs_d2(cell, duration=500 * ms, engine="numpy", dt=0.5 * ms)
     >>> out.peak_mV["d1"] > 0 > out.peak_mV["d2"], out.slowing > 20
     (True, True)
     """
