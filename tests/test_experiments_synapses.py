@@ -162,7 +162,8 @@ def test_gaba_a_reversal_follows_nernst_for_chloride(chloride):
 
 def test_potassium_reversal_on_a_real_cell(shared):
     morph, _ = read_swc(shared / "real" / "dg_granule_rat_mp_ma_40984_gc2.CNG.swc")
-    out = reversal_vs_concentration(Cell(morph, spike_site="soma"), "k", [5, 50] * mM, holdings=[-100, -60] * mV,
-                                    ions=Ions(), engine="numpy", dt=0.1 * ms)
+    out = reversal_vs_concentration(Cell(morph, spike_site="soma"), "k", [5, 50] * mM,
+                                    holdings=[-100, -60] * mV, ions=Ions(), engine="numpy",
+                                    dt=0.1 * ms)
     assert out.error_mV < 0.05
     assert out.slope == pytest.approx(61.54, abs=0.2)

@@ -16,7 +16,7 @@ from brian2 import Quantity, ms, mV, nA, nS
 from ..cell import Cell
 from ..mechanisms.electrical import GapJunction
 from ..mechanisms.receptors import GLUTAMATE, Cleft, Ionotropic, Metabotropic, ampa, d1, d2, gaba_a
-from ..mechanisms.synapses import Connection, CurrentClamp, Synapse, spike_times
+from ..mechanisms.synapses import Connection, CurrentClamp, Receptor, Synapse, spike_times
 from ..simulation.engine import simulate_circuit
 from ..simulation.results import Result
 from ..sweeps import Trial, run_trials
@@ -118,7 +118,8 @@ class SynapseComparisonResult:
 
 
 def chemical_vs_electrical(pre_cell: Cell, post_cell: Cell, site: str = "soma",
-                           excitatory=None, inhibitory=None, weight: Quantity = 5 * nS,
+                           excitatory: Receptor | None = None, inhibitory: Receptor | None = None,
+                           weight: Quantity = 5 * nS,
                            inhibitory_weight: Quantity = 20 * nS, delay: Quantity = 1 * ms,
                            gap_conductance: Quantity = 2 * nS, stimulus: Quantity = 2 * nA,
                            pulse: Quantity = 0.5 * ms, window: Quantity = 30 * ms,
@@ -241,10 +242,10 @@ def _tail_tau(t_ms: np.ndarray, g: np.ndarray, hi: float, lo: float) -> float:
 class ClearanceResult:
     """One release with normal clearance and with the ``block`` pathway of the cleft scaled by
     ``factor`` (0: blocked). Per condition (``*_normal``, ``*_blocked``): the cleft's total
-    clearance rate ``k_total`` (1/ms); the conductance (at the synapse) peak (nS), half-width
-    (ms), area (nS ms) and tail decay time constant (ms, fitted where g falls from
-    ``tail_window[0]`` to ``tail_window[1]`` of its peak); the potential at ``site`` (mV from
-    rest) peak, half-width (ms) and area (mV ms).
+    clearance rate ``k_total_*`` (1/ms); ``g_*`` = (peak (nS), half-width (ms), area (nS ms),
+    tail decay time constant (ms, fitted where g falls from ``tail_window[0]`` to
+    ``tail_window[1]`` of its peak)) of the conductance at the synapse; ``v_*`` = (peak (mV
+    from rest), half-width (ms), area (mV ms)) of the potential at ``site``.
 
     Prediction: once the cleft is cleared, binding ``dr/dt = alpha [T] (1 - r) - beta r`` is
     linear, so ``g`` decays as the sum of ``exp(-k_total t)`` and ``exp(-beta t)``: its tail
