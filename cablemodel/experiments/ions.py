@@ -50,16 +50,17 @@ def nernst_slope(ion: str, side: str, celsius: float = 37.0) -> float:
 @dataclass(frozen=True, eq=False)
 class ReversalResult:
     """Reversal potential of an ``ion``-selective synaptic current against the ``side``
-    (``"in"``/``"out"``) concentration ``concentrations_mM``: ``nernst_mV`` (theory, at
-    ``celsius``) and ``measured_mV`` (voltage clamp at ``holdings_mV``; ``current_nA`` is the
-    clamp current of each event at its conductance peak, concentrations x holdings, positive
-    into the cell; ``clamped_mV`` the potential the clamp held before it). ``slope`` and
-    ``theory_slope``: mV per decade of concentration.
+    (``"in"``/``"out"``) concentration ``concentrations_mM`` (the other side at ``other_mM``):
+    ``nernst_mV`` (theory, at ``celsius``) and ``measured_mV`` (voltage clamp at
+    ``holdings_mV``; ``current_nA`` is the clamp current of each event at its conductance
+    peak, concentrations x holdings, positive into the cell; ``clamped_mV`` the potential the
+    clamp held before it). ``slope`` and ``theory_slope``: mV per decade of concentration.
     """
 
     ion: str
     side: str
     celsius: float
+    other_mM: float
     concentrations_mM: np.ndarray
     nernst_mV: np.ndarray
     measured_mV: np.ndarray
@@ -92,13 +93,13 @@ class ReversalResult:
         dense = np.geomspace(c.min(), c.max(), 100)
         side = {"in": "inside", "out": "outside"}[self.side]
         ion = {"k": "K+", "na": "Na+", "cl": "Cl-", "ca": "Ca2+"}[self.ion]
-        theory = [float(nernst(self.ion, *((x * mM, 1 * mM) if self.side == "in" else
-                                           (1 * mM, x * mM)), self.celsius) / mV) for x in dense]
-        offset = float(self.nernst_mV[0]) - float(np.interp(c[0], dense, theory))
-        ax.plot(dense, np.asarray(theory) + offset, "-", color="0.5",
-                label=f"Nernst ({self.theory_slope:.1f} mV/decade)")
+        pairs = [(x, self.other_mM) if self.side == "in" else (self.other_mM, x) for x in dense]
+        theory = [float(nernst(self.ion, ci * mM, co * mM, self.celsius) / mV) for ci, co in pairs]
+        ax.plot(dense, theory, "-", color="0.5", label=f"Nernst ({self.theory_slope:.1f} mV/decade)")
         ax.plot(c, self.measured_mV, "o", label=f"voltage clamp ({self.slope:.1f} mV/decade)")
         ax.set_xscale("log")
+        ax.set_xticks(c, [f"{x:g}" for x in c])
+        ax.minorticks_off()
         ax.set_xlabel(f"[{ion}] {side} (mM)")
         ax.set_ylabel(f"reversal potential of the {ion} current (mV)")
         ax.set_title(f"measured vs Nernst at {self.celsius:g} degC: largest difference"
@@ -206,5 +207,6 @@ def reversal_vs_concentration(cell: Cell, ion: str = "cl", concentrations: Quant
     measured = np.array([-b / a for a, b in (np.polyfit(clamped[i], current[i], 1)
                                              for i in range(n_c))])
     theory = np.array([float(x.E(key) / mV) for x in variants])
-    return ReversalResult(key, side, float(ions.celsius), conc, theory, measured, hold, clamped,
+    other = float((ions.outside(key) if side == "in" else ions.inside(key)) / mM)
+    return ReversalResult(key, side, float(ions.celsius), other, conc, theory, measured, hold, clamped,
                           current, result)

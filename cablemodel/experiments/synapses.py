@@ -109,7 +109,7 @@ class SynapseComparisonResult:
         ax.legend(fontsize=7, loc="upper right")
         pre = ax.twinx()
         pre.plot(self.t_ms, self.pre_mV, color="0.5", lw=0.8)
-        pre.set_ylabel("presynaptic soma V (mV), grey")
+        pre.set_ylabel("presynaptic soma V (mV from rest), grey")
         ax.set_title(f"delay: chemical {self.chemical_delay_ms:.2f} ms, gap junction"
                      f" {self.electrical_delay_ms:.2f} ms; backward: chemical"
                      f" {self.chemical_backward_mV:.2f} mV, gap {self.electrical_backward_mV:.2f} mV,"
