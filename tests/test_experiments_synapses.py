@@ -167,3 +167,18 @@ def test_potassium_reversal_on_a_real_cell(shared):
                                     dt=0.1 * ms)
     assert out.error_mV < 0.05
     assert out.slope == pytest.approx(61.54, abs=0.2)
+
+
+def test_bad_requests_are_refused_before_any_simulation(passive):
+    with pytest.raises(ValueError, match="share the name"):
+        chemical_vs_electrical(passive, passive, excitatory=ampa(), inhibitory=ampa())
+    with pytest.raises(ValueError, match="window"):
+        chemical_vs_electrical(passive, passive, window=3 * ms)
+    with pytest.raises(ValueError, match="cannot block"):
+        clearance_blockade(passive, block="diffusion")
+    with pytest.raises(ValueError, match="ionotropic kit receptor with a cleft"):
+        clearance_blockade(passive, ampa())
+    with pytest.raises(ValueError, match="ion must be one of"):
+        reversal_vs_concentration(passive, "ca")
+    with pytest.raises(ValueError, match="at least two distinct"):
+        reversal_vs_concentration(passive, "k", [5, 5] * mM)
