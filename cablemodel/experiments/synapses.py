@@ -44,6 +44,17 @@ def _onset(t_ms: np.ndarray, dv: np.ndarray) -> float | None:
     return float(t_ms[hit[0]])
 
 
+def _first_excursion(dv: np.ndarray) -> np.ndarray:
+    """Mask of the first run of samples with ``dv > 0`` (the stimulated cell's depolarisation)."""
+    up = dv > 0
+    mask = np.zeros_like(up)
+    if up.any():
+        start = int(np.argmax(up))
+        down = np.flatnonzero(~up[start:])
+        mask[start:start + (int(down[0]) if down.size else up.size)] = True
+    return mask
+
+
 @dataclass(frozen=True, eq=False)
 class SynapseComparisonResult:
     """Two cells coupled by a chemical synapse (excitatory, and separately inhibitory) or by a
@@ -60,10 +71,10 @@ class SynapseComparisonResult:
     ``pre_at_trough_mV`` (its afterhyperpolarisation).
 
     Backward (the postsynaptic cell is stimulated): the largest depolarisation of the
-    presynaptic soma (mV) while the stimulated postsynaptic soma is depolarised, through the
-    chemical synapse, the gap junction and the rectifying one (a rectifying junction does pull
-    the presynaptic cell down during a postsynaptic afterhyperpolarisation: current from pre to
-    post).
+    presynaptic soma (mV) while the stimulated postsynaptic soma is in its first excursion above
+    rest, through the chemical synapse, the gap junction and the rectifying one (afterwards a
+    rectifying junction does pull the presynaptic cell down during a postsynaptic
+    afterhyperpolarisation: current from pre to post).
 
     Arrays (forward window, ``t_ms`` from its start): ``pre_mV`` at the presynaptic soma and the
     postsynaptic deviations ``chemical_trace_mV``, ``inhibitory_trace_mV``, ``electrical_trace_mV``.
@@ -204,9 +215,9 @@ def chemical_vs_electrical(pre_cell: Cell, post_cell: Cell, site: str = "soma",
 
     trough = int(np.argmin(post["gap"]))
     back = {}
-    for k, name in enumerate(_STIMULATED[:fwd]):  # pre while the stimulated cell is depolarised
-        up = dv(name, k, "soma")[1] > 0
-        back[name] = float(np.max(dv("pre", k, "soma")[1][up], initial=0.0))
+    for k, name in enumerate(_STIMULATED[:fwd]):
+        back[name] = float(np.max(dv("pre", k, "soma")[1][_first_excursion(dv(name, k, "soma")[1])],
+                                  initial=0.0))
     return SynapseComparisonResult(
         str(site), float(delay / ms), t_ap, _signed_peak(post["chem"]), _signed_peak(post["inhib"]),
         _signed_peak(post["gap"]), _signed_peak(post["rect"]), delay_of("chem"), delay_of("inhib"),
