@@ -42,6 +42,7 @@ def test_chemical_synapse_has_a_delay_the_gap_junction_none(pair):
     # onset (10 % of the peak) after the presynaptic crossing: chemical = connection delay
     # (1 ms) + the AMPA rise; the gap junction passes the depolarisation as it happens
     assert pair.delay_ms == 1.0
+    assert pair.post_spikes == {"chem": 0, "inhib": 0, "gap": 0, "rect": 0}  # passive copies
     assert 1.0 < pair.chemical_delay_ms < 1.6
     assert 1.0 < pair.inhibitory_delay_ms < 2.5
     assert pair.electrical_delay_ms < 0.2

@@ -78,6 +78,10 @@ class SynapseComparisonResult:
 
     Arrays (forward window, ``t_ms`` from its start): ``pre_mV`` at the presynaptic soma and the
     postsynaptic deviations ``chemical_trace_mV``, ``inhibitory_trace_mV``, ``electrical_trace_mV``.
+    ``post_spikes``: action potentials of each postsynaptic cell (``"chem"``, ``"inhib"``,
+    ``"gap"``, ``"rect"``) in the forward window; when an excitable postsynaptic cell fires, its
+    onset and peak are those of its own spike (use a passive copy or weaker coupling to see the
+    synaptic potentials).
     """
 
     site: str
@@ -100,6 +104,7 @@ class SynapseComparisonResult:
     chemical_trace_mV: np.ndarray
     inhibitory_trace_mV: np.ndarray
     electrical_trace_mV: np.ndarray
+    post_spikes: dict[str, int]
     results: dict[str, Result]
 
     def plot(self, ax=None):
@@ -223,7 +228,8 @@ def chemical_vs_electrical(pre_cell: Cell, post_cell: Cell, site: str = "soma",
         _signed_peak(post["gap"]), _signed_peak(post["rect"]), delay_of("chem"), delay_of("inhib"),
         delay_of("gap"), float(post["gap"][trough]), float(pre[trough]), back["chem"], back["gap"],
         back["rect"], t, pre,
-        post["chem"], post["inhib"], post["gap"], out)
+        post["chem"], post["inhib"], post["gap"],
+        {name: out[name].spike_count(fwd * W * ms, (fwd + 1) * W * ms) for name in post}, out)
 
 
 def _shape(t_ms: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
