@@ -6,6 +6,10 @@
   E/I cancellation (linear vs measured sum).
 - :mod:`.excitability`: all-or-none spike (peak vs stimulus), absolute and relative refractory
   periods (threshold vs interval).
+- :mod:`.synapses`: chemical vs electrical synapse (delay, sign, direction), clearance blockade
+  (reuptake or enzyme blocked: the conductance tail against ``1/min(k_total, beta)``), dopamine
+  on D1 vs D2 receptors (opposite signs, ~100 ms time course).
+- :mod:`.ions`: reversal potential vs ion concentration, voltage clamp against Nernst.
 """
 
 from .excitability import AllOrNoneResult, RefractoryResult, all_or_none, refractory_periods
@@ -28,9 +32,21 @@ from .inhibition import (
     shunting_inhibition,
     shunting_receptor,
 )
+from .ions import ReversalResult, nernst_slope, reversal_vs_concentration
+from .synapses import (
+    ClearanceResult,
+    DopamineResult,
+    SynapseComparisonResult,
+    chemical_vs_electrical,
+    clearance_blockade,
+    d1_vs_d2,
+)
 
 __all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation", "spatial_summation",
            "temporal_summation", "ipsp_veto", "theory_length_constant", "summarize_fit", "_volley",
            "shunting_receptor", "shunting_inhibition", "ShuntingResult",
            "ei_cancellation", "EIResult",
-           "all_or_none", "AllOrNoneResult", "refractory_periods", "RefractoryResult"]
+           "all_or_none", "AllOrNoneResult", "refractory_periods", "RefractoryResult",
+           "chemical_vs_electrical", "SynapseComparisonResult", "clearance_blockade",
+           "ClearanceResult", "d1_vs_d2", "DopamineResult", "reversal_vs_concentration",
+           "ReversalResult", "nernst_slope"]
