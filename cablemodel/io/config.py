@@ -57,7 +57,7 @@ Example
 from __future__ import annotations
 
 import copy
-import json
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -71,7 +71,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["load_config", "RunConfig", "ConfigSetup", "ConfigError", "run_config", "sweep_config"]
+__all__ = ["load_config", "RunConfig", "ConfigSetup", "ConfigError", "SweepSpec"]
 
 SWEEP_KEYS = {"parameters": '{ weight = "synapses.0.weight" }', "axes": '{ weight = ["0.5 nS", "1 nS"] }',
               "points": '[{ weight = "1 nS" }]', "backend": '"serial"', "workers": "2",
@@ -127,12 +127,12 @@ def _build(raw: Mapping, file, text: str, base: Path, cache: dict | None = None)
         if key not in SECTIONS:
             r.problem((key,), "unknown table", f"{_closest(key, SECTIONS)}tables: {', '.join(SECTIONS)}")
     cell_raw = raw.get("cell", {})
-    membrane = r.membrane(cell_raw) if isinstance(cell_raw, Mapping) else {}
+    # the membrane is checked (and reported) with the cell
+    membrane = Reader(file, text, base).membrane(cell_raw) if isinstance(cell_raw, Mapping) else {}
     key = repr((raw.get("morphology"), membrane.get("Ri"), membrane.get("Cm")))
     if cache is not None and key in cache:
         morph = cache[key]
     else:
-        r.problems.clear()  # the membrane is checked (and reported) with the cell
         morph = r.morphology(raw.get("morphology", {}), membrane)
         if cache is not None and morph is not None:
             cache[key] = morph
@@ -297,7 +297,8 @@ def _read_sweep(r: Reader, raw, config_raw: dict) -> SweepSpec | None:
     else:
         ok = isinstance(table, list) and table and all(isinstance(p, Mapping) for p in table)
     if not ok:
-        r.problem((*path, kind), f"must be {'a table of non-empty lists' if kind == 'axes' else 'a list of tables'}",
+        what = "a table of non-empty lists" if kind == "axes" else "a list of tables"
+        r.problem((*path, kind), f"must be {what}",
                   f"write {kind} = {SWEEP_KEYS[kind]}")
         return None
     used = list(table) if kind == "axes" else list(dict.fromkeys(k for p in table for k in p))
@@ -354,7 +355,7 @@ def load_config(path) -> RunConfig:
     >>> load_config(p)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    cablemodel.io.config_values.ConfigError: .../bad.toml:4: synapses[0].wieght: unknown key; did you mean 'weight'? ...
+    cablemodel.io.config_values.ConfigError: .../bad.toml:4: synapses[0].wieght: unknown key; ...
     """
     path = Path(path)
     try:
@@ -365,7 +366,8 @@ def load_config(path) -> RunConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        line = getattr(err, "lineno", None)
+        found = re.search(r"at line (\d+)", str(err))
+        line = int(found.group(1)) if found else None
         raise ConfigError([Problem(path, line, "TOML", f"not valid TOML: {err}",
                                    "see https://toml.io for the syntax")]) from None
     r = Reader(path, text, path.parent)

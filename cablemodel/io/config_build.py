@@ -261,7 +261,7 @@ class Reader:
 
             valid = list(inspect.signature(GENERATORS[gen]).parameters)
             kwargs = {}
-            for key, value in params.items():
+            for key in params:
                 if key not in valid:
                     self.problem((*path, "parameters", key), f"{gen} has no parameter {key!r}",
                                  f"{_closest(key, valid)}its parameters: {', '.join(valid)}")
@@ -429,7 +429,8 @@ class Reader:
             return spike_times([float(v / ms) for v in values] * ms)
         keys = ({"start": '"5 ms"', "interval": '"10 ms"', "count": "5"} if kind == "train" else
                 {"rate": '"20 Hz"', "duration": '"200 ms"', "seed": "1", "start": '"0 ms"'})
-        sub = self.table(item[kind], (*path, kind), keys, [k for k in keys if k != "start" or kind == "train"])
+        required = [k for k in keys if k != "start" or kind == "train"]
+        sub = self.table(item[kind], (*path, kind), keys, required)
         p = (*path, kind)
         try:
             if kind == "train":
@@ -506,7 +507,8 @@ class Reader:
             ctype = self.choice(cmd, p, "type", kinds) if isinstance(cmd, Mapping) else None
             if ctype is None:
                 if not isinstance(cmd, Mapping) or "type" not in cmd:
-                    self.problem(p, "must be a table with a type", f"write command = {STIMULI['vclamp']['command'][1]}")
+                    self.problem(p, "must be a table with a type",
+                                 f"write command = {STIMULI['vclamp']['command'][1]}")
                 return None
             cmd = self.table(cmd, p, {"type": '"step"'} | {k: e for k, (_, e) in STIMULI[ctype].items()})
             command = self._waveform(cmd, p, ctype, volt)

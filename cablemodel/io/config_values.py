@@ -65,7 +65,7 @@ class ConfigError(ValueError):
 
 
 def _unit(symbol: str) -> Unit:
-    name = _ALIASES.get(symbol, symbol.replace("µ", "u"))
+    name = _ALIASES.get(symbol, symbol)
     unit = getattr(brian2_units, name, None)
     unit = unit if isinstance(unit, Unit) else getattr(allunits, name, None)
     if not isinstance(unit, Unit):
@@ -78,7 +78,7 @@ def _unit_expression(text: str) -> Quantity:
     spaces, each a Brian2 unit name (or S, F, s, A, V, m, M) with an optional integer power
     (``^2`` or ``**2``), read from left to right."""
     value: Quantity = Quantity(1.0)
-    tokens = re.split(r"\s*([*/])\s*|\s+", text.strip())
+    tokens = re.split(r"\s*([*/])\s*|\s+", re.sub(r"\s*\*\*\s*", "^", text.strip().replace("µ", "u")))
     op = "*"
     for tok in tokens:
         if tok is None or tok == "":
@@ -111,6 +111,7 @@ def unit_name(unit) -> str:
                         ("volt", "V"), ("amp", "A"), ("molar", "M"), ("hertz", "Hz")):
         text = text.replace(long, short)
     text = re.sub(r"\(([A-Za-z]+) \*\* (\d+)\)", r"\1^\2", text).replace(" ** ", "^")
+    text = re.sub(r"\(([A-Za-z]+\^\d+)\)", r"\1", text)
     return text.replace(" / ", "/").replace(" * ", "*")
 
 
