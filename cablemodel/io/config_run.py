@@ -130,10 +130,10 @@ def _plain(values) -> list:
 def _sweep_dict(config: RunConfig, ds) -> dict:
     """The measures of a sweep as JSON: coordinates, then each measure flattened in the order of
     its dimensions, with its unit."""
-    coords = {name: {"values": _plain(ds[name].values), "unit": ds[name].attrs.get("unit", "")}
+    coords = {name: {"values": _plain(ds[name].values), "unit": ds[name].attrs.get("units", "")}
               for name in ds.coords if name != "time"}
     measures = {name: {"dims": list(ds[name].dims), "values": _plain(ds[name].values),
-                       "unit": ds[name].attrs.get("unit", ""), "measure": config.measures[name]}
+                       "unit": ds[name].attrs.get("units", ""), "measure": config.measures[name]}
                 for name in config.measures}
     errors = _plain(ds["error"].values) if "error" in ds else []
     return {"config": str(config.path), "coords": coords, "measures": measures, "errors": errors}
@@ -165,7 +165,7 @@ def _plot_sweep(ds, names: list[str], path: Path, title: str) -> Path:
             ax.plot(xs, da.values, "o-", ms=3)
         if xs is not x:
             ax.set_xticks(xs, [str(v) for v in x], rotation=30, fontsize=7)
-        unit = ds[x_dim].attrs.get("unit", "")
+        unit = ds[x_dim].attrs.get("units", "")
         ax.set(xlabel=f"{x_dim} ({unit})" if unit else x_dim,
                ylabel=f"{name} ({da.attrs.get('unit', '')})", title=title)
     fig.savefig(path, dpi=120)
