@@ -342,3 +342,46 @@ def test_cli_reports_every_problem_and_exit_2(tmp_path, capsys):
     assert len(err) == 2 and all(line.startswith(f"{path}:") for line in err)
     assert main(["sweep", str(path.with_name("none.toml"))]) == 2
     assert "cannot read it" in capsys.readouterr().err
+
+
+def test_measure_errors(tmp_path):
+    text = PSP + '\n[measures]\nsoma = "peak"\nn = "spikes@soma"\nok = "max@basal@200"\n'
+    found = {p.key: p for p in problems(tmp_path, text)}
+    assert set(found) == {"measures.soma", "measures.n"}
+    assert "'peak' needs a site" in found["measures.soma"].problem
+    assert found["measures.n"].line == line_of(text, "spikes@soma")
+    text = PSP + ('\n[measures]\nw = "peak@soma"\n[sweep]\nparameters = { w = "synapses.0.weight" }\n'
+                  'axes = { w = ["1 nS"] }\n')
+    (p,) = problems(tmp_path, text)
+    assert p.key == "measures.w" and "cannot name a measure" in p.problem
+
+
+def test_sweep_example_end_to_end_and_resume(tmp_path, capsys):
+    """The weight x site grid of examples/sweep_sites.toml (copied, so that its store is in
+    tmp_path): EPSPs grow with the weight and shrink with the distance; a rerun resumes from
+    the store without running any point and gives the same numbers."""
+    import xarray as xr
+
+    from cablemodel.cli import main
+
+    path = tmp_path / "sweep_sites.toml"
+    path.write_text((EXAMPLES / "sweep_sites.toml").read_text())
+    assert main(["sweep", str(path)]) == 0
+    folder = tmp_path / "out" / "sweep_sites"
+    ds = xr.load_dataset(folder / "sweep.nc")
+    peak = ds["soma_peak"]
+    assert peak.dims == ("weight", "site") and peak.attrs["units"] == "mV"
+    assert list(ds["weight"].values) == [1.0, 2.0] and (ds["error"] == "").all()
+    by_site = peak.sel(weight=1.0).values
+    assert by_site[0] > by_site[1] > by_site[2] > 0  # attenuation with distance
+    ratio = (peak.sel(weight=2.0) / peak.sel(weight=1.0)).values
+    assert np.all((ratio > 1.8) & (ratio < 2.0))  # sublinear: the driving force falls
+    assert ds["trace_soma"].sizes["time"] == 100
+    summary = json.loads((folder / "sweep.json").read_text())
+    assert summary["measures"]["soma_peak"]["values"] == pytest.approx(peak.values.ravel().tolist())
+    assert len(list((folder / "store").glob("point_*.nc"))) == 6
+    capsys.readouterr()
+    assert main(["sweep", str(path)]) == 0
+    again = xr.load_dataset(folder / "sweep.nc")
+    np.testing.assert_array_equal(again["soma_peak"].values, peak.values)
+    assert again.attrs["point_seconds_total"] == ds.attrs["point_seconds_total"]

@@ -385,6 +385,12 @@ def load_config(path) -> RunConfig:
             r.problem(("output", "formats"), f"entry {k}: unknown format {f!r}",
                       f"{_closest(f, FORMATS)}formats: {', '.join(FORMATS)}")
     sweep = _read_sweep(r, raw["sweep"], raw) if "sweep" in raw else None
+    taken = ("error", "time", "point", *(sweep.paths if sweep else ()))
+    for name in measures:
+        if not name.isidentifier() or name.startswith("trace_") or name in taken:
+            r.problem(("measures", name), "cannot name a measure (a sweep's Dataset needs an"
+                      " identifier not starting with 'trace_', other than error, time, point and"
+                      " the sweep's parameters)", "rename it, e.g. soma_peak")
     if r.problems:
         raise ConfigError(r.problems)
     config = RunConfig(path, text, raw, measures, sweep, path.parent / folder, tuple(formats))
