@@ -106,7 +106,7 @@ class Reader:
     -------
     >>> r = Reader("a.toml", "[run]\\ndt = 1\\n", Path("."))
     >>> r.quantity({"dt": 1}, ("run",), "dt", ms, '"0.025 ms"') is None, str(r.problems[0])
-    (True, 'a.toml:2: run.dt: 1 has no unit: write it as text with its unit, e.g. "0.025 ms"')
+    (True, 'a.toml:2: run.dt: 1 has no unit; write it as text with its unit, e.g. "0.025 ms"')
     """
 
     def __init__(self, file, text: str, base: Path) -> None:

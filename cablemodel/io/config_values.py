@@ -112,7 +112,7 @@ def unit_name(unit) -> str:
         text = text.replace(long, short)
     text = re.sub(r"\(([A-Za-z]+) \*\* (\d+)\)", r"\1^\2", text).replace(" ** ", "^")
     text = re.sub(r"\(([A-Za-z]+\^\d+)\)", r"\1", text)
-    return text.replace(" / ", "/").replace(" * ", "*")
+    return text.replace(" / ", "/").replace(" * ", "*").replace(" ", "*")
 
 
 def read_quantity(text) -> Quantity:
