@@ -257,6 +257,8 @@ def test_sweep_errors(tmp_path):
     assert "exactly one of 'axes'" in p.problem
     (p,) = problems(tmp_path, base + 'axes = { "run.dt" = ["0.1 ms"] }\nbackend = "dusk"\n')
     assert p.key == "sweep.backend" and "did you mean 'dask'?" in p.fix
+    (p,) = problems(tmp_path, base + 'axes = { "run.dt" = ["0.1 ms"] }\ntraces = ["m na@soma"]\n')
+    assert p.key == "sweep.traces" and "entry 0 ('m na@soma')" in p.problem
 
 
 # -- the setup callable of sweeps -------------------------------------------------------------
@@ -385,3 +387,22 @@ def test_sweep_example_end_to_end_and_resume(tmp_path, capsys):
     again = xr.load_dataset(folder / "sweep.nc")
     np.testing.assert_array_equal(again["soma_peak"].values, peak.values)
     assert again.attrs["point_seconds_total"] == ds.attrs["point_seconds_total"]
+
+
+def test_bbp_channels_and_calcium_on_a_passive_cell(tmp_path):
+    from cablemodel import Ca_HVA, CaDynamics_E2, NaTa_t
+
+    text = ('[cell]\ncelsius = 34\n[cell.channels.NaTa_t]\nsoma = "2 S/cm^2"\n'
+            '[cell.channels.ca_hva]\nall = "1e-4 S/cm^2"\nsoma = "1e-3 S/cm^2"\n'
+            '[cell.calcium]\nsoma = { gamma = 0.0005, decay = "460 ms" }\n')
+    cell = load_config(write(tmp_path, text)).simulate_kwargs()["cell"]
+    ref = Cell(ball_and_stick(), celsius=34).paint(NaTa_t(), "soma", 2 * siemens / cm**2)
+    ref.paint(Ca_HVA(), "all", 1e-4 * siemens / cm**2).paint(Ca_HVA(), "soma", 1e-3 * siemens / cm**2)
+    ref.paint(CaDynamics_E2(gamma=0.0005, decay=460 * ms), "soma")
+    for name, dens in ref.densities().items():
+        np.testing.assert_array_equal(cell.densities()[name], dens)
+    for name, values in ref.calcium_parameters().items():
+        np.testing.assert_array_equal(cell.calcium_parameters()[name], values)
+    np.testing.assert_array_equal(cell.leak_reversal(), ref.leak_reversal())
+    (p,) = problems(tmp_path, '[cell.calcium]\nsoma = { gama = 0.1 }\n')
+    assert p.key == "cell.calcium.soma.gama" and "did you mean 'gamma'?" in p.fix

@@ -22,7 +22,8 @@ arguments, lengths in um); ``add_hillock``; ``d_lambda`` (compartments by NEURON
 ``celsius``, ``v_rest``, ``spike_site``, ``spike_threshold``, ``Ri``, ``Cm``, ``g_leak``,
 ``e_leak`` (one value or a table ``{region or site or "default" = value}``), and
 ``[cell.channels.NAME]`` tables ``{region or site = density}`` painted in order (NAME: ``na``,
-``k`` (Hodgkin-Huxley) or a BBP channel, e.g. ``nata_t``).
+``k`` (Hodgkin-Huxley) or a BBP channel, e.g. ``nata_t``); ``[cell.calcium]`` ``REGION = {gamma,
+decay, depth, minimum, outside}`` (BBP calcium dynamics).
 ``[[synapses]]``: ``receptor`` (``ampa``, ``nmda``, ``gaba_a``, ``gaba_b``, ``glycine``, ``d1``,
 ``d2``), ``site``, ``weight`` and one of ``times``, ``train = {start, interval, count}``,
 ``poisson = {rate, duration, seed, start}``; ``mg``, ``tau_rise``, ``tau_decay``, ``reversal``.
@@ -317,6 +318,14 @@ def _read_sweep(r: Reader, raw, config_raw: dict) -> SweepSpec | None:
                "resume": r.boolean(raw, path, "resume", True),
                "progress": r.boolean(raw, path, "progress", True),
                "traces": r.strings(raw, path, "traces", SWEEP_KEYS["traces"])}
+    for k, label in enumerate(options["traces"] or ()):
+        from ..simulation.recording import RecordingError, parse_request
+
+        try:
+            parse_request(label)
+        except (RecordingError, ValueError) as err:
+            r.problem((*path, "traces"), f"entry {k} ({label!r}): {str(err).splitlines()[0]}",
+                      f"write e.g. traces = {SWEEP_KEYS['traces']}")
     if kind == "axes":
         return SweepSpec(paths, {name: _axis_values(v) for name, v in table.items()}, None, options)
     points = [{k: _axis_values([v])[0] for k, v in p.items()} for p in table]

@@ -42,7 +42,11 @@ MEMBRANE = {"Ri": (ohm * cm, '"100 ohm*cm"'), "Cm": (uF / cm**2, '"1 uF/cm^2"'),
             "g_leak": (siemens / cm**2, '"3e-4 S/cm^2"'), "e_leak": (mV, '"-65 mV"')}
 CELL_KEYS = {"preset": '"standard"', "celsius": "6.3", "v_rest": '"-65 mV"',
              "spike_site": '"hillock"', "spike_threshold": '"-20 mV"',
-             "channels": '{ na = { soma = "0.05 S/cm^2" } }'} | {k: e for k, (_, e) in MEMBRANE.items()}
+             "channels": '{ na = { soma = "0.05 S/cm^2" } }',
+             "calcium": '{ soma = { gamma = 0.0005, decay = "460 ms" } }',
+             **{k: e for k, (_, e) in MEMBRANE.items()}}
+CALCIUM_KEYS = {"gamma": "0.05", "decay": '"80 ms"', "depth": '"0.1 um"', "minimum": '"1e-4 mM"',
+                "outside": '"2 mM"'}
 PRESETS = ("passive", "standard", "mammalian")
 SYNAPSE_KEYS = {"receptor": '"ampa"', "site": '"basal@200"', "weight": '"1 nS"',
                 "times": '["5 ms", "25 ms"]', "train": '{ start = "5 ms", interval = "10 ms", count = 5 }',
@@ -338,7 +342,35 @@ class Reader:
             self.problem((*path, key), str(err).splitlines()[0])
             return None
         self.channels(raw.get("channels", {}), cell)
+        self.calcium(raw.get("calcium", {}), cell)
         return cell
+
+    def calcium(self, raw, cell: Cell) -> None:
+        """``[cell.calcium]``: ``REGION = { gamma, decay, depth, minimum, outside }`` paints the
+        BBP calcium dynamics (CaDynamics_E2; its defaults for the keys not given)."""
+        from ..mechanisms.bbp import CaDynamics_E2
+
+        path = ("cell", "calcium")
+        if not isinstance(raw, Mapping):
+            self.problem(path, "must be a table of regions", f"write calcium = {CELL_KEYS['calcium']}")
+            return
+        for where, values in raw.items():
+            p = (*path, where)
+            values = self.table(values, p, CALCIUM_KEYS)
+            kwargs = {k: self.quantity(values, p, k, unit, CALCIUM_KEYS[k])
+                      for k, unit in (("decay", ms), ("depth", um), ("minimum", mM), ("outside", mM))
+                      if k in values}
+            if "gamma" in values:
+                kwargs["gamma"] = self.number(values, p, "gamma", "0.05", low=0)
+            if None in kwargs.values():
+                continue
+            try:
+                if not region(where).mask(cell.table).any():
+                    raise LocationError(f"{where!r} selects no compartment of this cell"
+                                        f" (regions: {', '.join(cell.table.regions)})")
+                cell.paint(CaDynamics_E2(**kwargs), where)
+            except (ValueError, TypeError) as err:
+                self.problem(p, str(err).splitlines()[0])
 
     def channels(self, raw, cell: Cell) -> None:
         path = ("cell", "channels")
