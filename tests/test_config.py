@@ -406,3 +406,10 @@ def test_bbp_channels_and_calcium_on_a_passive_cell(tmp_path):
     np.testing.assert_array_equal(cell.leak_reversal(), ref.leak_reversal())
     (p,) = problems(tmp_path, '[cell.calcium]\nsoma = { gama = 0.1 }\n')
     assert p.key == "cell.calcium.soma.gama" and "did you mean 'gamma'?" in p.fix
+
+
+def test_bad_point_is_reported_with_its_index(tmp_path):
+    text = PSP + '\n[sweep]\n[[sweep.points]]\n"run.dt" = "0.1 ms"\n[[sweep.points]]\n"run.dt" = "2 mV"\n'
+    (p,) = problems(tmp_path, text)
+    assert p.key == "sweep.points[1]" and p.problem.startswith("point 1: run.dt: ")
+    assert p.line == line_of(text, "[[sweep.points]]", 1)

@@ -335,18 +335,17 @@ def _read_sweep(r: Reader, raw, config_raw: dict) -> SweepSpec | None:
 def _check_sweep_values(r: Reader, spec: SweepSpec, config: RunConfig) -> None:
     """Build the cell of every axis value (grid) or point, so a bad value is reported now."""
     setup = config.setup()
-    trials = ([{name: v} for name, values in spec.axes.items() for v in values] if spec.axes
-              else spec.points)
-    kind = "axes" if spec.axes else "points"
-    for k, point in enumerate(trials):
+    if spec.axes is not None:
+        trials = [(("sweep", "axes", name), f"with {name} = {value!r}", {name: value})
+                  for name, values in spec.axes.items() for value in values]
+    else:
+        trials = [(("sweep", "points", k), f"point {k}", point) for k, point in enumerate(spec.points)]
+    for where, what, point in trials:
         try:
             setup(**point)
         except ConfigError as err:
-            (name, value), = point.items() if spec.axes else ((f"[{k}]", None),)
-            where = ("sweep", kind, name) if spec.axes else ("sweep", kind, k)
             for p in err.problems:
-                shown = f" = {value!r}" if spec.axes else ""
-                r.problem(where, f"with {name}{shown}: {p.key}: {p.problem}", p.fix)
+                r.problem(where, f"{what}: {p.key}: {p.problem}", p.fix)
 
 
 def load_config(path) -> RunConfig:
