@@ -282,7 +282,8 @@ def _config(args: argparse.Namespace) -> int:
         if args.command == "run":
             _, measures, files = run_config(config, args.out)
             for name, m in measures.items():
-                print(f"{name} = {m['value']:.6g} {m['unit']}  ({m['measure']})")
+                unit = "" if m["unit"] == "1" else f" {m['unit']}"
+                print(f"{name} = {m['value']:.6g}{unit}  ({m['measure']})")
         else:
             _, files = sweep_config(config, args.out)
     except ConfigError as err:
