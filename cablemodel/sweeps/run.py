@@ -13,6 +13,7 @@ import hashlib
 import inspect
 import pickle
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ __all__ = ["sweep", "PointTask", "SIMULATE_ARGS"]
 #: The keyword arguments a setup may return (those of :func:`cablemodel.simulate`).
 SIMULATE_ARGS = tuple(inspect.signature(simulate).parameters)
 _RESERVED = ("error", "time", "point")
+#: One simulation at a time per process: Brian2's state is global (threads of one Dask worker
+#: process, or of a cluster with ``processes=False``, take turns).
+_ONE_RUN = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,9 @@ class PointTask:
         record = {"values": {}, "units": {}, "error": "", "traces": {}, "trace_units": {},
                   "t_ms": None}
         try:
-            result = simulate(**self.arguments(point))
+            kwargs = self.arguments(point)
+            with _ONE_RUN:
+                result = simulate(**kwargs)
             for name, measure in self.measures:
                 record["values"][name], record["units"][name] = evaluate(measure, result)
             for label in self.traces:
