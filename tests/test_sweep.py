@@ -195,6 +195,10 @@ def test_failed_point_retried_only_when_asked(tmp_path):
     sweep(epsp, points=pts, measures={"p": "peak@soma"}, store=store, retry_failed=True,
           progress=False)
     assert (store / "point_000000.nc").stat().st_mtime_ns != first
+    (store / "point_000000.nc").write_bytes(b"CDF damaged")  # e.g. by a power cut
+    with pytest.warns(UserWarning, match="cannot read the point file .* run again"):
+        ds3 = sweep(epsp, points=pts, measures={"p": "peak@soma"}, store=store, progress=False)
+    assert str(ds3["error"].values[0]) == str(ds["error"].values[0])
 
 
 def _dask_equals_serial(grid, **backend) -> None:

@@ -57,6 +57,8 @@ def run_points(task: Callable[[dict], dict], todo: Sequence[tuple[int, dict]], b
         raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
     if scheduler is not None and backend != "dask":
         raise ValueError(f"scheduler= is for backend='dask' (got backend={backend!r})")
+    if not todo:
+        return
     if backend == "serial":
         for index, point in todo:
             yield index, task(point)
@@ -77,7 +79,7 @@ def _context():
 
 def _processes(task, todo, workers: int) -> Iterator[tuple[int, dict]]:
     context = _context()
-    with ProcessPoolExecutor(min(workers, max(len(todo), 1)), mp_context=context) as pool:
+    with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context) as pool:
         pending = {pool.submit(task, point): index for index, point in todo}
         finished = 0
         try:
@@ -117,7 +119,7 @@ def _dask(task, todo, workers: int, scheduler) -> Iterator[tuple[int, dict]]:
                           " (or pip install 'dask[distributed]')") from None
     cluster = client = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+        cluster = LocalCluster(n_workers=min(workers, len(todo)), threads_per_worker=1, processes=True,
                                dashboard_address=None)
         client = Client(cluster)
     elif isinstance(scheduler, str):

@@ -188,15 +188,16 @@ def sweep(setup: Callable[..., Mapping], axes: Mapping[str, Sequence] | None = N
         if retry_failed:
             records = {k: r for k, r in records.items() if not r["error"]}
     todo = [(k, p) for k, p in enumerate(grid.points) if k not in records]
+    failed = sum(1 for r in records.values() if r["error"])
     with _bar(progress, len(grid.points), len(records)) as bar:
         for index, record in run_points(task, todo, backend, workers, scheduler):
             if folder is not None:
                 folder.write(index, record)
             records[index] = record
-            bar.update(1)
-            failed = sum(1 for r in records.values() if r["error"])
-            if failed:
+            if record["error"]:
+                failed += 1
                 bar.set_postfix(failed=failed, refresh=False)
+            bar.update(1)
     ordered = [records[k] for k in range(len(grid.points))]
     return assemble(grid, ordered, list(parsed), traces,
                     {"backend": backend, "measures": repr({k: _identity(m) for k, m in parsed.items()}),
