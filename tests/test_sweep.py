@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import time
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,22 +40,28 @@ def epsp(weight, site) -> dict:
 @dataclass(frozen=True)
 class Interrupting:
     """``epsp`` that counts its calls (a file per call in ``folder``) and, while the file
-    ``folder/armed`` exists, ends its process (``os._exit``) or raises KeyboardInterrupt at the
-    point of weight ``at`` (nS) and site ``site``."""
+    ``folder/armed`` exists, raises KeyboardInterrupt at the point of weight ``at`` (nS) and
+    site ``site`` or, with ``store``, kills its own process (``os._exit``) there once ``store``
+    holds ``wait_for`` finished points."""
 
     folder: str
     at: float
     site: str
-    how: str  # "exit" or "interrupt"
+    store: str | None = None
+    wait_for: int = 0
 
     def __call__(self, weight, site) -> dict:
         key = f"{float(weight / nS):g}_{site.replace('@', '-')}"
         armed = Path(self.folder, "armed")
         if armed.exists() and math.isclose(float(weight / nS), self.at) and site == self.site:
             armed.unlink()
-            if self.how == "exit":
-                os._exit(3)
-            raise KeyboardInterrupt
+            if self.store is None:
+                raise KeyboardInterrupt
+            deadline = time.monotonic() + 120
+            while len(list(Path(self.store).glob("point_*.nc"))) < self.wait_for \
+                    and time.monotonic() < deadline:
+                time.sleep(0.05)
+            os._exit(3)
         Path(self.folder, f"call_{key}_{uuid.uuid4().hex}").touch()
         return epsp(weight, site)
 
@@ -124,36 +131,33 @@ def test_points_list_and_failed_point(lone):
 
 
 def test_processes_killed_worker_then_resume(grid, tmp_path):
-    """A worker process dies at point (3 nS, basal@200); the sweep raises, the store keeps what
-    finished (computed by the worker processes: equal to serial). The resumed sweep computes only
-    the rest, and its dataset equals the uninterrupted one."""
-    calls_dir = tmp_path / "calls"
-    calls_dir.mkdir()
-    (calls_dir / "armed").touch()
-    setup = Interrupting(str(calls_dir), 3.0, "basal@200", "exit")
+    """Two worker processes run a point each, then one kills itself on the third: the sweep
+    raises, the store keeps the two finished points (equal to serial). The resumed sweep
+    computes only the third, and its dataset equals the uninterrupted one."""
+    (tmp_path / "armed").touch()
     store = tmp_path / "store"
-    args = dict(axes={"weight": WEIGHTS, "site": SITES}, measures=MEASURES, traces=("soma",),
-                store=store, progress=False)
-    with pytest.raises(SweepError, match="worker process died.*resume=True"):
+    setup = Interrupting(str(tmp_path), 3.0, "basal@200", str(store), wait_for=2)
+    pts = [{"weight": 1 * nS, "site": "basal@50"}, {"weight": 1 * nS, "site": "basal@200"},
+           {"weight": 3 * nS, "site": "basal@200"}]
+    args = dict(points=pts, measures=MEASURES, traces=("soma",), store=store, progress=False)
+    with pytest.raises(SweepError, match="worker process died.*2 point.*resume=True"):
         sweep(setup, backend="processes", workers=2, **args)
-    keys = ["1_basal-50", "1_basal-200", "3_basal-50", "3_basal-200"]  # in point order
-    stored = {keys[int(p.stem.split("_")[1])] for p in store.glob("point_*.nc")}
-    assert 1 <= len(stored) < 4 and "3_basal-200" not in stored
-    first = calls(calls_dir)
-    ds = sweep(setup, **args)  # resumed (serially)
-    recomputed = list(calls(calls_dir))
-    for c in first:
-        recomputed.remove(c)
-    assert sorted(recomputed) == sorted(set(keys) - stored)  # each missing point once, no other
-    for name in [*MEASURES, "trace_soma", "error"]:
-        np.testing.assert_array_equal(ds[name].values, grid[name].values)
+    assert sorted(p.name for p in store.glob("point_*.nc")) == ["point_000000.nc",
+                                                                "point_000001.nc"]
+    assert calls(tmp_path) == ["1_basal-200", "1_basal-50"]
+    ds = sweep(setup, **args)  # resumed (serially): only the third point runs
+    assert calls(tmp_path) == ["1_basal-200", "1_basal-50", "3_basal-200"]
+    for k, p in enumerate(pts):
+        ref = grid.sel(weight=float(p["weight"] / nS), site=p["site"])
+        for name in [*MEASURES, "trace_soma", "error"]:
+            np.testing.assert_array_equal(ds[name].isel(point=k).values, ref[name].values)
 
 
 def test_serial_interrupt_resume_progress(lone, tmp_path):
     """Ctrl-C (KeyboardInterrupt) at the second point stops a serial sweep at once; the resumed
     sweep runs only that point, shows 1/2 -> 2/2, and equals the lone runs."""
     (tmp_path / "armed").touch()
-    setup = Interrupting(str(tmp_path), 1.0, "basal@200", "interrupt")
+    setup = Interrupting(str(tmp_path), 1.0, "basal@200")
     pts = [{"weight": 3 * nS, "site": "basal@50"}, {"weight": 1 * nS, "site": "basal@200"}]
     store = tmp_path / "store"
     with pytest.raises(KeyboardInterrupt):
@@ -191,17 +195,38 @@ def test_failed_point_retried_only_when_asked(tmp_path):
     sweep(epsp, points=pts, measures={"p": "peak@soma"}, store=store, retry_failed=True,
           progress=False)
     assert (store / "point_000000.nc").stat().st_mtime_ns != first
+    (store / "point_000000.nc").write_bytes(b"CDF damaged")  # e.g. by a power cut
+    with pytest.warns(UserWarning, match="cannot read the point file .* run again"):
+        ds3 = sweep(epsp, points=pts, measures={"p": "peak@soma"}, store=store, progress=False)
+    assert str(ds3["error"].values[0]) == str(ds["error"].values[0])
 
 
-def test_dask_local_cluster_equals_serial(grid):
-    pytest.importorskip("dask.distributed")
+def _dask_equals_serial(grid, **backend) -> None:
     pts = [{"weight": 1 * nS, "site": "basal@200"}, {"weight": 3 * nS, "site": "basal@50"}]
-    ds = sweep(epsp, points=pts, measures=MEASURES, traces=("soma",), backend="dask", workers=2,
-               progress=False)
+    ds = sweep(epsp, points=pts, measures=MEASURES, traces=("soma",), backend="dask",
+               progress=False, **backend)
     for k, p in enumerate(pts):
         ref = grid.sel(weight=float(p["weight"] / nS), site=p["site"])
         for name in [*MEASURES, "trace_soma", "error"]:
             np.testing.assert_array_equal(ds[name].isel(point=k).values, ref[name].values)
+
+
+def test_dask_client_equals_serial(grid):
+    """A Client given as scheduler (here an in-process LocalCluster: quick to start; its two
+    worker threads take turns, Brian2 being global) runs every point as serial does."""
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        _dask_equals_serial(grid, scheduler=client)
+        assert client.status == "running"  # a Client of the caller's is left open
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_equals_serial(grid):
+    """The default: a LocalCluster of two worker processes."""
+    pytest.importorskip("dask.distributed")
+    _dask_equals_serial(grid, workers=2)
 
 
 @pytest.mark.parametrize("text, message", [

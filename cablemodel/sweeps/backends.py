@@ -2,13 +2,16 @@
 
 * ``"serial"``: one after the other in this process (Ctrl-C stops the sweep at once).
 * ``"processes"``: a :class:`concurrent.futures.ProcessPoolExecutor` of ``workers`` processes
-  started with ``spawn`` (a fresh interpreter each: Brian2's global state, its device and its
-  caches, is not safe to share through ``fork``). Each worker imports cablemodel once and runs
-  many points; with ``engine="cpp_standalone"`` all workers share the build cache
-  (:mod:`cablemodel.simulation.build_cache`), so one structure is compiled once.
+  started with ``forkserver`` (``spawn`` where there is none, e.g. Windows): never ``fork``, as
+  Brian2's global state after a run (its device, its objects, open files) is not safe to copy.
+  The fork server imports cablemodel once, before any run, and each worker is forked from it
+  (no import of its own) and runs many points; with ``engine="cpp_standalone"`` all workers
+  share the build cache (:mod:`cablemodel.simulation.build_cache`), so one structure is
+  compiled once.
 * ``"dask"``: ``dask.distributed`` (the ``cablemodel[sweep]`` extra): a ``LocalCluster`` of
   ``workers`` single-threaded worker processes by default, or the scheduler at an address
-  (``"tcp://host:8786"``), or a ``Client`` you made (left open).
+  (``"tcp://host:8786"``), or a ``Client`` you made (left open). Brian2 is not thread-safe:
+  points that run in threads of one process (a cluster with ``processes=False``) take turns.
 
 Every backend yields ``(index, record)`` as points finish, in any order; the caller writes each
 record to the store at once. If a worker process dies (killed, out of memory), the points that
@@ -54,6 +57,8 @@ def run_points(task: Callable[[dict], dict], todo: Sequence[tuple[int, dict]], b
         raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
     if scheduler is not None and backend != "dask":
         raise ValueError(f"scheduler= is for backend='dask' (got backend={backend!r})")
+    if not todo:
+        return
     if backend == "serial":
         for index, point in todo:
             yield index, task(point)
@@ -63,9 +68,18 @@ def run_points(task: Callable[[dict], dict], todo: Sequence[tuple[int, dict]], b
         yield from _dask(task, todo, workers or os.cpu_count() or 1, scheduler)
 
 
+def _context():
+    """The ``forkserver`` context, with cablemodel imported in the server, else ``spawn``."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", "cablemodel.sweeps.run"])
+    return context
+
+
 def _processes(task, todo, workers: int) -> Iterator[tuple[int, dict]]:
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(min(workers, max(len(todo), 1)), mp_context=context) as pool:
+    context = _context()
+    with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context) as pool:
         pending = {pool.submit(task, point): index for index, point in todo}
         finished = 0
         try:
@@ -105,7 +119,7 @@ def _dask(task, todo, workers: int, scheduler) -> Iterator[tuple[int, dict]]:
                           " (or pip install 'dask[distributed]')") from None
     cluster = client = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+        cluster = LocalCluster(n_workers=min(workers, len(todo)), threads_per_worker=1, processes=True,
                                dashboard_address=None)
         client = Client(cluster)
     elif isinstance(scheduler, str):

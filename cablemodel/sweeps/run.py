@@ -13,6 +13,7 @@ import hashlib
 import inspect
 import pickle
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ __all__ = ["sweep", "PointTask", "SIMULATE_ARGS"]
 #: The keyword arguments a setup may return (those of :func:`cablemodel.simulate`).
 SIMULATE_ARGS = tuple(inspect.signature(simulate).parameters)
 _RESERVED = ("error", "time", "point")
+#: One simulation at a time per process: Brian2's state is global (threads of one Dask worker
+#: process, or of a cluster with ``processes=False``, take turns).
+_ONE_RUN = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,9 @@ class PointTask:
         record = {"values": {}, "units": {}, "error": "", "traces": {}, "trace_units": {},
                   "t_ms": None}
         try:
-            result = simulate(**self.arguments(point))
+            kwargs = self.arguments(point)
+            with _ONE_RUN:
+                result = simulate(**kwargs)
             for name, measure in self.measures:
                 record["values"][name], record["units"][name] = evaluate(measure, result)
             for label in self.traces:
@@ -182,15 +188,16 @@ def sweep(setup: Callable[..., Mapping], axes: Mapping[str, Sequence] | None = N
         if retry_failed:
             records = {k: r for k, r in records.items() if not r["error"]}
     todo = [(k, p) for k, p in enumerate(grid.points) if k not in records]
+    failed = sum(1 for r in records.values() if r["error"])
     with _bar(progress, len(grid.points), len(records)) as bar:
         for index, record in run_points(task, todo, backend, workers, scheduler):
             if folder is not None:
                 folder.write(index, record)
             records[index] = record
-            bar.update(1)
-            failed = sum(1 for r in records.values() if r["error"])
-            if failed:
+            if record["error"]:
+                failed += 1
                 bar.set_postfix(failed=failed, refresh=False)
+            bar.update(1)
     ordered = [records[k] for k in range(len(grid.points))]
     return assemble(grid, ordered, list(parsed), traces,
                     {"backend": backend, "measures": repr({k: _identity(m) for k, m in parsed.items()}),
