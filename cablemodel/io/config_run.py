@@ -167,7 +167,7 @@ def _plot_sweep(ds, names: list[str], path: Path, title: str) -> Path:
             ax.set_xticks(xs, [str(v) for v in x], rotation=30, fontsize=7)
         unit = ds[x_dim].attrs.get("units", "")
         ax.set(xlabel=f"{x_dim} ({unit})" if unit else x_dim,
-               ylabel=f"{name} ({da.attrs.get('unit', '')})", title=title)
+               ylabel=f"{name} ({da.attrs.get('units', '')})", title=title)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
