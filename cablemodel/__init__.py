@@ -120,6 +120,7 @@ from .presets import mammalian_cell
 from .protocols import IVCurve, iv_curve
 from .simulation.engine import SimulationError, simulate, simulate_circuit
 from .simulation.results import Result
+from .sweeps import sweep
 
 __version__ = "0.1.0"
 
@@ -140,7 +141,7 @@ __all__ = [
     "Waveform", "Step", "Train", "Ramp", "Sine", "Noise", "Sampled", "WaveformClamp", "VoltageClamp",
     "VoltageSteps", "iv_curve", "IVCurve",
     "Membrane", "Spines", "myelinate", "myelin_membrane", "lamellae", "axon_fibre", "myelinated_cell",
-    "unmyelinated_cell", "conduction_velocity", "arrival_times",
+    "unmyelinated_cell", "conduction_velocity", "arrival_times", "sweep",
 ]
 # the BBP channel library (cablemodel.mechanisms.bbp)
 __all__ += ["NaTa_t", "NaTs2_t", "Nap_Et2", "K_Pst", "K_Tst", "SKv3_1", "SK_E2", "Im", "Ih", "Ca_HVA",

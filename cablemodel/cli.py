@@ -1,4 +1,5 @@
-"""Command line: ``cablemodel demo``, ``info``, ``psp``, ``impedance``, ``morphologies``."""
+"""Command line: ``cablemodel demo``, ``info``, ``psp``, ``impedance``, ``morphologies``, ``run``,
+``sweep``."""
 
 from __future__ import annotations
 
@@ -264,9 +265,41 @@ def _receptor(args: argparse.Namespace):
     return rec
 
 
+def _config(args: argparse.Namespace) -> int:
+    """``cablemodel run FILE`` / ``cablemodel sweep FILE``: validate the TOML config file (every
+    problem on stderr, one line each, exit 2), run it, write its outputs and print what was
+    written (and the measures of a run)."""
+    from .io.config import ConfigError, load_config
+    from .io.config_run import run_config, sweep_config
+    from .simulation.engine import SimulationError
+
+    try:
+        config = load_config(args.config)
+        if args.command == "sweep" and config.sweep is None:
+            print(f"cablemodel sweep: {args.config}: no [sweep] table; add one (axes or points)"
+                  " or use `cablemodel run`", file=sys.stderr)
+            return 2
+        if args.command == "run":
+            _, measures, files = run_config(config, args.out)
+            for name, m in measures.items():
+                unit = "" if m["unit"] == "1" else f" {m['unit']}"
+                print(f"{name} = {m['value']:.6g}{unit}  ({m['measure']})")
+        else:
+            _, files = sweep_config(config, args.out)
+    except ConfigError as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    except (ValueError, SimulationError) as err:
+        print(f"cablemodel {args.command}: {args.config}: {str(err).splitlines()[0]}", file=sys.stderr)
+        return 2
+    for path in files:
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``cablemodel`` argument parser (subcommands ``demo``, ``info``, ``psp``, ``impedance``,
-    ``morphologies``; each sets ``func``, the function that runs it).
+    ``morphologies``, ``run``, ``sweep``; each sets ``func``, the function that runs it).
 
     Example
     -------
@@ -383,6 +416,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=_impedance)
     from .crosscheck import add_parser as add_crosscheck
     add_crosscheck(sub)
+    for name, what in (("run", "one simulation"), ("sweep", "the [sweep] grid or points")):
+        cmd = sub.add_parser(name, help=f"run {what} of a TOML config file (schema: README,"
+                             " 'Config files'; examples/) and write its outputs")
+        cmd.add_argument("config", help="TOML config file")
+        cmd.add_argument("--out", default=None,
+                         help="output folder (default: [output] folder, relative to the file)")
+        cmd.set_defaults(func=_config)
     morph = sub.add_parser("morphologies", help="write the generated morphologies as SWC files")
     morph.add_argument("--out", default="morphologies", help="folder (default: morphologies)")
     morph.set_defaults(func=_morphologies)

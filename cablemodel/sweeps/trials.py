@@ -18,12 +18,12 @@ from dataclasses import dataclass, fields, is_dataclass, replace
 import numpy as np
 from brian2 import Quantity, ms, mV, second
 
-from .cell import Cell
-from .mechanisms.synapses import Synapse
-from .simulation.assembly import trial_period, value_key
-from .simulation.engine import SimulationError, simulate
-from .simulation.results import Result
-from .units import quantity
+from ..cell import Cell
+from ..mechanisms.synapses import Synapse
+from ..simulation.assembly import trial_period, value_key
+from ..simulation.engine import SimulationError, simulate
+from ..simulation.results import Result
+from ..units import quantity
 
 __all__ = ["Trial", "TrialSet", "run_trials"]
 
