@@ -69,7 +69,17 @@ def trial_arguments(args: Sequence[Mapping]) -> dict | str:
 
 def run_as_trials(args: Sequence[Mapping]) -> list[Result] | str:
     """One :class:`Result` per simulate call of ``args`` from one :func:`run_trials`, or the
-    reason it cannot be done (a str)."""
+    reason it cannot be done (a str).
+
+    Example
+    -------
+    >>> from brian2 import ms, nS
+    >>> from cablemodel import AMPA, Cell, Synapse, ball_and_stick, spike_times
+    >>> cell = Cell(ball_and_stick())
+    >>> run_as_trials([{"cell": cell, "synapses": [Synapse(AMPA, "soma", 1 * nS, spike_times([9] * ms))],
+    ...                 "duration": 5 * ms, "engine": "numpy"}, {"cell": cell, "duration": 5 * ms}])
+    'the points differ in engine (only synapses and record may differ)'
+    """
     kwargs = trial_arguments(args)
     if isinstance(kwargs, str):
         return kwargs

@@ -81,7 +81,15 @@ class PointTask:
     def run(self, points: Sequence[Mapping]) -> list[dict]:
         """The records of several points: as trials of one simulation with ``as_trials`` (see
         :mod:`cablemodel.sweeps.batch`; one by one when they cannot, with a warning), else one
-        lone run each. A batch's wall time is shared equally among its points."""
+        lone run each. A batch's wall time is shared equally among its points.
+
+        Example
+        -------
+        >>> def setup(duration):
+        ...     raise ValueError(f"no cell for {duration}")
+        >>> [r["error"] for r in PointTask(setup, (), as_trials=True).run([{"duration": 1}] * 2)]
+        ['ValueError: no cell for 1', 'ValueError: no cell for 1']
+        """
         if not self.as_trials or len(points) < 2:
             return [self(p) for p in points]
         start = time.perf_counter()
