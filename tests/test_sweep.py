@@ -119,15 +119,29 @@ def test_grid_points_equal_lone_runs(grid, lone):
 
 
 def test_points_list_and_failed_point(lone):
-    pts = [{"weight": 3 * nS, "site": "basal@200"}, {"weight": -1 * nS, "site": "basal@50"},
-           {"weight": 1 * nS, "site": "basal@50"}]
+    pts = [{"weight": 3 * nS, "site": "basal@200"}, {"weight": -1 * nS, "site": "basal@50"}]
     ds = sweep(epsp, points=pts, measures=MEASURES, traces=("soma",), progress=False)
-    assert ds["soma_peak"].dims == ("point",) and ds["weight"].values.tolist() == [3.0, -1.0, 1.0]
+    assert ds["soma_peak"].dims == ("point",) and ds["weight"].values.tolist() == [3.0, -1.0]
+    assert ds["site"].values.tolist() == ["basal@200", "basal@50"]
     _check_point(ds.isel(point=0), lone[3.0, "basal@200"])
-    _check_point(ds.isel(point=2), lone[1.0, "basal@50"])
     bad = ds.isel(point=1)
     assert str(bad["error"].values).startswith("ValueError: synapse weight must be >= 0 nS")
     assert np.isnan(float(bad["soma_peak"])) and np.isnan(bad["trace_soma"].values).all()
+
+
+def test_as_trials_equal_lone_runs(lone):
+    """The points differ only in their synapse: one simulation of trials (one point failing in
+    its setup), each equal to its lone run."""
+    pts = [{"weight": w, "site": s} for w in WEIGHTS for s in SITES]
+    pts.insert(1, {"weight": -1 * nS, "site": "basal@50"})
+    ds = sweep(epsp, points=pts, measures=MEASURES, traces=("soma",), as_trials=True,
+               progress=False)
+    assert str(ds["error"].values[1]).startswith("ValueError: synapse weight must be >= 0 nS")
+    for k, p in enumerate(pts):
+        if k != 1:
+            _check_point(ds.isel(point=k), lone[float(p["weight"] / nS), p["site"]])
+    # shared wall time: one run for the four points
+    assert len(set(ds.attrs["point_seconds"])) == 1
 
 
 def test_processes_killed_worker_then_resume(grid, tmp_path):

@@ -13,9 +13,10 @@
   (``"tcp://host:8786"``), or a ``Client`` you made (left open). Brian2 is not thread-safe:
   points that run in threads of one process (a cluster with ``processes=False``) take turns.
 
-Every backend yields ``(index, record)`` as points finish, in any order; the caller writes each
-record to the store at once. If a worker process dies (killed, out of memory), the points that
-finished are yielded and :class:`SweepError` is raised.
+The work comes in jobs (the indices and points of one or more points: several when they run
+as trials of one simulation). Every backend yields ``(index, record)`` as jobs finish, in any
+order; the caller writes each record to the store at once. If a worker process dies (killed,
+out of memory), the points that finished are yielded and :class:`SweepError` is raised.
 """
 
 from __future__ import annotations
@@ -41,15 +42,17 @@ class SweepError(RuntimeError):
     """
 
 
-def run_points(task: Callable[[dict], dict], todo: Sequence[tuple[int, dict]], backend: str,
-               workers: int | None = None, scheduler=None) -> Iterator[tuple[int, dict]]:
-    """Run ``task(point)`` for every ``(index, point)`` of ``todo`` on ``backend``; yield
-    ``(index, record)`` as each finishes.
+def run_points(task: Callable[[list], list], jobs: Sequence[tuple[tuple[int, ...], list]],
+               backend: str, workers: int | None = None, scheduler=None
+               ) -> Iterator[tuple[int, dict]]:
+    """Run ``task(points)`` (one record per point) for every job ``(indices, points)`` on
+    ``backend``; yield ``(index, record)`` as each job finishes.
 
     Example
     -------
-    >>> sorted(run_points(lambda p: {"x": 2 * p["a"]}, [(0, {"a": 1}), (1, {"a": 5})], "serial"))
-    [(0, {'x': 2}), (1, {'x': 10})]
+    >>> double = lambda pts: [{"x": 2 * p["a"]} for p in pts]
+    >>> sorted(run_points(double, [((0, 1), [{"a": 1}, {"a": 5}]), ((2,), [{"a": 7}])], "serial"))
+    [(0, {'x': 2}), (1, {'x': 10}), (2, {'x': 14})]
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -57,15 +60,15 @@ def run_points(task: Callable[[dict], dict], todo: Sequence[tuple[int, dict]], b
         raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
     if scheduler is not None and backend != "dask":
         raise ValueError(f"scheduler= is for backend='dask' (got backend={backend!r})")
-    if not todo:
+    if not jobs:
         return
     if backend == "serial":
-        for index, point in todo:
-            yield index, task(point)
+        for indices, points in jobs:
+            yield from zip(indices, task(points), strict=True)
     elif backend == "processes":
-        yield from _processes(task, todo, workers or os.cpu_count() or 1)
+        yield from _processes(task, jobs, workers or os.cpu_count() or 1)
     else:
-        yield from _dask(task, todo, workers or os.cpu_count() or 1, scheduler)
+        yield from _dask(task, jobs, workers or os.cpu_count() or 1, scheduler)
 
 
 def _context():
@@ -77,41 +80,41 @@ def _context():
     return context
 
 
-def _processes(task, todo, workers: int) -> Iterator[tuple[int, dict]]:
+def _processes(task, jobs, workers: int) -> Iterator[tuple[int, dict]]:
     context = _context()
-    with ProcessPoolExecutor(min(workers, len(todo)), mp_context=context) as pool:
-        pending = {pool.submit(task, point): index for index, point in todo}
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+        pending = {pool.submit(task, points): indices for indices, points in jobs}
         finished = 0
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 broken = None
                 for fut in done:
-                    index = pending.pop(fut)
+                    indices = pending.pop(fut)
                     try:
-                        record = fut.result()
+                        records = fut.result()
                     except BrokenProcessPool as err:
-                        broken = (index, err)
+                        broken = (indices, err)
                         continue
-                    finished += 1
-                    yield index, record
+                    finished += len(indices)
+                    yield from zip(indices, records, strict=True)
                 if broken is not None:
                     # the others may have finished before the pool broke: keep those
-                    for fut, index in list(pending.items()):
+                    for fut, indices in list(pending.items()):
                         if fut.done() and not fut.cancelled() and fut.exception() is None:
-                            finished += 1
-                            yield index, fut.result()
+                            finished += len(indices)
+                            yield from zip(indices, fut.result(), strict=True)
                     raise SweepError(
-                        f"a worker process died (while point {broken[0]} or another one was"
-                        f" running: {broken[1]}); {finished} point(s) finished"
-                        " before that. Run the sweep again with a store= folder and resume=True"
-                        " to compute only the rest") from None
+                        f"a worker process died (while point {broken[0][0]} or another one was"
+                        f" running: {broken[1]}); {finished} point(s) finished before that. Run"
+                        " the sweep again with a store= folder and resume=True to compute only"
+                        " the rest") from None
         finally:
             for fut in pending:
                 fut.cancel()
 
 
-def _dask(task, todo, workers: int, scheduler) -> Iterator[tuple[int, dict]]:
+def _dask(task, jobs, workers: int, scheduler) -> Iterator[tuple[int, dict]]:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -119,7 +122,7 @@ def _dask(task, todo, workers: int, scheduler) -> Iterator[tuple[int, dict]]:
                           " (or pip install 'dask[distributed]')") from None
     cluster = client = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=min(workers, len(todo)), threads_per_worker=1, processes=True,
+        cluster = LocalCluster(n_workers=min(workers, len(jobs)), threads_per_worker=1, processes=True,
                                dashboard_address=None)
         client = Client(cluster)
     elif isinstance(scheduler, str):
@@ -132,16 +135,16 @@ def _dask(task, todo, workers: int, scheduler) -> Iterator[tuple[int, dict]]:
     active = client or scheduler
     futures = {}
     try:
-        futures = {active.submit(task, point, pure=False): index for index, point in todo}
+        futures = {active.submit(task, points, pure=False): indices for indices, points in jobs}
         for fut in as_completed(futures):
-            index = futures[fut]
+            indices = futures[fut]
             try:
-                record = fut.result()
+                records = fut.result()
             except Exception as err:  # a worker died, the task could not be unpickled, ...
-                raise SweepError(f"point {index} did not finish on Dask ({type(err).__name__}:"
+                raise SweepError(f"point {indices[0]} did not finish on Dask ({type(err).__name__}:"
                                  f" {err}); the points that finished before are kept in the store:"
                                  " run again with resume=True") from None
-            yield index, record
+            yield from zip(indices, records, strict=True)
     finally:
         for fut in futures:
             fut.cancel()

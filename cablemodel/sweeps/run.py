@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import os
 import pickle
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -22,15 +24,18 @@ from ..places import Location, Region
 from ..simulation.engine import simulate
 from ..simulation.recording import parse_request
 from .backends import run_points
+from .batch import run_as_trials
 from .grid import assemble, make_grid
 from .measures import Measure, evaluate, parse_measure, trace_values
 from .store import Store
 
-__all__ = ["sweep", "PointTask", "SIMULATE_ARGS"]
+__all__ = ["sweep", "PointTask", "SIMULATE_ARGS", "TRIALS_PER_RUN"]
 
 #: The keyword arguments a setup may return (those of :func:`cablemodel.simulate`).
 SIMULATE_ARGS = tuple(inspect.signature(simulate).parameters)
 _RESERVED = ("error", "time", "point")
+#: Most points run as trials of one simulation (``as_trials=True``).
+TRIALS_PER_RUN = 100
 #: One simulation at a time per process: Brian2's state is global (threads of one Dask worker
 #: process, or of a cluster with ``processes=False``, take turns).
 _ONE_RUN = threading.Lock()
@@ -59,24 +64,68 @@ class PointTask:
     setup: Callable[..., Mapping]
     measures: tuple[tuple[str, Measure | Callable], ...]
     traces: tuple[str, ...] = ()
+    as_trials: bool = False
 
     def __call__(self, point: Mapping) -> dict:
         start = time.perf_counter()
-        record = {"values": {}, "units": {}, "error": "", "traces": {}, "trace_units": {},
-                  "t_ms": None}
         try:
             kwargs = self.arguments(point)
             with _ONE_RUN:
                 result = simulate(**kwargs)
-            for name, measure in self.measures:
-                record["values"][name], record["units"][name] = evaluate(measure, result)
-            for label in self.traces:
-                record["traces"][label], record["trace_units"][label] = trace_values(result, label)
-            record["t_ms"] = result.t_ms if self.traces else None
+            record = self.record(result)
         except Exception as err:
-            record.update(values={}, units={}, traces={}, trace_units={}, t_ms=None,
-                          error=f"{type(err).__name__}: {err}")
+            record = _failed(err)
         record["seconds"] = time.perf_counter() - start
+        return record
+
+    def run(self, points: Sequence[Mapping]) -> list[dict]:
+        """The records of several points: as trials of one simulation with ``as_trials`` (see
+        :mod:`cablemodel.sweeps.batch`; one by one when they cannot, with a warning), else one
+        lone run each. A batch's wall time is shared equally among its points.
+
+        Example
+        -------
+        >>> def setup(duration):
+        ...     raise ValueError(f"no cell for {duration}")
+        >>> [r["error"] for r in PointTask(setup, (), as_trials=True).run([{"duration": 1}] * 2)]
+        ['ValueError: no cell for 1', 'ValueError: no cell for 1']
+        """
+        if not self.as_trials or len(points) < 2:
+            return [self(p) for p in points]
+        start = time.perf_counter()
+        records: list = [None] * len(points)
+        args = {}
+        for k, p in enumerate(points):
+            try:
+                args[k] = self.arguments(p)
+            except Exception as err:  # that point fails, the others run
+                records[k] = _failed(err)
+        try:
+            with _ONE_RUN:
+                results = run_as_trials(list(args.values())) if args else []
+        except Exception as err:
+            results = f"the run raised {type(err).__name__}: {err}"
+        if isinstance(results, str):
+            warnings.warn(f"as_trials: {results}; these {len(args)} points run one by one",
+                          stacklevel=2)
+            return [self(p) if records[k] is None else dict(records[k], seconds=0.0)
+                    for k, p in enumerate(points)]
+        for k, result in zip(args, results, strict=True):
+            try:
+                records[k] = self.record(result)
+            except Exception as err:
+                records[k] = _failed(err)
+        seconds = (time.perf_counter() - start) / len(points)
+        return [dict(r, seconds=seconds) for r in records]
+
+    def record(self, result) -> dict:
+        """The measures and traces of ``result`` (a record without ``seconds``)."""
+        record = {"values": {}, "units": {}, "error": "", "traces": {}, "trace_units": {},
+                  "t_ms": result.t_ms if self.traces else None}
+        for name, measure in self.measures:
+            record["values"][name], record["units"][name] = evaluate(measure, result)
+        for label in self.traces:
+            record["traces"][label], record["trace_units"][label] = trace_values(result, label)
         return record
 
     def arguments(self, point: Mapping) -> dict:
@@ -101,7 +150,7 @@ def sweep(setup: Callable[..., Mapping], axes: Mapping[str, Sequence] | None = N
           measures: Mapping[str, str | Callable] | None = None, traces: Iterable[str] = (),
           backend: str = "serial", workers: int | None = None, scheduler=None,
           store: str | None = None, resume: bool = True, retry_failed: bool = False,
-          progress=True):
+          progress=True, as_trials: bool = False):
     """Run ``simulate(**setup(**point))`` at every point; return an ``xarray.Dataset``.
 
     Parameters
@@ -141,6 +190,11 @@ def sweep(setup: Callable[..., Mapping], axes: Mapping[str, Sequence] | None = N
     progress : bool or text stream
         A tqdm progress bar with ETA (terminal or notebook); a stream (e.g. ``sys.stdout``) to
         write it there; ``False`` for none.
+    as_trials : bool
+        Points that differ only in their synapses (weights, spike times, sites) run as trials of
+        one simulation, up to :data:`TRIALS_PER_RUN` per run and at least one run per worker
+        (:mod:`cablemodel.sweeps.batch`: equal to lone runs to rounding, 1e-9 mV; much faster
+        for short runs); other points run one by one, with a warning.
 
     Returns
     -------
@@ -172,7 +226,7 @@ def sweep(setup: Callable[..., Mapping], axes: Mapping[str, Sequence] | None = N
     traces = tuple(traces)
     for label in traces:
         parse_request(label)
-    task = PointTask(setup, tuple(parsed.items()), traces)
+    task = PointTask(setup, tuple(parsed.items()), traces, as_trials)
     if backend != "serial":
         _check_picklable(task)
     records: dict[int, dict] = {}
@@ -190,7 +244,9 @@ def sweep(setup: Callable[..., Mapping], axes: Mapping[str, Sequence] | None = N
     todo = [(k, p) for k, p in enumerate(grid.points) if k not in records]
     failed = sum(1 for r in records.values() if r["error"])
     with _bar(progress, len(grid.points), len(records)) as bar:
-        for index, record in run_points(task, todo, backend, workers, scheduler):
+        n_workers = 1 if backend == "serial" else workers or os.cpu_count() or 1
+        jobs = _jobs(todo, as_trials, n_workers)
+        for index, record in run_points(task.run, jobs, backend, workers, scheduler):
             if folder is not None:
                 folder.write(index, record)
             records[index] = record
@@ -202,6 +258,21 @@ def sweep(setup: Callable[..., Mapping], axes: Mapping[str, Sequence] | None = N
     return assemble(grid, ordered, list(parsed), traces,
                     {"backend": backend, "measures": repr({k: _identity(m) for k, m in parsed.items()}),
                      "wall_seconds": time.perf_counter() - started})
+
+
+def _failed(err: Exception) -> dict:
+    return {"values": {}, "units": {}, "error": f"{type(err).__name__}: {err}", "traces": {},
+            "trace_units": {}, "t_ms": None}
+
+
+def _jobs(todo: list, as_trials: bool, workers: int) -> list[tuple[tuple[int, ...], list]]:
+    """``todo`` in jobs: one point each, or with ``as_trials`` up to :data:`TRIALS_PER_RUN`
+    points each, at least one job per worker."""
+    if not as_trials:
+        return [((k,), [p]) for k, p in todo]
+    size = max(1, min(TRIALS_PER_RUN, -(-len(todo) // workers)))
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    return [(tuple(k for k, _ in c), [p for _, p in c]) for c in chunks]
 
 
 def _measures(measures, names: Sequence[str]) -> dict[str, Measure | Callable]:

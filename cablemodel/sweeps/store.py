@@ -34,7 +34,13 @@ _MANIFEST = "manifest.json"
 
 
 class StoreMismatch(ValueError):
-    """The store holds another sweep (or is not a sweep store)."""
+    """The store holds another sweep (or is not a sweep store).
+
+    Example
+    -------
+    >>> issubclass(StoreMismatch, ValueError)
+    True
+    """
 
 
 class Store:
