@@ -6,8 +6,21 @@
   E/I cancellation (linear vs measured sum).
 - :mod:`.excitability`: all-or-none spike (peak vs stimulus), absolute and relative refractory
   periods (threshold vs interval).
+- :mod:`.attenuation`: EPSP peaks at the synapse and the hillock along a path, steady-state and
+  transient length constants against cable theory (DC and AC at the EPSP's frequency).
+- :mod:`.propagation`: the action potential keeps its amplitude while a graded potential decays;
+  one-way propagation and collision; conduction velocity with and without myelin.
 """
 
+from .attenuation import (
+    AttenuationResult,
+    ac_length_constant,
+    attenuation_profile,
+    distances_on_path,
+    half_power_frequency,
+    membrane_time_constant,
+    site_distances,
+)
 from .excitability import AllOrNoneResult, RefractoryResult, all_or_none, refractory_periods
 from .graded import (
     _volley,
@@ -28,9 +41,22 @@ from .inhibition import (
     shunting_inhibition,
     shunting_receptor,
 )
+from .propagation import (
+    CollisionResult,
+    ConductionResult,
+    PropagationResult,
+    collision,
+    conduction,
+    passive_copy,
+    propagation,
+)
 
 __all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation", "spatial_summation",
            "temporal_summation", "ipsp_veto", "theory_length_constant", "summarize_fit", "_volley",
            "shunting_receptor", "shunting_inhibition", "ShuntingResult",
            "ei_cancellation", "EIResult",
-           "all_or_none", "AllOrNoneResult", "refractory_periods", "RefractoryResult"]
+           "all_or_none", "AllOrNoneResult", "refractory_periods", "RefractoryResult",
+           "attenuation_profile", "AttenuationResult", "ac_length_constant", "half_power_frequency",
+           "membrane_time_constant", "distances_on_path", "site_distances",
+           "propagation", "PropagationResult", "passive_copy", "collision", "CollisionResult",
+           "conduction", "ConductionResult"]

@@ -20,7 +20,7 @@ from ..morphology.myelin import axon_fibre, lamellae, myelinate
 from ..places import at
 from ..simulation.engine import simulate
 from ..sweeps import Trial, TrialSet, run_trials
-from .attenuation import distances_on_path
+from .attenuation import distances_on_path, site_distances
 from .graded import _farthest_section, _path, path_sites, theory_length_constant
 
 __all__ = ["passive_copy", "propagation", "PropagationResult", "collision", "CollisionResult",
@@ -58,7 +58,8 @@ def _needs_region(cell: Cell, region: str, what: str) -> None:
 
 @dataclass(frozen=True)
 class PropagationResult:
-    """Amplitudes (peak - rest, mV) along one path of ``region``: ``ap_mV`` of the action
+    """Amplitudes (peak - rest, mV) at ``distances_um`` (of the recorded compartments,
+    :func:`site_distances`) along one path of ``region``: ``ap_mV`` of the action
     potential evoked at ``stimulus`` (``arrival_ms``: its threshold crossing there, ``None`` where
     it did not arrive) and ``epsp_mV`` of the steady subthreshold depolarization of a constant
     current at the same site on the :func:`passive_copy`. ``lambda_theory_um`` =
@@ -145,6 +146,7 @@ def propagation(cell: Cell, distances: Quantity, region: str = "axon", stimulus:
     _needs_region(cell, region, "propagation")
     tip, inside, beyond = distances_on_path(cell, distances, region, tip)
     sites = path_sites(cell, inside * um, region, tip)
+    x = site_distances(cell, sites)
     labels = [str(s) for s in sites]
     r = simulate(cell, [], duration=duration, record=sites,
                  clamps=[CurrentClamp(stimulus, current, 0.2 * ms, 0.2 * ms + pulse)],
@@ -155,8 +157,8 @@ def propagation(cell: Cell, distances: Quantity, region: str = "axon", stimulus:
                   clamps=[CurrentClamp(stimulus, step, 0 * ms, 2 * settle)],
                   **{**simulate_args, "dt": settle_dt})
     graded = [float(rp.v(label)[-1] / mV) - rp.v_rest_mV for label in labels]
-    fit = fit_length_constant(inside * um, np.array(graded) * mV)
-    return PropagationResult(region, str(stimulus), tuple(inside.tolist()), tuple(ap),
+    fit = fit_length_constant(x * um, np.array(graded) * mV)
+    return PropagationResult(region, str(stimulus), tuple(x.tolist()), tuple(ap),
                              tuple(graded), tuple(None if a is None else float(a / ms)
                                                   for a in arrival),
                              float(theory_length_constant(cell, region) / um),
@@ -259,8 +261,8 @@ def collision(cell: Cell, region: str = "axon", n_sites: int = 9, receptor: Rece
     morph, start = cell.morphology, cell.morphology.start_distance()
     path = [n for n in _path(cell, tip) if morph[n].region == region]
     lo, hi = min(start[n] for n in path), start[tip] + morph[tip].length
-    x = np.linspace(lo, hi, n_sites)
-    sites = path_sites(cell, x * um, region, tip)
+    sites = path_sites(cell, np.linspace(lo, hi, n_sites) * um, region, tip)
+    x = site_distances(cell, sites)
     mid = n_sites // 2
     onset = 1 * ms
 
