@@ -109,8 +109,8 @@ class PropagationResult:
                     label=f"exp(-x / {self.lambda_theory_um:.0f} um), theory")
         ax.set_xlabel(f"distance along the {self.region} path (um)")
         ax.set_ylabel("amplitude (mV from rest)")
-        ax.set_title(f"AP kept, graded potential falls {self.epsp_factor_per_lambda:.2f}x"
-                     " per length constant")
+        ax.set_title(f"AP amplitude changes {self.ap_change:.1%}; the graded potential falls"
+                     f" {self.epsp_factor_per_lambda:.2f}x per length constant")
         ax.legend(fontsize=8)
         return ax
 
@@ -216,14 +216,18 @@ class CollisionResult:
             n = sorted(set(self.spike_counts[k]))
             ax.plot(x, t, "o-", color=f"C{k}",
                     label=f"{name} stimulated: {'/'.join(map(str, n))} spike(s) per site")
-            for s in self.stimulated_um[k]:
-                ax.plot(s, 0, "^", color=f"C{k}", ms=10, clip_on=False)
+            ax.plot(self.stimulated_um[k], [-0.04 * k] * len(self.stimulated_um[k]), "^",
+                    color=f"C{k}", ms=9, clip_on=False,
+                    label="stimulus sites (triangles)" if k == 0 else None)
         if self.collision_um is not None:
             ax.axvline(self.collision_um, ls=":", color="C2",
                        label=f"collision at {self.collision_um:.0f} um")
         ax.set_xlabel(f"distance along the {self.region} path (um)")
         ax.set_ylabel("arrival time after the stimulus (ms)")
-        ax.set_title("each site fires at most once: spikes run one way and annihilate")
+        most = max(max(c) for c in self.spike_counts)
+        met = ("" if self.collision_um is None
+               else f"; from both ends they met at {self.collision_um:.0f} um")
+        ax.set_title(f"at most {most} spike(s) per site in any condition{met}")
         ax.legend(fontsize=8)
         return ax
 
@@ -359,8 +363,10 @@ class ConductionResult:
         import matplotlib.pyplot as plt
 
         ax = ax or plt.subplots(figsize=(6, 3.8), layout="constrained")[1]
-        ax.plot(self.myelinated_um, self.myelinated_ms, "o", drawstyle="steps-post",
-                ls="-", label=f"myelinated: {self.myelinated_m_per_s:.2f} m/s (nodes)")
+        step_us = 1e3 * float(np.median(np.diff(self.myelinated_ms)))
+        ax.plot(self.myelinated_um, self.myelinated_ms, "o-", drawstyle="steps-post",
+                label=f"myelinated: {self.myelinated_m_per_s:.2f} m/s, nodes every"
+                      f" {self.internode_um:g} um, {step_us:.0f} us node to node")
         ax.plot(self.unmyelinated_um, self.unmyelinated_ms, "s-",
                 label=f"unmyelinated: {self.unmyelinated_m_per_s:.2f} m/s")
         ax.set_xlabel("distance from the soma (um)")
@@ -373,11 +379,13 @@ class ConductionResult:
 
 def conduction(diameter: Quantity = 1 * um, n_internodes: int = 28, g_ratio: float = 0.7,
                celsius: float = HH_CELSIUS, myelinated_dt: Quantity = 0.005 * ms,
-               unmyelinated_dt: Quantity = 0.02 * ms, engine: str = "numpy") -> ConductionResult:
+               unmyelinated_dt: Quantity = 0.02 * ms, unmyelinated_length: Quantity | None = None,
+               engine: str = "numpy") -> ConductionResult:
     """Conduction velocity with and without myelin at one axon ``diameter``: a
     :func:`~cablemodel.fibre.myelinated_cell` of ``n_internodes`` internodes of 100 diameters
     (1 um nodes, :func:`~cablemodel.morphology.myelin.lamellae` for ``g_ratio``) and an
-    :func:`~cablemodel.fibre.unmyelinated_cell` of ``2 mm * sqrt(d / 1 um)``, both stimulated at
+    :func:`~cablemodel.fibre.unmyelinated_cell` of ``unmyelinated_length`` (default
+    ``2 mm * sqrt(d / 1 um)``: the same number of its own length constants), both stimulated at
     the soma (0.5 nA * d for 0.3 ms; 2 nA * d^1.5 for 0.4 ms); velocities by
     :func:`~cablemodel.analysis.conduction.conduction_velocity` over the nodes 2/7 to 9/14 of the
     way (myelinated) and the sites 35-75 % of the way (unmyelinated): away from the stimulus and
@@ -387,7 +395,7 @@ def conduction(diameter: Quantity = 1 * um, n_internodes: int = 28, g_ratio: flo
     Example
     -------
     >>> from brian2 import um
-    >>> out = conduction(1 * um, n_internodes=10)
+    >>> out = conduction(1 * um, n_internodes=12, unmyelinated_length=800 * um)
     >>> out.ratio > 3
     True
     """
@@ -399,10 +407,12 @@ def conduction(diameter: Quantity = 1 * um, n_internodes: int = 28, g_ratio: flo
                   clamps=[CurrentClamp("soma", 0.5 * nA * d, 0.2 * ms, 0.5 * ms)],
                   dt=myelinated_dt, engine=engine, integrate_gates_everywhere=True)
     middle = nodes[len(nodes) * 2 // 7:len(nodes) * 9 // 14 + 1]
-    length = 2000 * np.sqrt(d)
+    length = (2000 * np.sqrt(d) if unmyelinated_length is None
+              else float(unmyelinated_length / um))
     sites = [str(at("axon", x * um)) for x in np.linspace(0.05, 0.95, 19) * length]
     ru = simulate(unmyelinated_cell(axon_fibre(d * um, length * um), celsius=celsius),
-                  record=sites, duration=3.2 * ms, dt=unmyelinated_dt, engine=engine,
+                  record=sites, duration=3.2 * ms * max(1.0, length / (2000 * np.sqrt(d))),
+                  dt=unmyelinated_dt, engine=engine,
                   clamps=[CurrentClamp("soma", 2 * nA * d**1.5, 0.2 * ms, 0.6 * ms)])
     return ConductionResult(
         d, float(celsius), float(n), 100 * d,
