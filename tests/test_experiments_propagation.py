@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from brian2 import ms, um
+from brian2 import ms, nS, um
 
 from cablemodel import Cell, ball_and_stick, read_swc, standard_cell
 from cablemodel.experiments import (
@@ -87,9 +87,12 @@ def test_attenuation_plot_draws_the_numbers(ball):
     assert f"{ball.lambda_ac_um:.0f} um" in labels[3]
 
 
-def test_attenuation_refuses_too_few_distances_on_the_path():
+def test_attenuation_refuses_too_few_distances_on_the_path_or_a_spike(active_cell):
     with pytest.raises(ValueError, match=r"only 2 of the distances .*\(1500 um long\)"):
         attenuation_profile(Cell(ball_and_stick()), [100, 200, 5000] * um)
+    with pytest.raises(ValueError, match=r"EPSP at basal@50\[dend\], .* fired the cell: its peak"):
+        attenuation_profile(active_cell, [50, 100, 150] * um, weight=30 * nS, period=40 * ms,
+                            engine="numpy", dt=0.1 * ms)
 
 
 @pytest.fixture(scope="module")

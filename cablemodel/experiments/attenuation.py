@@ -246,7 +246,8 @@ def attenuation_profile(cell: Cell, distances: Quantity, region: str = "basal",
     steady state does not depend on the step); ``V(x) / V(soma)`` along the path and its fit
     ``lambda_dc_fit``, against ``lambda_dc_theory`` (:func:`theory_length_constant`). A finite
     sealed cable bends the profile up near its end (``cosh((L - x) / lambda)``) and a soma
-    loads it: expect the fit within a few % of theory on a long uniform dendrite.
+    loads it: expect the fit within a few % of theory on a long uniform dendrite. Channels open
+    at rest add to the leak and shorten the measured constants below the leak-only theory.
 
     Theory for the transient: :func:`ac_length_constant` at the half-power frequency
     (:func:`half_power_frequency`) of the spike-site EPSP of the synapse nearest the soma: the
@@ -280,6 +281,11 @@ def attenuation_profile(cell: Cell, distances: Quantity, region: str = "basal",
               for s in sites]
     ts = run_trials(cell, trials, period=period, **simulate_args)
     spike = cell.spike_site
+    fired = [str(s) for k, s in enumerate(sites) if ts.spikes(k) > 0]
+    if fired:
+        raise ValueError(f"the EPSP at {', '.join(fired)} fired the cell: its peak at the"
+                         f" {spike} is a spike, not an attenuated EPSP; lower the weight"
+                         f" ({float(weight / nS):g} nS) or use a passive cell")
     local = [float(ts.peak(k, str(s)) / mV) for k, s in enumerate(sites)]
     hillock = [float(ts.peak(k, spike) / mV) for k in range(len(sites))]
     transfer = fit_length_constant(x * um, np.array(hillock) * mV)
