@@ -182,7 +182,7 @@ def test_real_axon_propagates_without_decrement():
 
 def test_propagation_refuses_a_cell_without_axon_or_channels():
     granule = REAL / "dg_granule_rat_mp_ma_40984_gc2.CNG.swc"
-    with pytest.raises(ValueError, match=r"needs a 'axon' region.*regions: soma, basal"):
+    with pytest.raises(ValueError, match=r"region 'axon', which this cell lacks \(its regions: soma, basal"):
         propagation(standard_cell(_real(granule), spike_site="soma"), [10, 20, 30] * um)
     with pytest.raises(ValueError, match="the cell is passive"):
         propagation(Cell(axon_fibre(1 * um, 500 * um), spike_site="axon"), [10, 20, 30] * um)

@@ -18,7 +18,7 @@ from ..fibre import HH_CELSIUS, myelinated_cell, unmyelinated_cell
 from ..mechanisms.synapses import AMPA, CurrentClamp, Receptor, Synapse, spike_times
 from ..morphology.myelin import axon_fibre, lamellae, myelinate
 from ..places import at
-from ..simulation.engine import simulate
+from ..simulation.engine import SimulationError, simulate
 from ..sweeps import Trial, TrialSet, run_trials
 from .attenuation import distances_on_path, site_distances
 from .graded import _farthest_section, _path, path_sites, theory_length_constant
@@ -48,9 +48,9 @@ def passive_copy(cell: Cell) -> Cell:
 
 def _needs_region(cell: Cell, region: str, what: str) -> None:
     if not cell.table.in_region(region).any():
-        raise ValueError(f"{what} needs a {region!r} region, and this cell has none (its regions:"
-                         f" {', '.join(map(str, cell.table.regions))}); pass region=... or use a"
-                         " cell with an axon (e.g. cablemodel.fibre.unmyelinated_cell)")
+        raise ValueError(f"{what} needs the region {region!r}, which this cell lacks (its"
+                         f" regions: {', '.join(map(str, cell.table.regions))}); pass region=..."
+                         " or use a cell with an axon (e.g. cablemodel.fibre.unmyelinated_cell)")
     if not cell.channels:
         raise ValueError(f"{what}: the cell is passive, an action potential cannot propagate;"
                          " paint Na+ and K+ channels on the axon (standard_cell, fibre.*_cell)")
@@ -287,8 +287,9 @@ def collision(cell: Cell, region: str = "axon", n_sites: int = 9, receptor: Rece
             tt, vv = np.asarray(t / ms), np.asarray(v / mV)
             up = _crossings(vv, threshold)
             if vv[-1] >= threshold:
-                raise ValueError(f"trial {CONDITIONS[k]!r}: {s} is still above threshold at the"
-                                 f" end of the period ({float(period / ms):g} ms); lengthen period")
+                raise SimulationError(f"trial {CONDITIONS[k]!r}: {s} is still above threshold at"
+                                      f" the end of the period ({float(period / ms):g} ms);"
+                                      " lengthen period")
             row_n.append(int(up.size))
             if up.size:
                 j = up[0]
