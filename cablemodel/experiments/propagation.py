@@ -106,11 +106,12 @@ class PropagationResult:
         ax.semilogy(x, self.ap_mV, "s-", label=f"action potential (changes {self.ap_change:.1%})")
         ax.semilogy(x, self.epsp_mV, "o", label="steady subthreshold potential (passive)")
         ax.semilogy(xs, self.epsp_A0_mV * np.exp(-xs / self.lambda_theory_um), "k--",
-                    label=f"exp(-x / {self.lambda_theory_um:.0f} um), theory")
+                    label=f"theory exp(-x / {self.lambda_theory_um:.0f} um), scaled to the fit")
         ax.set_xlabel(f"distance along the {self.region} path (um)")
         ax.set_ylabel("amplitude (mV from rest)")
-        ax.set_title(f"AP amplitude changes {self.ap_change:.1%}; the graded potential falls"
-                     f" {self.epsp_factor_per_lambda:.2f}x per length constant")
+        ax.set_title(f"AP amplitude changes {self.ap_change:.1%} along the path\nthe graded"
+                     f" potential falls {self.epsp_factor_per_lambda:.2f}x per length constant",
+                     fontsize=10)
         ax.legend(fontsize=8)
         return ax
 
@@ -226,8 +227,8 @@ class CollisionResult:
         ax.set_ylabel("arrival time after the stimulus (ms)")
         most = max(max(c) for c in self.spike_counts)
         met = ("" if self.collision_um is None
-               else f"; from both ends they met at {self.collision_um:.0f} um")
-        ax.set_title(f"at most {most} spike(s) per site in any condition{met}")
+               else f"\nspikes from both ends met at {self.collision_um:.0f} um")
+        ax.set_title(f"at most {most} spike(s) per site in any condition{met}", fontsize=10)
         ax.legend(fontsize=8)
         return ax
 
