@@ -138,6 +138,18 @@ def distances_on_path(cell: Cell, distances: Quantity, region: str, tip: str | N
     return tip, inside, tuple(d[d > length + 1e-9].tolist())
 
 
+def _with_requests(sites, simulate_args: dict) -> list:
+    """``sites`` followed by the caller's own ``record`` requests in ``simulate_args``.
+
+    Example
+    -------
+    >>> _with_requests(["basal@100"], {"record": "soma"})
+    ['basal@100', 'soma']
+    """
+    extra = simulate_args.get("record")
+    return [*sites, *([] if extra is None else [extra] if isinstance(extra, str) else extra)]
+
+
 def site_distances(cell: Cell, sites) -> np.ndarray:
     """Path distances (um) of the compartments (their midpoints) holding ``sites``: where the
     potential is computed, within half a compartment of the sites' own distances.
@@ -291,9 +303,9 @@ def attenuation_profile(cell: Cell, distances: Quantity, region: str = "basal",
     transfer = fit_length_constant(x * um, np.array(hillock) * mV)
     t, v = ts.trace(int(np.argmin(x)), spike)
     freq = half_power_frequency(t, v - ts.result.v_rest_mV * mV)
-    steady_args = {**simulate_args, "dt": settle_dt}
-    r = simulate(cell, [], duration=settle, record=sites,
-                 clamps=[CurrentClamp("soma", amplitude, 0 * ms, 2 * settle)], **steady_args)
+    r = simulate(cell, [], duration=settle,
+                 clamps=[CurrentClamp("soma", amplitude, 0 * ms, 2 * settle)],
+                 **{**simulate_args, "dt": settle_dt, "record": _with_requests(sites, simulate_args)})
     v0 = float(r.v("soma")[-1] / mV) - r.v_rest_mV
     ratio = [(float(r.v(str(s))[-1] / mV) - r.v_rest_mV) / v0 for s in sites]
     steady = fit_length_constant(x * um, np.array(ratio) * mV)

@@ -20,7 +20,7 @@ from ..morphology.myelin import axon_fibre, lamellae, myelinate
 from ..places import at
 from ..simulation.engine import SimulationError, simulate
 from ..sweeps import Trial, TrialSet, run_trials
-from .attenuation import distances_on_path, site_distances
+from .attenuation import _with_requests, distances_on_path, site_distances
 from .graded import _farthest_section, _path, path_sites, theory_length_constant
 
 __all__ = ["passive_copy", "propagation", "PropagationResult", "collision", "CollisionResult",
@@ -149,14 +149,15 @@ def propagation(cell: Cell, distances: Quantity, region: str = "axon", stimulus:
     sites = path_sites(cell, inside * um, region, tip)
     x = site_distances(cell, sites)
     labels = [str(s) for s in sites]
-    r = simulate(cell, [], duration=duration, record=sites,
+    r = simulate(cell, [], duration=duration,
                  clamps=[CurrentClamp(stimulus, current, 0.2 * ms, 0.2 * ms + pulse)],
-                 **simulate_args)
+                 **{**simulate_args, "record": _with_requests(sites, simulate_args)})
     ap = [float(r.peak(label) / mV) for label in labels]
     arrival = [r.crossing_time(label, cell.spike_threshold) for label in labels]
-    rp = simulate(passive_copy(cell), [], duration=settle, record=sites,
+    rp = simulate(passive_copy(cell), [], duration=settle,
                   clamps=[CurrentClamp(stimulus, step, 0 * ms, 2 * settle)],
-                  **{**simulate_args, "dt": settle_dt})
+                  **{**simulate_args, "dt": settle_dt,
+                     "record": _with_requests(sites, simulate_args)})
     graded = [float(rp.v(label)[-1] / mV) - rp.v_rest_mV for label in labels]
     fit = fit_length_constant(x * um, np.array(graded) * mV)
     return PropagationResult(region, str(stimulus), tuple(x.tolist()), tuple(ap),
@@ -279,7 +280,7 @@ def collision(cell: Cell, region: str = "axon", n_sites: int = 9, receptor: Rece
     threshold = float(cell.spike_threshold / mV)
     ts = run_trials(cell, trials, period=period,
                     rest_tolerance=cell.spike_threshold - cell.v_rest - 1e-3 * mV,
-                    **{**simulate_args, "record": [*sites, *_requests(simulate_args)]})
+                    **{**simulate_args, "record": _with_requests(sites, simulate_args)})
     counts, arrivals = [], []
     for k in range(len(trials)):
         row_n, row_t = [], []
@@ -303,12 +304,6 @@ def collision(cell: Cell, region: str = "axon", n_sites: int = 9, receptor: Rece
     return CollisionResult(region, tuple(x.tolist()), tuple(counts), tuple(arrivals),
                            tuple(tuple(float(x[i]) for i in s) for s in stim),
                            _meeting_point(x, arrivals[2]), ts)
-
-
-def _requests(simulate_args: dict) -> list:
-    """The user's own ``record`` requests as a list."""
-    extra = simulate_args.get("record")
-    return [] if extra is None else [extra] if isinstance(extra, str) else list(extra)
 
 
 def _meeting_point(x: np.ndarray, arrival: tuple[float | None, ...]) -> float | None:
