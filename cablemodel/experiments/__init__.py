@@ -6,12 +6,25 @@
   E/I cancellation (linear vs measured sum).
 - :mod:`.excitability`: all-or-none spike (peak vs stimulus), absolute and relative refractory
   periods (threshold vs interval).
+- :mod:`.attenuation`: EPSP peaks at the synapse and the hillock along a path, steady-state and
+  transient length constants against cable theory (DC and AC at the EPSP's frequency).
+- :mod:`.propagation`: the action potential keeps its amplitude while a graded potential decays;
+  one-way propagation and collision; conduction velocity with and without myelin.
 - :mod:`.synapses`: chemical vs electrical synapse (delay, sign, direction), clearance blockade
   (reuptake or enzyme blocked: the conductance tail against ``1/min(k_total, beta)``), dopamine
   on D1 vs D2 receptors (opposite signs, ~100 ms time course).
 - :mod:`.ions`: reversal potential vs ion concentration, voltage clamp against Nernst.
 """
 
+from .attenuation import (
+    AttenuationResult,
+    ac_length_constant,
+    attenuation_profile,
+    distances_on_path,
+    half_power_frequency,
+    membrane_time_constant,
+    site_distances,
+)
 from .excitability import AllOrNoneResult, RefractoryResult, all_or_none, refractory_periods
 from .graded import (
     _volley,
@@ -33,6 +46,15 @@ from .inhibition import (
     shunting_receptor,
 )
 from .ions import ReversalResult, nernst_slope, reversal_vs_concentration
+from .propagation import (
+    CollisionResult,
+    ConductionResult,
+    PropagationResult,
+    collision,
+    conduction,
+    passive_copy,
+    propagation,
+)
 from .synapses import (
     ClearanceResult,
     DopamineResult,
@@ -47,6 +69,10 @@ __all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuatio
            "shunting_receptor", "shunting_inhibition", "ShuntingResult",
            "ei_cancellation", "EIResult",
            "all_or_none", "AllOrNoneResult", "refractory_periods", "RefractoryResult",
+           "attenuation_profile", "AttenuationResult", "ac_length_constant", "half_power_frequency",
+           "membrane_time_constant", "distances_on_path", "site_distances",
+           "propagation", "PropagationResult", "passive_copy", "collision", "CollisionResult",
+           "conduction", "ConductionResult",
            "chemical_vs_electrical", "SynapseComparisonResult", "clearance_blockade",
            "ClearanceResult", "d1_vs_d2", "DopamineResult", "reversal_vs_concentration",
            "ReversalResult", "nernst_slope"]
