@@ -10,117 +10,43 @@ Quick start::
     print(result.peak("basal@200"), result.peak("hillock"))
 """
 
-from .analysis.conduction import arrival_times, conduction_velocity
-from .analysis.impedance import ImpedanceResult, impedance
-from .cell import DEFAULT_DENSITIES, Cell, standard_cell
-from .fibre import myelinated_cell, unmyelinated_cell
-from .io.swc import LoadReport, SWCError, read_swc, write_swc
-from .mechanisms import (
-    AMPA,
-    BBP_CELSIUS,
-    BBP_CHANNELS,
-    BBP_Q10,
-    BBP_REFERENCE_CELSIUS,
-    CLEFTS,
-    DEFAULT_IONS,
-    GABA_A,
-    HAY_SOMA,
-    HAY_SOMA_CALCIUM,
-    RECEPTORS,
-    SK_E2,
-    Ca_HVA,
-    Ca_LVAst,
-    CaDynamics_E2,
-    CalciumDynamics,
-    Channel,
-    Cleft,
-    Connection,
-    CurrentClamp,
-    GapJunction,
-    Gate,
-    HHPotassium,
-    HHSodium,
-    Ih,
-    Im,
-    Ionotropic,
-    Ions,
-    K_Pst,
-    K_Tst,
-    Metabotropic,
-    Nap_Et2,
-    NaTa_t,
-    NaTs2_t,
-    NMDAReceptor,
-    Noise,
-    Ramp,
-    Receptor,
-    Sampled,
-    Sine,
-    SKv3_1,
-    Step,
-    Synapse,
-    Terminal,
-    Train,
-    VoltageClamp,
-    VoltageSteps,
-    Waveform,
-    WaveformClamp,
-    ampa,
-    d1,
-    d2,
-    gaba_a,
-    gaba_b,
-    ghk_reversal,
-    glycine,
-    metabotropic,
-    mg_block,
-    nernst,
-    nmda,
-    poisson_train,
-    receptor,
-    regular_train,
-    release_probability,
-    spike_times,
-    tsodyks_markram,
-)
-from .membrane import Membrane, Spines
-from .morphology import (
-    Morphology,
-    MorphologyError,
-    Section,
-    TreePath,
-    add_hillock,
-    ball_and_stick,
-    discretize,
-    path,
-    pyramidal,
-    y_neuron,
-)
-from .morphology.myelin import axon_fibre, lamellae, myelin_membrane, myelinate
-from .places import (
-    LocationError,
-    Region,
-    at,
-    at_distance,
-    branch_points,
-    compartment,
-    nearest,
-    on_section,
-    parse_site,
-    random_sites,
-    region,
-    relabel,
-    restrict,
-    subtree,
-    swc_sample,
-    terminals,
-    within,
-)
-from .presets import mammalian_cell
-from .protocols import IVCurve, iv_curve
-from .simulation.engine import SimulationError, simulate, simulate_circuit
-from .simulation.results import Result
-from .sweeps import sweep
+from ._lazy import lazy_exports
+
+_EXPORTS = {
+    ".analysis.conduction": ("arrival_times", "conduction_velocity"),
+    ".analysis.impedance": ("ImpedanceResult", "impedance"),
+    ".cell": ("DEFAULT_DENSITIES", "Cell", "standard_cell"),
+    ".fibre": ("myelinated_cell", "unmyelinated_cell"),
+    ".io.swc": ("LoadReport", "SWCError", "read_swc", "write_swc"),
+    ".mechanisms": (
+        "AMPA", "BBP_CELSIUS", "BBP_CHANNELS", "BBP_Q10", "BBP_REFERENCE_CELSIUS", "CLEFTS",
+        "DEFAULT_IONS", "GABA_A", "HAY_SOMA", "HAY_SOMA_CALCIUM", "RECEPTORS", "SK_E2", "Ca_HVA",
+        "Ca_LVAst", "CaDynamics_E2", "CalciumDynamics", "Channel", "Cleft", "Connection",
+        "CurrentClamp", "GapJunction", "Gate", "HHPotassium", "HHSodium", "Ih", "Im", "Ionotropic",
+        "Ions", "K_Pst", "K_Tst", "Metabotropic", "Nap_Et2", "NaTa_t", "NaTs2_t", "NMDAReceptor",
+        "Noise", "Ramp", "Receptor", "Sampled", "Sine", "SKv3_1", "Step", "Synapse", "Terminal",
+        "Train", "VoltageClamp", "VoltageSteps", "Waveform", "WaveformClamp", "ampa", "d1", "d2",
+        "gaba_a", "gaba_b", "ghk_reversal", "glycine", "metabotropic", "mg_block", "nernst", "nmda",
+        "poisson_train", "receptor", "regular_train", "release_probability", "spike_times",
+        "tsodyks_markram",
+    ),
+    ".membrane": ("Membrane", "Spines"),
+    ".morphology": (
+        "Morphology", "MorphologyError", "Section", "TreePath", "add_hillock", "ball_and_stick",
+        "discretize", "path", "pyramidal", "y_neuron",
+    ),
+    ".morphology.myelin": ("axon_fibre", "lamellae", "myelin_membrane", "myelinate"),
+    ".places": (
+        "LocationError", "Region", "at", "at_distance", "branch_points", "compartment", "nearest",
+        "on_section", "parse_site", "random_sites", "region", "relabel", "restrict", "subtree",
+        "swc_sample", "terminals", "within",
+    ),
+    ".presets": ("mammalian_cell",),
+    ".protocols": ("IVCurve", "iv_curve"),
+    ".simulation.engine": ("SimulationError", "simulate", "simulate_circuit"),
+    ".simulation.results": ("Result",),
+    ".sweeps": ("sweep",),
+}
 
 __version__ = "0.1.0"
 
@@ -147,3 +73,5 @@ __all__ = [
 __all__ += ["NaTa_t", "NaTs2_t", "Nap_Et2", "K_Pst", "K_Tst", "SKv3_1", "SK_E2", "Im", "Ih", "Ca_HVA",
             "Ca_LVAst", "CaDynamics_E2", "BBP_CHANNELS", "BBP_Q10", "BBP_REFERENCE_CELSIUS",
             "BBP_CELSIUS", "HAY_SOMA", "HAY_SOMA_CALCIUM"]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -150,6 +150,7 @@ def _psp(args: argparse.Namespace) -> int:
     from .io.swc import SWCError
     from .places import LocationError, parse_site
     from .simulation.engine import SimulationError
+    from .simulation.results import format_timing
 
     try:
         receptor = _receptor(args)  # options first, then the file
@@ -164,6 +165,8 @@ def _psp(args: argparse.Namespace) -> int:
     except (SWCError, LocationError, ValueError, SimulationError) as err:
         print(f"cablemodel psp: {str(err).splitlines()[0]}", file=sys.stderr)
         return 2
+    if not args.timing:
+        rows = [{k: v for k, v in r.items() if k not in ("timing", "compiled")} for r in rows]
     if args.json:
         extra = {"hillock_added": added} | ({"apical": apical} if apical is not None else {})
         print(json.dumps([dict(r, **extra) for r in rows], indent=2))
@@ -175,6 +178,8 @@ def _psp(args: argparse.Namespace) -> int:
             print(f"{r['site']:>16} {r['path_distance_um']:8.1f} {r['local_peak_mV']:9.3f}"
                   f" {r['soma_peak_mV']:8.3f} {hill:>10} {r['time_to_peak_ms']:9.2f}"
                   f" {r['half_width_ms']:7.2f}")
+        for r in rows if args.timing else ():
+            print(f"{r['site']:>16} {format_timing(r['timing'], r['compiled'])}")
     return 0
 
 
@@ -346,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="swc:ID, soma, REGION@DISTANCE (um; e.g. apical@200), SECTION(FRACTION)"
                      " or #COMPARTMENT; repeat for several sites")
     psp.add_argument("--json", action="store_true", help="print JSON")
+    psp.add_argument("--timing", action="store_true",
+                     help="also print where each run's time went (python, generation, compile, run)")
     psp.add_argument("--passive", action="store_true", help="passive membrane only (no Na+/K+)")
     psp.add_argument("--add-hillock", action="store_true",
                      help="add an axon hillock if the morphology has none (split from the axon, or"

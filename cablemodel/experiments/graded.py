@@ -72,7 +72,8 @@ def psp_at_sites(cell: Cell, sites: Sequence, receptor: Receptor = AMPA, weight=
     Returns per site: ``site``, ``path_distance_um``, ``local_peak_mV``, ``soma_peak_mV``,
     ``hillock_peak_mV`` (signed deviations from rest: negative below rest; ``None`` without a
     hillock), ``time_to_peak_ms`` and ``half_width_ms`` (at the synapse, from the presynaptic spike)
-    and ``spikes`` (at the spike site).
+    and ``spikes`` (at the spike site), ``timing`` and ``compiled`` (where the run's time went,
+    see :attr:`Result.timing <cablemodel.Result.timing>`).
 
     Example
     -------
@@ -102,6 +103,7 @@ def psp_at_sites(cell: Cell, sites: Sequence, receptor: Receptor = AMPA, weight=
             "time_to_peak_ms": float(m["time_to_peak"] / ms),
             "half_width_ms": float(m["half_width"] / ms),
             "spikes": int(len(r.spikes_ms)),
+            "timing": r.timing, "compiled": r.info.get("compiled"),
         })
     return rows
 

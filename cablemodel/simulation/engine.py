@@ -245,6 +245,7 @@ def simulate_circuit(
     >>> len(out["pre"].spikes), bool(out["post"].peak("basal@50") > 1 * mV)
     (1, True)
     """
+    t_start = time.perf_counter()
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if seed is not None:
@@ -311,7 +312,23 @@ def simulate_circuit(
                                dict(info, compartments=len(table), gated_compartments=int(gated),
                                     cell=cell_metadata(spec.cell)),
                                recorded)
+    _add_python_time(info["timing"], time.perf_counter() - t_start)
     return results
+
+
+def _add_python_time(timing: dict, total: float) -> None:
+    """Complete a run's ``timing`` (seconds of generation, compile and run) with the total and
+    the rest of it, ``python``: building the specs, bookkeeping, reading the results.
+
+    Example
+    -------
+    >>> timing = {"generation": 1.0, "compile": None, "run": 0.5}
+    >>> _add_python_time(timing, 2.0)
+    >>> timing["python"], timing["total"]
+    (0.5, 2.0)
+    """
+    timing["python"] = total - sum(timing[k] or 0.0 for k in ("generation", "compile", "run"))
+    timing["total"] = total
 
 
 def _check_delay(conn: Connection, pre: Cell, dt_ms: float) -> None:
@@ -530,6 +547,7 @@ def _run_runtime(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_
         t0 = time.perf_counter()
         net, monitors = circuit.build(dt_ms, rec_dt_ms)
         t1 = time.perf_counter()
+        extensions = _cython_modules() if engine == "cython" else 0
         try:
             with _interruptible():
                 net.run(T * ms)
@@ -542,6 +560,8 @@ def _run_runtime(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_
                         "membrane potential or a channel state became nan")) from err
             raise
         t2 = time.perf_counter()
+        loop = float(get_device()._last_run_time)  # net.run without its code generation
+        compiled = engine == "cython" and _cython_modules() > extensions
         traces = _collect(monitors, circuit, dt_ms, _runtime_traces)
     except KeyboardInterrupt:  # re-raised below: this traceback would keep the objects alive
         interrupted = "" if net is None else f" at t = {float(net.t / ms):g} ms of {T:g} ms"
@@ -551,7 +571,18 @@ def _run_runtime(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_
         gc.collect()
     if interrupted is not None:  # raised with the network gone, so that the next run can build
         raise KeyboardInterrupt(f"the simulation was interrupted{interrupted}; no result")
-    return traces, {"build_seconds": t1 - t0, "run_seconds": t2 - t1}
+    timing = {"generation": t2 - t0 - loop, "compile": None if engine == "cython" else 0.0,
+              "run": loop}
+    return traces, {"build_seconds": t1 - t0, "run_seconds": t2 - t1, "timing": timing,
+                    "compiled": compiled, "generated": True}
+
+
+def _cython_modules() -> int:
+    """How many compiled modules Brian2's Cython cache holds (a new one: something compiled)."""
+    from brian2.codegen.runtime.cython_rt.extension_manager import get_cython_cache_dir
+
+    folder = Path(os.path.expanduser(get_cython_cache_dir() or ""))
+    return sum(1 for _ in folder.glob("*.so")) if folder.is_dir() else 0
 
 
 def _first_nonfinite(neuron) -> int | None:
@@ -592,9 +623,11 @@ def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, r
                 net.run(T * ms)
             hoist_values(standalone)
             standalone.build(directory=str(run), compile=False, run=False, with_output=False)
+            t_generated = time.perf_counter()
             binary, compiled = cache.binary(run, make)
             t1 = time.perf_counter()
             run_s = run_binary(binary, run)
+            t2 = time.perf_counter()
             standalone.has_been_run = True  # Brian2 reads the other monitors from run/results
             traces = _collect(monitors, circuit, dt_ms,
                               lambda mon, var, scale: _standalone_traces(
@@ -612,8 +645,12 @@ def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, r
         gc.collect()
     if interrupted is not None:  # the run folder is gone, the installed binaries stay valid
         raise KeyboardInterrupt(interrupted or "the simulation was interrupted; no result")
+    # the code hash and the look-up of an installed binary count as generation
+    compile_s = t1 - t_generated if compiled else 0.0
+    timing = {"generation": t1 - t0 - compile_s, "compile": compile_s, "run": t2 - t1}
     return traces, {"build_seconds": t1 - t0, "run_seconds": run_s, "compiled": compiled,
-                    "directory": str(cache.folder), "solver": solver}
+                    "generated": True, "timing": timing, "directory": str(cache.folder),
+                    "solver": solver}
 
 
 def _standalone_traces(device, mon, variable: str, scale: float, results: Path

@@ -12,7 +12,25 @@ from brian2 import Quantity, ms, mV
 from ..morphology.model import CompartmentTable
 from .recording import UNITS, parse_request, site_label
 
-__all__ = ["Result", "Trace"]
+__all__ = ["Result", "Trace", "format_timing"]
+
+
+def format_timing(timing: dict, compiled: bool | None = None) -> str:
+    """One line for a run's :attr:`Result.timing` (seconds), e.g. for a command line.
+
+    Example
+    -------
+    >>> format_timing({"python": 0.1, "generation": 2.0, "compile": 0.0, "run": 0.5,
+    ...                "total": 2.6}, compiled=False)
+    'total 2.60 s: python 0.10, generation 2.00, compile 0.00, run 0.50; compiled: no'
+    """
+    def part(name: str) -> str:
+        value = timing.get(name)
+        return f"{name} {'-' if value is None else f'{value:.2f}'}"
+
+    flag = {True: "; compiled: yes", False: "; compiled: no", None: ""}[compiled]
+    return (f"total {timing.get('total', float('nan')):.2f} s: {part('python')},"
+            f" {part('generation')}, {part('compile')}, {part('run')}{flag}")
 
 
 @dataclass(frozen=True)
@@ -62,7 +80,18 @@ class Result:
     table : CompartmentTable
         Geometry of the simulated cell (for distances and plotting).
     info : dict
-        Engine, dt, wall-clock seconds of build and run.
+        Engine, dt and where the wall-clock time went: ``info["timing"]`` (also
+        :attr:`timing`) holds seconds of ``python`` (validating and resolving the inputs,
+        building the specs, reading the results), ``generation`` (Brian2 objects and code
+        generation; with ``cpp_standalone`` also writing the project and looking up its binary),
+        ``compile`` (``make``; 0 when an installed binary was reused; ``None`` with ``cython``,
+        whose compilation happens within code generation and is counted there), ``run`` (the
+        simulation loop of a runtime engine, the binary's process with ``cpp_standalone``) and
+        ``total`` (all of :func:`~cablemodel.simulate`); ``info["compiled"]`` (bool: something
+        was compiled) and ``info["generated"]`` (bool: code was generated). ``build_seconds``
+        (the Brian2 objects; with ``cpp_standalone`` all of generation and compile) and
+        ``run_seconds`` (the loop alone; with ``cpp_standalone`` as the binary measures it)
+        are kept as before.
     recorded : dict of str to Trace
         The other recorded variables (``simulate(record=["m_na@hillock", ...])``), by name; read
         them with :meth:`trace`.
@@ -104,6 +133,22 @@ class Result:
                       [-65, -60, -62, -65, -65, -40, 0, -65]], dtype=float)
         return cls(["soma", "hillock"], np.array([0, 2]), np.arange(8.0), v, np.array([5.5]),
                    -65.0, ball_and_stick().compartments())
+
+    @property
+    def timing(self) -> dict:
+        """Where the wall-clock time of the run went (second; see *info* above): ``python``,
+        ``generation``, ``compile``, ``run`` and ``total``; empty for a hand-made result.
+
+        Example
+        -------
+        >>> from cablemodel import Cell, ball_and_stick, simulate
+        >>> r = simulate(Cell(ball_and_stick()), duration=1 * ms, engine="numpy")
+        >>> sorted(r.timing), r.timing["compile"], r.info["compiled"]
+        (['compile', 'generation', 'python', 'run', 'total'], 0.0, False)
+        >>> abs(sum(r.timing[k] for k in ("python", "generation", "run")) - r.timing["total"]) < 1e-9
+        True
+        """
+        return self.info.get("timing", {})
 
     @property
     def t(self) -> Quantity:
