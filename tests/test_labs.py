@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from brian2 import mV, ms, um, volt
+from brian2 import ms, mV, um, volt
 
 from cablemodel.labs import STRICT_ENV, Lab, LabCheckError, check, slider
 from cablemodel.labs.build import LABS_DIR, LabSourceError, build, notebook, parse_source, render

@@ -35,7 +35,7 @@ print(f"temperature {cell.celsius} degC; spikes counted at the {cell.spike_site}
 # Five stimulus strengths, one trial each; the model records the peak at the hillock.
 
 # %%
-aon = all_or_none(cell, [1, 1.5, 2, 4, 8] * nS, site="soma", period=25 * ms, **ENGINE)
+aon = all_or_none(cell, [1, 1.5, 2, 4, 8] * nS, site="soma", period=40 * ms, **ENGINE)
 for w, peak, n in zip(aon.weights_nS, aon.peaks_mV, aon.spikes):
     print(f"{w:4g} nS: peak {peak:6.1f} mV above rest, {n} spike(s)")
 aon.plot();
@@ -82,7 +82,7 @@ lab.check("spike size, 8 nS vs threshold", ratio_answer,
 
 # %%
 refr = refractory_periods(cell, [3, 8, 20] * ms, [2, 6, 20] * nS, site="soma",
-                          settle=20 * ms, **ENGINE)
+                          **ENGINE)
 print(f"threshold at rest: {refr.rest_threshold_nS} nS")
 for i, thr in zip(refr.intervals_ms, refr.thresholds_nS):
     print(f"interval {i:4g} ms: second-spike threshold"
