@@ -144,3 +144,34 @@ def test_each_lab_has_goals_questions_and_checks():
         assert "Learning goals" in text, src.name
         assert 2 <= text.count("# SOLUTION") and 2 <= text.count("lab.check("), src.name
         assert "lab.summary()" in text and 'strict=True' in text, src.name
+
+
+def test_numpy_booleans_and_scalars_are_accepted():
+    import numpy as np
+
+    assert check("b", np.bool_(True), True, strict=False).passed
+    assert check("b", True, np.bool_(True), strict=False).passed
+    assert check("x", np.float32(2.0), 2.0, strict=False).passed
+    assert check("x", np.array(2.0), 2.0, strict=False).passed
+    assert check("x", True, 1.0, strict=False).status == "wrong"  # True is not the number 1
+    assert check("x", 2 * mV, 2.0, strict=False).status == "wrong"  # units where none are wanted
+
+
+def test_slider_builds_widgets_in_a_frontend(monkeypatch):
+    """With a kernel attached (faked), tuples become sliders that update on release."""
+    import sys
+    import types
+
+    import ipywidgets
+
+    shell = types.SimpleNamespace(kernel=object())
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
+    seen = {}
+    monkeypatch.setattr(ipywidgets, "interact", lambda f, **w: seen.update(w) or "shown")
+    assert slider(print, n=(1, 9, 2), x=(0.5, 4.0, 0.25, 1.0), mode=["a", "b"]) == "shown"
+    assert isinstance(seen["n"], ipywidgets.IntSlider) and seen["n"].value == 5
+    assert isinstance(seen["x"], ipywidgets.FloatSlider) and seen["x"].value == 1.0
+    assert not seen["x"].continuous_update and seen["mode"] == ["a", "b"]
+    with pytest.raises(ValueError, match="start"):
+        slider(print, x=(0.0, 1.0, 0.1, 2.0))

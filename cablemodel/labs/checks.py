@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from numbers import Real
 
+import numpy as np
 from brian2 import Quantity
 from brian2.units.fundamentalunits import get_dimensions, have_same_dimensions
 
@@ -57,21 +57,21 @@ def _unit_name(unit) -> str:
     return "" if unit is None else str(unit)
 
 
-def _in_unit(value, unit, what: str, name: str) -> float:
+def _in_unit(value, unit, what: str) -> float:
     """``value`` as a float in ``unit``: a Quantity of the unit's dimensions or a plain number
-    (taken to be in ``unit``). Raises ``TypeError`` for anything else."""
-    if isinstance(value, Quantity) and not (unit is None and get_dimensions(value).is_dimensionless):
+    (taken to be in ``unit``; with ``unit=None`` only plain numbers). ``TypeError`` otherwise."""
+    if isinstance(value, bool | np.bool_):
+        raise TypeError(f"{what} {value!r} is True/False, not a number")
+    if isinstance(value, Quantity) and not get_dimensions(value).is_dimensionless:
         if unit is None:
-            raise TypeError(f"check {name!r}: {what} {value!r} has units; give unit=... to compare in")
+            raise TypeError(f"{what} {value!r} has units, but this question wants a plain number")
         if not have_same_dimensions(value, unit):
             raise TypeError(f"{what} {value!r} is not in units of {unit}")
         value = value / unit
-    if isinstance(value, bool) or not isinstance(value, Real | Quantity):
-        try:
-            value = float(value)  # numpy scalars and 0-d arrays
-        except (TypeError, ValueError):
-            raise TypeError(f"{what} {value!r} is not a number") from None
-    return float(value)
+    try:
+        return float(value)  # numbers, numpy scalars and 0-d arrays
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} {value!r} is not a number") from None
 
 
 def check(name: str, answer, expected, *, rtol: float = 0.05, atol: float = 0.0, unit=None,
@@ -105,14 +105,18 @@ def check(name: str, answer, expected, *, rtol: float = 0.05, atol: float = 0.0,
     if answer is None or answer is Ellipsis:
         return _finish(CheckResult(name, UNANSWERED, None, expected, unit_name,
                                    f"{name}: not answered yet"), strict)
-    if isinstance(expected, bool | str):
+    if isinstance(expected, bool | np.bool_ | str):
+        expected = bool(expected) if isinstance(expected, np.bool_) else expected
         return _finish(_compare_exact(name, answer, expected, hint), strict)
-    exp = _in_unit(expected, unit, "the expected value", name)
+    try:
+        exp = _in_unit(expected, unit, "the model's value")
+    except TypeError as err:
+        raise TypeError(f"check {name!r}: {err}; give unit=... to compare in") from None
     if not math.isfinite(exp):
         raise ValueError(f"check {name!r}: the model's value is {exp}; a lab must compute a"
                          " finite expected value")
     try:
-        got = _in_unit(answer, unit, "your answer", name)
+        got = _in_unit(answer, unit, "your answer")
     except TypeError as err:
         msg = f"{name}: not yet: {err}."
         return _finish(CheckResult(name, WRONG, answer, exp, unit_name,
@@ -129,7 +133,7 @@ def check(name: str, answer, expected, *, rtol: float = 0.05, atol: float = 0.0,
 
 def _compare_exact(name: str, answer, expected, hint: str) -> CheckResult:
     if isinstance(expected, bool):
-        ok = isinstance(answer, bool) and answer == expected
+        ok = isinstance(answer, bool | np.bool_) and bool(answer) == expected
         kind = "True or False"
     else:
         ok = isinstance(answer, str) and answer.strip().lower() == expected.strip().lower()

@@ -165,5 +165,14 @@ def show_lambda(diameter_um=1.0):
 
 slider(show_lambda, diameter_um=(0.25, 4.0, 0.25, 1.0))
 
+# %% [markdown]
+# ## Further tasks (no self-check)
+#
+# 1. Double the dendrite's diameter (`ball_and_stick(dendrite_diameter=2 * um)`): by how much
+#    should $\lambda$ grow? Measure it with `steady_state_attenuation`.
+# 2. Halve `g_leak` (`Cell(..., g_leak=...)`): what happens to $\tau_m$ and to $\lambda$?
+# 3. Shorten the dendrite to 300 um (about one $\lambda$) and measure the steady-state profile
+#    again: why does the voltage fall less near the sealed end?
+
 # %%
 lab.summary();

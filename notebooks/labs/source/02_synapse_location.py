@@ -136,5 +136,12 @@ def show_site(distance_um=300):
 
 slider(show_site, distance_um=(50, 1400, 50, 300))
 
+# %% [markdown]
+# ## Further tasks (no self-check)
+#
+# 1. How large must the weight of the synapse at 600 um be for its somatic EPSP to match the one
+#    at 50 um? Try the attenuation factor as a first guess; why is it not quite enough?
+# 2. Repeat on a thicker dendrite (`ball_and_stick(dendrite_diameter=2 * um)`).
+
 # %%
 lab.summary();

@@ -164,5 +164,12 @@ def show_train(interval_ms=3.0, weight_nS=2.0):
 
 slider(show_train, interval_ms=(0.5, 10.0, 0.5, 3.0), weight_nS=(0.5, 5.0, 0.5, 2.0))
 
+# %% [markdown]
+# ## Further tasks (no self-check)
+#
+# 1. Put all the synapses of the volley close to the soma (`far=100 * um`): do fewer suffice?
+# 2. Temporal summation with ten spikes instead of five (`n_spikes=10`): does the longest firing
+#    interval grow?
+
 # %%
 lab.summary();

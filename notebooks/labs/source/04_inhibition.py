@@ -122,5 +122,12 @@ lab.check("E + I is sublinear", sublinear_answer, bool(shunting.on_path_mV < lin
 # invisible alone yet large on the EPSP. The hyperpolarizing synapse both subtracts (its IPSP)
 # and divides (its conductance).
 
+# %% [markdown]
+# ## Further tasks (no self-check)
+#
+# 1. Move the inhibitory synapse to the soma (`on_path="soma"`): does the veto grow?
+# 2. Make the inhibition arrive 3 ms *after* the EPSP (`lead=-3 * ms`): does the shunt still
+#    veto? A shunt only acts while its conductance is open.
+
 # %%
 lab.summary();

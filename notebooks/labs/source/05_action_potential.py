@@ -114,7 +114,7 @@ relative_answer = refr.relative_ms[0] * ms
 # relative_answer = None  # e.g. 5 * ms
 # END SOLUTION
 lab.check("relative refractory interval", relative_answer,
-          refr.relative_ms[0] * ms if refr.relative_ms else -1 * ms, unit=ms, rtol=0,
+          refr.relative_ms[0] * ms, unit=ms, rtol=0,
           hint="a threshold above the resting threshold, but not 'none'")
 
 # %% [markdown]
@@ -129,6 +129,13 @@ lab.check("relative refractory interval", relative_answer,
 # $Q_{10} = 3$ per 10 degC (about 15 times at 37 degC): Na+ then inactivates almost as fast as it
 # activates and the squid spike fails. Mammalian neurons have other channels, fast at 37 degC
 # (see `cablemodel.mammalian_cell`).
+
+# %% [markdown]
+# ## Further tasks (no self-check)
+#
+# 1. Refine the threshold: run `all_or_none` with weights between the last subthreshold and the
+#    first suprathreshold one.
+# 2. Map the relative refractory period finely: intervals 4 to 20 ms, and more weights.
 
 # %%
 lab.summary();

@@ -136,5 +136,12 @@ lab.check("speed-up by myelin", speedup_answer, float(v_myelinated / v_plain), r
 # Mammalian myelinated axons of 1 um conduct at several m/s at 37 degC; an unmyelinated one of
 # the same size needs ~100 times the diameter to match.
 
+# %% [markdown]
+# ## Further tasks (no self-check)
+#
+# 1. Quadruple the unmyelinated axon's diameter: does the velocity double, as $\sqrt{d}$ predicts?
+# 2. Stimulate the middle of the axon (`CurrentClamp("axon@600", ...)`): the spike runs both
+#    ways. Two spikes started at both ends annihilate where they meet: why?
+
 # %%
 lab.summary();

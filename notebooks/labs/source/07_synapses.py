@@ -45,7 +45,7 @@ receptors = [Terminal(ampa(), ca_out=2 * mM, name="ampa_ca2"),
              ampa(cleft=glutamate, name="ampa_cleft"),
              ampa(cleft=glutamate.blocked("reuptake"), name="ampa_no_reuptake")]
 trials = run_trials(cell, [event(r) for r in receptors], period=40 * ms, engine="numpy",
-                    dt=0.05 * ms)
+                    dt=0.1 * ms)
 peaks = {t.label: float(trials.peak(k, site) / mV) for k, t in enumerate(trials.trials)}
 print({name: round(p, 3) for name, p in peaks.items()}, "(mV from rest, at the synapse)")
 
@@ -129,7 +129,7 @@ out = simulate_circuit(
     connections=[Connection("pre", "chemical", AMPA, "basal@50", 3 * nS, 1 * ms)],
     gap_junctions=[GapJunction("soma", "soma", 5 * nS, "pre", "electrical")],
     clamps={"pre": [CurrentClamp("soma", 1 * nA, 2 * ms, 4 * ms)]},
-    duration=25 * ms, engine="numpy")
+    duration=20 * ms, dt=0.05 * ms, engine="numpy")
 rest = cells["pre"].v_rest
 
 
@@ -189,6 +189,13 @@ lab.check("gap junction passes the undershoot", follows_answer,
 # synapse has a delay (Ca2+ entry, release, diffusion, binding), its sign is set by the receptor's
 # reversal potential, it works in one direction and it can amplify: one spike releases enough
 # transmitter to open many channels.
+
+# %% [markdown]
+# ## Further tasks (no self-check)
+#
+# 1. Plot the EPSP against [Ca2+]o from 0.5 to 4 mM: where does it saturate?
+# 2. Stimulate the *electrically coupled* cell instead: does the presynaptic cell respond? Try the
+#    same with the chemical synapse.
 
 # %%
 lab.summary();
