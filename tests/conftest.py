@@ -35,6 +35,6 @@ def spatial(active_cell):
 
 @pytest.fixture(scope="session")
 def n_to_fire(spatial):
-    n = spatial["n_to_fire"]
+    n = spatial.n_to_fire
     assert n is not None and n > 1, f"volleys of 1..8 EPSPs should include sub- and suprathreshold, got {n}"
     return n
