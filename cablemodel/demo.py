@@ -42,7 +42,8 @@ QUICK = {"n_distances": 6, "n_max": 16, "intervals_ms": (0.5, 1, 2, 5, 10), "dt_
 
 def load_demo_cell(morphology: str | Path) -> tuple[Cell, str, list[str]]:
     """The demo's cell: a generated morphology by name (:data:`GENERATORS`) or an SWC file
-    (discretized by the d_lambda rule), with the default HH densities
+    (discretized as :func:`~cablemodel.io.swc.read_swc` does: the file's own ``# SECTION``
+    counts, else the d_lambda rule), with the default HH densities
     (:func:`~cablemodel.standard_cell`); a hillock is added when the file has none (the spike
     site). Returns the cell, its name and the notes on what was added.
 
@@ -53,7 +54,6 @@ def load_demo_cell(morphology: str | Path) -> tuple[Cell, str, list[str]]:
     ('ball_and_stick', [], 'hillock')
     """
     from .io.swc import read_swc
-    from .morphology.discretize import discretize
     from .morphology.hillock import add_hillock
 
     text = str(morphology)
@@ -69,7 +69,6 @@ def load_demo_cell(morphology: str | Path) -> tuple[Cell, str, list[str]]:
     if not any(s.region == "hillock" for s in morph.sections):
         morph = add_hillock(morph)
         notes.append(morph.notes[-1])
-    morph, _ = discretize(morph)
     return standard_cell(morph), path.stem, notes
 
 
@@ -101,7 +100,11 @@ def _undershoot(trials, site: str, k: int, rest_mV: float) -> tuple[float, float
 
 
 def _first_site(cell: Cell, spatial) -> str | None:
-    """Region of the recorded site that crosses the spike threshold first at threshold."""
+    """Region of the recorded site that crosses the spike threshold first in the volley at
+    threshold (the hillock, the AIS and the axon are recorded when present). On
+    ``pyramidal()`` the AIS, with less Na+ than the hillock (0.5 against 1.2 S/cm2), crosses
+    first: the hillock's current drains into the soma's load, the AIS is decoupled from it by
+    the hillock's axial resistance (README, "Why?")."""
     n = spatial.n_to_fire
     if n is None:
         return None
@@ -299,7 +302,9 @@ def summary_sentences(s: dict) -> list[str]:
         longer = [i for i, f in zip(iv, fires, strict=True) if i > top]
         gaps = [i for i, f in zip(iv, fires, strict=True)
                 if s["temporal_min_interval_ms"] <= i <= top and not f]
-        text = (f"{head} fire the {site} at intervals {s['temporal_min_interval_ms']:g}-{top:g} ms"
+        low = s["temporal_min_interval_ms"]
+        span = f"interval {top:g} ms" if low == top else f"intervals {low:g}-{top:g} ms"
+        text = (f"{head} fire the {site} at {span}"
                 + (f" (except {', '.join(f'{g:g}' for g in gaps)} ms)" if gaps else ""))
         out.append(text + (f", not at {min(longer):g} ms or longer" if longer else ""))
     ip = s["ipsp"]

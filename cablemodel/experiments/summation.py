@@ -4,6 +4,13 @@
 Each experiment runs all its trials in one simulation (:func:`cablemodel.sweeps.run_trials`) and
 returns a frozen result with its numbers, the trials and a ``.plot()`` whose title is computed
 from those numbers.
+
+Why the subthreshold traces at an HH spike site dip below rest after each EPSP: the membrane
+is a resonator (K+ activation and Na+ inactivation lag the voltage by milliseconds at 6.3 degC
+and leave a net outward current as V returns); on ``standard_cell(ball_and_stick())`` the 2.7 mV
+hillock EPSP of a synapse at 25 um undershoots rest by 0.80 mV 9 ms after the event, and the
+linearized hillock impedance peaks at about 70 Hz (99.9 against 43 Mohm at 1 Hz). See the
+README's "Why?" section.
 """
 
 from __future__ import annotations
@@ -171,7 +178,9 @@ class TemporalSummationResult:
             return f"{head}: no spike at any interval tested ({min(self.intervals_ms):g}-" \
                    f"{max(self.intervals_ms):g} ms)"
         firing = [i for i, f in zip(self.intervals_ms, self.fires, strict=True) if f]
-        if firing == [i for i in self.intervals_ms if lo <= i <= hi]:
+        if lo == hi:
+            text = f"{head}: fire the {self.spike_site} at interval {lo:g} ms only"
+        elif firing == [i for i in self.intervals_ms if lo <= i <= hi]:
             text = f"{head}: fire the {self.spike_site} at intervals {lo:g}-{hi:g} ms"
         else:
             text = f"{head}: fire the {self.spike_site} at intervals " + \
