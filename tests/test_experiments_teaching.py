@@ -112,13 +112,13 @@ def test_summation_figures_state_their_numbers(spatial, n_to_fire):
 
 
 def test_temporal_figure_sequential_colours_legend_with_unit_and_a_readable_axis(active):
-    out = temporal_summation(active, n_spikes=3, intervals=[4, 1, 8, 2] * ms, engine="numpy",
-                             dt=0.1 * ms)
+    out = temporal_summation(active, n_spikes=3, intervals=[3, 1, 4, 2] * ms, period=50 * ms,
+                             engine="numpy", dt=0.1 * ms)
     assert out.site == "basal@100[dend]" and out.fires == (False,) * 4   # 3 EPSPs: subthreshold
     ax = out.plot()
     legend = ax.get_legend()
     assert legend.get_title().get_text() == "interval (ms)"
-    assert [t.get_text() for t in legend.get_texts()] == ["1", "2", "4", "8"]  # in order
+    assert [t.get_text() for t in legend.get_texts()] == ["1", "2", "3", "4"]  # in order
     colours = [tuple(line.get_color()) for line in ax.get_lines()]
     assert len(set(colours)) == 4
     expected = plt.get_cmap("viridis")(np.linspace(0.0, 0.92, 4))
@@ -126,7 +126,7 @@ def test_temporal_figure_sequential_colours_legend_with_unit_and_a_readable_axis
     # the axis holds the trains up to the first interval that does not fire, not the period
     assert ax.get_xlim()[1] == out.window_ms() == 5 + 2 * 1 + 25 < out.trials.period_ms
     assert ax.get_title() == out.sentence() == (
-        "3 EPSPs of 1 nS at basal@100[dend]: no spike at any interval tested (1-8 ms)")
+        "3 EPSPs of 1 nS at basal@100[dend]: no spike at any interval tested (1-4 ms)")
 
 
 @pytest.fixture(scope="module")

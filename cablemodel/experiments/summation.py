@@ -96,8 +96,8 @@ class SpatialSummationResult:
             return f"one {self.weight_nS:g} nS EPSP at {self.near_um:g} um already fires the" \
                    f" {self.spike_site}"
         return (f"{n} simultaneous {self.weight_nS:g} nS EPSPs over {span} fire the"
-                f" {self.spike_site} ({self.peaks_mV[n - 1]:.0f} mV); {n - 1} reach"
-                f" {self.peaks_mV[n - 2]:.1f} mV")
+                f" {self.spike_site} (peak {self.peaks_mV[n - 1]:.0f} mV above rest); {n - 1}"
+                f" reach {self.peaks_mV[n - 2]:.1f} mV")
 
     def plot(self, ax=None):
         """Spike-site voltage of the volleys just below and at threshold (or the largest ones
@@ -288,9 +288,10 @@ class IPSPVetoResult:
         with_i = "still fire" if self.fires_with_ipsp else (
             "no longer fire" if self.fires_without_ipsp else "do not fire either")
         return (f"{self.n_excitatory} EPSPs {alone} the {self.spike_site}"
-                f" ({self.peaks_mV[0]:.1f} mV); with one {self.ipsp_weight_nS:g} nS"
-                f" {self.receptor} event ({self.reversal_mV:g} mV) at {self.ipsp_site} they"
-                f" {with_i} ({self.peaks_mV[1]:.1f} mV)")
+                f" (peak {self.peaks_mV[0]:.1f} mV above rest); with one"
+                f" {self.ipsp_weight_nS:g} nS {self.receptor} event (reversal"
+                f" {self.reversal_mV:g} mV) at {self.ipsp_site} they {with_i}"
+                f" ({self.peaks_mV[1]:.1f} mV)")
 
     def plot(self, ax=None):
         """Spike-site voltage of the two trials against time; returns the axes."""
