@@ -54,7 +54,7 @@ def test_summation_fires_and_spike_starts_at_hillock(spatial, n_to_fire, active_
     thr = active_cell.spike_threshold
     t_hill = ts.result.crossing_time("hillock", thr, *ts.window(k))
     t_soma = ts.result.crossing_time("soma", thr, *ts.window(k))
-    t_dend = ts.result.crossing_time("basal@50", thr, *ts.window(k))
+    t_dend = ts.result.crossing_time("basal@50[dend]", thr, *ts.window(k))
     assert t_hill is not None and t_soma is not None
     assert float((t_soma - t_hill) / ms) > 0.025           # hillock leads the soma by > 1 dt
     assert t_dend is None or t_dend > t_soma
