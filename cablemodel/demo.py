@@ -21,6 +21,8 @@ from .experiments import (
     ipsp_veto,
     longest_path,
     path_sites,
+    path_start,
+    shunting_inhibition,
     spatial_summation,
     steady_state_attenuation,
     summarize_fit,
@@ -35,7 +37,7 @@ __all__ = ["DEFAULT_MORPHOLOGY", "load_demo_cell", "demo_morphologies", "run_dem
 DEFAULT_MORPHOLOGY = "ball_and_stick"
 #: Where the project's own and the shared SWC files are, relative to a source checkout.
 _REPO = Path(__file__).resolve().parents[1]
-FIGURES = ("morphology", "attenuation", "summation", "temporal")
+FIGURES = ("morphology", "attenuation", "summation", "temporal", "inhibition")
 #: What ``quick=True`` (``cablemodel demo --quick``) changes: fewer trials and a 0.1 ms step.
 QUICK = {"n_distances": 6, "n_max": 16, "intervals_ms": (0.5, 1, 2, 5, 10), "dt_ms": 0.1}
 
@@ -124,9 +126,10 @@ def run_demo(out_dir: str | Path = "out", morphology: str | Path = DEFAULT_MORPH
     The synapses go on the dendritic region reaching farthest, at path distances along its
     longest path (:func:`~cablemodel.experiments.longest_path`): 10 distances from 25 um to
     two thirds of the path (at most 1000 um); the volleys from 50 um to half the path (at most
-    300 um); the train at 100 um (or half the path). ``quick`` runs fewer trials with a coarser
-    step (:data:`QUICK`: 6 distances, volleys up to 16, 5 intervals, dt 0.1 ms), about four
-    times faster. Returns the summary dict (also written as
+    300 um); the train at 100 um (or half the path); a shunting synapse on and off the path of
+    an EPSP to the soma (:func:`~cablemodel.experiments.inhibition_sites`). ``quick`` runs
+    fewer trials with a coarser step (:data:`QUICK`: 6 distances, volleys up to 16,
+    5 intervals, dt 0.1 ms), about four times faster. Returns the summary dict (also written as
     ``summary.json``; ``sentences`` holds the findings in words, :func:`summary_sentences`).
 
     Example
@@ -148,7 +151,10 @@ def run_demo(out_dir: str | Path = "out", morphology: str | Path = DEFAULT_MORPH
     region = dendrite_region(cell)
     reach = float(table.end[longest_path(cell, region)[-1]])
     n_dist, n_max = (QUICK["n_distances"], QUICK["n_max"]) if quick else (10, 40)
-    distances = np.round(np.linspace(25.0, min(1000.0, 0.67 * reach), n_dist) / 5) * 5 * um
+    d0 = float(path_start(cell, region) / um)  # > 0 where the file's soma is several sections
+    first = max(25.0, 5 * np.ceil((d0 + 5) / 5))
+    distances = np.round(np.linspace(first, max(min(1000.0, 0.67 * reach), first + 5 * n_dist),
+                                     n_dist) / 5) * 5 * um
     sim = {"engine": engine, **({"dt": QUICK["dt_ms"] * ms} if quick else {})}
     train = {"intervals": QUICK["intervals_ms"] * ms} if quick else {}
     extra = []
@@ -164,8 +170,9 @@ def run_demo(out_dir: str | Path = "out", morphology: str | Path = DEFAULT_MORPH
     spatial = spatial_summation(cell, n_max=n_max, region=region, weight=weight, record=extra, **sim)
     n_fire = spatial.n_to_fire
     temporal = temporal_summation(cell, weight=weight, **train, **sim)
-    veto = ipsp_veto(cell, n_fire or 1, far=spatial.far_um * um, region=region, weight=weight,
-                     **sim)
+    veto = ipsp_veto(cell, n_fire or 1, near=spatial.near_um * um, far=spatial.far_um * um,
+                     region=region, weight=weight, **sim)
+    shunt = shunting_inhibition(cell, **sim)
     depth, t_under = _undershoot(att_trials, cell.spike_site, 0, float(att_trials.result.v_rest_mV))
 
     summary = {
@@ -199,6 +206,11 @@ def run_demo(out_dir: str | Path = "out", morphology: str | Path = DEFAULT_MORPH
                  "site": veto.ipsp_site, "weight_nS": veto.ipsp_weight_nS,
                  "lead_ms": veto.ipsp_lead_ms},
         "first_spike_site": _first_site(cell, spatial),
+        "shunting": {"excitatory": shunt.excitatory, "on_path": shunt.on_path,
+                     "off_path": shunt.off_path, "distances_um": list(shunt.distances_um),
+                     "reversal_mV": shunt.reversal_mV, "epsp_mV": shunt.epsp_mV,
+                     "ipsp_mV": shunt.ipsp_mV, "veto_on_path": shunt.veto_on_path,
+                     "veto_off_path": shunt.veto_off_path},
         "engine": att_trials.result.info["engine"],
         "quick": quick,
     }
@@ -230,6 +242,10 @@ def run_demo(out_dir: str | Path = "out", morphology: str | Path = DEFAULT_MORPH
     fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
     temporal.plot(ax=ax)
     save(fig, "temporal")
+    fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
+    shunt.plot(ax=ax)
+    ax.set_title(summary["sentences"][8], fontsize=8, wrap=True)
+    save(fig, "inhibition")
     plt.close("all")
 
     summary["run_seconds"] = time.perf_counter() - t_start
@@ -243,7 +259,7 @@ def run_demo(out_dir: str | Path = "out", morphology: str | Path = DEFAULT_MORPH
 def summary_sentences(s: dict) -> list[str]:
     """The findings of a demo summary in words, each computed from its numbers: attenuation and
     the length constants, the post-EPSP undershoot, spatial and temporal summation, the IPSP,
-    the first site to cross threshold.
+    the first site to cross threshold, the shunt on and off the path.
 
     Example
     -------
@@ -257,7 +273,10 @@ def summary_sentences(s: dict) -> list[str]:
     ...     temporal_fires=[True, True, False], temporal_min_interval_ms=0.5,
     ...     temporal_max_interval_ms=1.0, synapse_weight_nS=1.0, fires_without_ipsp=True,
     ...     fires_with_ipsp=False, ipsp={"receptor": "gaba_a", "reversal_mV": -75.0,
-    ...     "site": "soma", "weight_nS": 5.0, "lead_ms": 1.0}, first_spike_site="hillock")
+    ...     "site": "soma", "weight_nS": 5.0, "lead_ms": 1.0}, first_spike_site="hillock",
+    ...     shunting=dict(reversal_mV=-65.0, ipsp_mV=3e-7, veto_on_path=0.65, epsp_mV=1.54,
+    ...                   excitatory="basal@300", on_path="basal@100", off_path="basal@500",
+    ...                   veto_off_path=0.09))
     >>> for line in summary_sentences(s): print(line)
     the hillock EPSP falls from 2.7 mV (synapse at 25 um) to 0.04 mV (1000 um)
     EPSP peaks decay with a length constant 238 um, 18% shorter than the steady-state 291 um (theory 289 um)
@@ -266,6 +285,8 @@ def summary_sentences(s: dict) -> list[str]:
     10 EPSPs at basal@100 fire the hillock at intervals 0.5-1 ms, not at 2 ms or longer
     with one 5 nS gaba_a event (-75 mV) at soma 1 ms before, the volley that fires no longer fires
     the first site to cross threshold is the hillock
+    a shunt (reversal -65 mV) is invisible alone: +3e-07 mV at the soma
+    it removes 65% of the 1.5 mV EPSP from basal@300 on its path (basal@100), 9% off it (basal@500)
     """
     rows, site = s["attenuation"], s["spike_site"]
     a, b = rows[0], rows[-1]
@@ -316,6 +337,13 @@ def summary_sentences(s: dict) -> list[str]:
     first = s["first_spike_site"]
     out.append("no volley fired, so no site crossed threshold" if first is None
                else f"the first site to cross threshold is the {first}")
+    sh = s["shunting"]
+    visible = "invisible" if abs(sh["ipsp_mV"]) < 0.05 else "visible"
+    out.append(f"a shunt (reversal {sh['reversal_mV']:g} mV) is {visible} alone:"
+               f" {sh['ipsp_mV']:+.2g} mV at the soma")
+    out.append(f"it removes {sh['veto_on_path']:.0%} of the {sh['epsp_mV']:.2g} mV EPSP from"
+               f" {sh['excitatory']} on its path ({sh['on_path']}), {sh['veto_off_path']:.0%} off"
+               f" it ({sh['off_path']})")
     return out
 
 

@@ -85,9 +85,17 @@ def test_sentences_follow_from_the_numbers(summary):
     assert f"{shorter:.0%} shorter than the steady-state" in s[1]
     assert f"{summary['temporal_max_interval_ms']:g} ms" in s[4]
     assert "no longer fires" in s[5] and s[6] == "the first site to cross threshold is the hillock"
+    sh = summary["shunting"]
+    assert s[7].startswith("a shunt (reversal -65 mV) is invisible alone")
+    assert s[8] == (f"it removes {sh['veto_on_path']:.0%} of the {sh['epsp_mV']:.2g} mV EPSP from"
+                    " basal@300[dend] on its path (basal@100[dend]),"
+                    f" {sh['veto_off_path']:.0%} off it (basal@500[dend])")
+    assert sh["veto_on_path"] > 0.5 > 0.2 > sh["veto_off_path"]
     # the opposite numbers give the opposite words
     flipped = dict(summary, fires_with_ipsp=True, lambda_fit_epsp_um=1.2 * summary[
-        "lambda_fit_steady_um"], spatial_n_to_fire=None, first_spike_site=None)
+        "lambda_fit_steady_um"], spatial_n_to_fire=None, first_spike_site=None,
+        shunting=dict(sh, ipsp_mV=-3.5, reversal_mV=-75.0))
     f = summary_sentences(flipped)
     assert "20% longer" in f[1] and "still fires" in f[5] and "do not fire" in f[3]
+    assert f[7] == "a shunt (reversal -75 mV) is visible alone: -3.5 mV at the soma"
     assert f[6].startswith("no volley fired")

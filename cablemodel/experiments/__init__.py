@@ -32,6 +32,7 @@ from .placement import (
     dendrite_region,
     inhibition_sites,
     longest_path,
+    path_start,
 )
 from .summation import (
     IPSPVetoResult,
@@ -47,7 +48,7 @@ __all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuatio
            "theory_length_constant", "summarize_fit",
            "volley", "spatial_summation", "SpatialSummationResult", "temporal_summation",
            "TemporalSummationResult", "ipsp_veto", "IPSPVetoResult",
-           "DENDRITIC_REGIONS", "dendrite_region", "longest_path", "inhibition_sites",
+           "DENDRITIC_REGIONS", "dendrite_region", "longest_path", "path_start", "inhibition_sites",
            "InhibitionSites",
            "shunting_receptor", "shunting_inhibition", "ShuntingResult",
            "ei_cancellation", "EIResult",

@@ -14,8 +14,8 @@ from brian2 import Quantity, um
 from ..cell import Cell
 from ..places import Location, at
 
-__all__ = ["DENDRITIC_REGIONS", "dendrite_region", "longest_path", "InhibitionSites",
-           "inhibition_sites"]
+__all__ = ["DENDRITIC_REGIONS", "dendrite_region", "longest_path", "path_start",
+           "InhibitionSites", "inhibition_sites"]
 
 #: Regions that count as dendrites when an experiment chooses its sites.
 DENDRITIC_REGIONS = ("apical", "basal")
@@ -58,6 +58,22 @@ def longest_path(cell: Cell, region: str | None = None) -> np.ndarray:
         raise ValueError(f"region {region!r} has no compartments; regions are {list(t.regions)}")
     tip = int(np.flatnonzero(mask)[np.argmax(t.end[mask])])
     return _ancestors(t.parent, tip)[::-1]
+
+
+def path_start(cell: Cell, region: str | None = None) -> Quantity:
+    """Path distance (metre) from the soma at which :func:`longest_path` leaves the soma: 0 um
+    for a single-point soma, more where a file's soma is several sections (sites closer than
+    this are on the soma, not on the dendrite).
+
+    Example
+    -------
+    >>> from cablemodel import Cell, ball_and_stick
+    >>> float(path_start(Cell(ball_and_stick())) / um)
+    0.0
+    """
+    t = cell.table
+    path = longest_path(cell, region)
+    return float(t.start[next(i for i in path if t.region[i] != "soma")]) * um
 
 
 def _ancestors(parent: np.ndarray, i: int) -> np.ndarray:
@@ -105,8 +121,9 @@ def inhibition_sites(cell: Cell, excitatory: Quantity | None = None,
     """Sites for the inhibition experiments on any cell.
 
     The excitatory site lies on :func:`longest_path` of ``region`` at ``excitatory`` (default:
-    300 um, or 0.6 of the path when shorter); the on-path site at a third of that distance on
-    the same path. The off-path site is, among the dendritic compartments off the path from the
+    300 um, or 0.6 of the path beyond :func:`path_start` when shorter); the on-path site a
+    third of the way from the path's start to it, on the same path. The off-path site is,
+    among the dendritic compartments off the path from the
     soma to the excitatory site, one on the branch leaving that path closest to the soma
     (another dendrite when there is one), nearest in distance to the on-path site; on a cell
     with no other branch it is beyond the excitatory site, as far beyond as the on-path site is
@@ -126,12 +143,15 @@ def inhibition_sites(cell: Cell, excitatory: Quantity | None = None,
     region = region or dendrite_region(cell)
     path = longest_path(cell, region)
     reach = float(t.end[path[-1]])
-    d_e = float(excitatory / um) if excitatory is not None else round(min(300.0, 0.6 * reach))
-    if not 0 < d_e <= reach:
+    d0 = float(path_start(cell, region) / um)
+    d_e = float(excitatory / um) if excitatory is not None else round(
+        min(300.0, d0 + 0.6 * (reach - d0)))
+    if not d0 < d_e <= reach:
         raise ValueError(f"excitatory distance {d_e:g} um is not on the longest {region} path"
-                         f" (0-{reach:.0f} um); pass a distance within it")
+                         f" ({d0:.0f}-{reach:.0f} um); pass a distance within it")
+    d_on = round(d0 + (d_e - d0) / 3, 1)
     i_e = _on_path(cell, path, d_e)
-    i_on = _on_path(cell, path, d_e / 3)
+    i_on = _on_path(cell, path, d_on)
     to_soma = set(_ancestors(t.parent, i_e).tolist())
     # where each compartment's route to the soma meets the path soma -> excitatory site
     meet = np.empty(len(t), dtype=int)
@@ -142,7 +162,7 @@ def inhibition_sites(cell: Cell, excitatory: Quantity | None = None,
     if other.any():
         split = np.asarray(t.distance)[meet]
         cand = np.flatnonzero(other & (split == split[other].min()))
-        i_off = int(cand[np.argmin(np.abs(t.distance[cand] - d_e / 3))])
+        i_off = int(cand[np.argmin(np.abs(t.distance[cand] - d_on))])
         off = _site(cell, i_off)
         branch, divergence = "other branch", float(split[i_off])
     else:
@@ -150,10 +170,10 @@ def inhibition_sites(cell: Cell, excitatory: Quantity | None = None,
         if not beyond.size:
             raise ValueError(f"no dendritic compartment off the path to the excitatory site"
                              f" ({d_e:g} um): pass the off-path site yourself")
-        target = min(d_e + (d_e - d_e / 3), float(t.end[beyond].max()))
+        target = min(d_e + (d_e - d_on), float(t.end[beyond].max()))
         i_off = int(beyond[np.argmin(np.abs(t.distance[beyond] - target))])
         off = _site(cell, i_off, target if t.start[i_off] <= target <= t.end[i_off] else None)
         branch, divergence = "beyond", d_e
-    sites = [_site(cell, i_e, d_e), _site(cell, i_on, d_e / 3), off]
+    sites = [_site(cell, i_e, d_e), _site(cell, i_on, d_on), off]
     return InhibitionSites(*sites, *(float(s.distance_um) for s in sites), branch,
                            round(divergence, 1))

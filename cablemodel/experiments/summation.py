@@ -25,7 +25,7 @@ from ..mechanisms.synapses import AMPA, GABA_A, Receptor, Synapse, spike_times
 from ..places import Location
 from ..sweeps import Trial, TrialSet, run_trials
 from .graded import path_sites
-from .placement import dendrite_region, longest_path
+from .placement import dendrite_region, longest_path, path_start
 
 __all__ = ["volley", "SpatialSummationResult", "spatial_summation", "TemporalSummationResult",
            "temporal_summation", "IPSPVetoResult", "ipsp_veto"]
@@ -33,22 +33,28 @@ __all__ = ["volley", "SpatialSummationResult", "spatial_summation", "TemporalSum
 ONSET = 5 * ms
 
 
-def _span(cell: Cell, region: str | None, far: Quantity | None) -> tuple[str, Quantity]:
-    """The region (default :func:`dendrite_region`) and the far end of a volley (default 300 um,
-    or half the longest path of the region when shorter)."""
+def _span(cell: Cell, region: str | None, near: Quantity | None,
+          far: Quantity | None) -> tuple[str, Quantity, Quantity]:
+    """The region (default :func:`dendrite_region`) and the ends of a volley: ``near`` 50 um
+    (or 5 um beyond :func:`path_start` when the path leaves the soma later), ``far`` 300 um (or
+    half the longest path of the region when shorter)."""
     region = region or dendrite_region(cell)
+    d0 = float(path_start(cell, region) / um)
+    if near is None:
+        near = max(50.0, round(d0 + 5)) * um
     if far is None:
         reach = float(cell.table.end[longest_path(cell, region)[-1]])
-        far = min(300.0, round(0.5 * reach)) * um
-    return region, far
+        far = max(min(300.0, round(0.5 * reach)), float(near / um)) * um
+    return region, near, far
 
 
-def volley(cell: Cell, n: int, near: Quantity = 50 * um, far: Quantity | None = None,
+def volley(cell: Cell, n: int, near: Quantity | None = None, far: Quantity | None = None,
            region: str | None = None, weight: Quantity = 1 * nS, onset: Quantity = ONSET,
            receptor: Receptor = AMPA) -> list[Synapse]:
     """``n`` synapses (``receptor``, peak conductance ``weight``) spread evenly over path
     distances ``[near, far]`` along the longest path of ``region`` (:func:`path_sites`; default
-    region :func:`dendrite_region`, far 300 um or half that path), all activated at ``onset``.
+    region :func:`dendrite_region`, near 50 um, far 300 um or half that path), all activated at
+    ``onset``.
     One synapse sits at ``near``.
 
     Example
@@ -59,7 +65,7 @@ def volley(cell: Cell, n: int, near: Quantity = 50 * um, far: Quantity | None = 
     """
     if n < 1:
         raise ValueError(f"a volley needs n >= 1 synapses, got {n}")
-    region, far = _span(cell, region, far)
+    region, near, far = _span(cell, region, near, far)
     lo, hi = float(near / um), float(far / um)
     ds = np.array([lo]) if n == 1 else np.linspace(lo, hi, n)
     sites = path_sites(cell, np.round(ds, 3) * um, region)
@@ -116,7 +122,7 @@ class SpatialSummationResult:
         return ax
 
 
-def spatial_summation(cell: Cell, n_max: int = 40, near: Quantity = 50 * um,
+def spatial_summation(cell: Cell, n_max: int = 40, near: Quantity | None = None,
                       far: Quantity | None = None, region: str | None = None,
                       weight: Quantity = 1 * nS, period: Quantity = 80 * ms,
                       **simulate_args) -> SpatialSummationResult:
@@ -129,7 +135,7 @@ def spatial_summation(cell: Cell, n_max: int = 40, near: Quantity = 50 * um,
     >>> out.spikes[0], out.far_um
     (0, 300.0)
     """
-    region, far = _span(cell, region, far)
+    region, near, far = _span(cell, region, near, far)
     trials = [Trial(volley(cell, n, near, far, region, weight), f"{n} EPSPs")
               for n in range(1, n_max + 1)]
     ts = run_trials(cell, trials, period=period, **simulate_args)
@@ -224,7 +230,8 @@ def temporal_summation(cell: Cell, site: str | Location | None = None, weight: Q
                        period: Quantity | None = None,
                        **simulate_args) -> TemporalSummationResult:
     """A train of ``n_spikes`` AMPA events at ``site`` (default 100 um along the longest path of
-    :func:`dendrite_region`), one trial per interval: which intervals fire the spike site.
+    :func:`dendrite_region`, at least 5 um beyond :func:`path_start`), one trial per interval:
+    which intervals fire the spike site.
 
     Example
     -------
@@ -237,7 +244,9 @@ def temporal_summation(cell: Cell, site: str | Location | None = None, weight: Q
     if site is None:
         region = dendrite_region(cell)
         reach = float(cell.table.end[longest_path(cell, region)[-1]])
-        site = path_sites(cell, [min(100.0, round(0.5 * reach))] * um, region)[0]
+        d0 = float(path_start(cell, region) / um)
+        site = path_sites(cell, [max(min(100.0, round(0.5 * reach)), round(d0 + 5))] * um,
+                          region)[0]
     iv = np.asarray(Quantity(intervals) / ms, dtype=float)
     t0 = float(ONSET / ms)
     # default: the train and 60 ms to decay, in whole ms (run_trials needs whole time steps)
@@ -308,7 +317,7 @@ class IPSPVetoResult:
         return ax
 
 
-def ipsp_veto(cell: Cell, n_excitatory: int, near: Quantity = 50 * um,
+def ipsp_veto(cell: Cell, n_excitatory: int, near: Quantity | None = None,
               far: Quantity | None = None, region: str | None = None, weight: Quantity = 1 * nS,
               receptor: Receptor = GABA_A, ipsp_site: str | Location = "soma",
               ipsp_weight: Quantity = 5 * nS, ipsp_lead: Quantity = 1 * ms,
