@@ -131,7 +131,8 @@ def spatial_summation(cell: Cell, n_max: int = 40, near: Quantity | None = None,
     Example
     -------
     >>> from cablemodel import standard_cell, ball_and_stick
-    >>> out = spatial_summation(standard_cell(ball_and_stick()), n_max=3, engine="numpy")
+    >>> out = spatial_summation(standard_cell(ball_and_stick()), n_max=3, engine="numpy",
+    ...                         dt=0.1 * ms)
     >>> out.spikes[0], out.far_um
     (0, 300.0)
     """
@@ -237,7 +238,7 @@ def temporal_summation(cell: Cell, site: str | Location | None = None, weight: Q
     -------
     >>> from cablemodel import standard_cell, ball_and_stick
     >>> out = temporal_summation(standard_cell(ball_and_stick()), n_spikes=2,
-    ...                          intervals=[50] * ms, engine="numpy")
+    ...                          intervals=[20] * ms, engine="numpy", dt=0.1 * ms)
     >>> out.site, out.fires
     ('basal@100[dend]', (False,))
     """
@@ -329,7 +330,7 @@ def ipsp_veto(cell: Cell, n_excitatory: int, near: Quantity | None = None,
     Example
     -------
     >>> from cablemodel import standard_cell, ball_and_stick
-    >>> out = ipsp_veto(standard_cell(ball_and_stick()), 1, engine="numpy")
+    >>> out = ipsp_veto(standard_cell(ball_and_stick()), 1, engine="numpy", dt=0.1 * ms)
     >>> out.fires_without_ipsp, out.fires_with_ipsp, out.reversal_mV
     (False, False, -75.0)
     """
