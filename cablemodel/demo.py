@@ -244,7 +244,6 @@ def run_demo(out_dir: str | Path = "out", morphology: str | Path = DEFAULT_MORPH
     save(fig, "temporal")
     fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
     shunt.plot(ax=ax)
-    ax.set_title(summary["sentences"][8], fontsize=8, wrap=True)
     save(fig, "inhibition")
     plt.close("all")
 
@@ -286,7 +285,7 @@ def summary_sentences(s: dict) -> list[str]:
     with one 5 nS gaba_a event (-75 mV) at soma 1 ms before, the volley that fires no longer fires
     the first site to cross threshold is the hillock
     a shunt (reversal -65 mV) is invisible alone: +3e-07 mV at the soma
-    it removes 65% of the 1.5 mV EPSP from basal@300 on its path (basal@100), 9% off it (basal@500)
+    the shunt removes 65% of the 1.5 mV EPSP from basal@300 on its path (basal@100), 9% off it (basal@500)
     """
     rows, site = s["attenuation"], s["spike_site"]
     a, b = rows[0], rows[-1]
@@ -341,7 +340,7 @@ def summary_sentences(s: dict) -> list[str]:
     visible = "invisible" if abs(sh["ipsp_mV"]) < 0.05 else "visible"
     out.append(f"a shunt (reversal {sh['reversal_mV']:g} mV) is {visible} alone:"
                f" {sh['ipsp_mV']:+.2g} mV at the soma")
-    out.append(f"it removes {sh['veto_on_path']:.0%} of the {sh['epsp_mV']:.2g} mV EPSP from"
+    out.append(f"the shunt removes {sh['veto_on_path']:.0%} of the {sh['epsp_mV']:.2g} mV EPSP from"
                f" {sh['excitatory']} on its path ({sh['on_path']}), {sh['veto_off_path']:.0%} off"
                f" it ({sh['off_path']})")
     return out

@@ -87,7 +87,7 @@ def test_sentences_follow_from_the_numbers(summary):
     assert "no longer fires" in s[5] and s[6] == "the first site to cross threshold is the hillock"
     sh = summary["shunting"]
     assert s[7].startswith("a shunt (reversal -65 mV) is invisible alone")
-    assert s[8] == (f"it removes {sh['veto_on_path']:.0%} of the {sh['epsp_mV']:.2g} mV EPSP from"
+    assert s[8] == (f"the shunt removes {sh['veto_on_path']:.0%} of the {sh['epsp_mV']:.2g} mV EPSP from"
                     " basal@300[dend] on its path (basal@100[dend]),"
                     f" {sh['veto_off_path']:.0%} off it (basal@500[dend])")
     assert sh["veto_on_path"] > 0.5 > 0.2 > sh["veto_off_path"]
