@@ -328,11 +328,12 @@ def summary_sentences(s: dict) -> list[str]:
                 + (f" (except {', '.join(f'{g:g}' for g in gaps)} ms)" if gaps else ""))
         out.append(text + (f", not at {min(longer):g} ms or longer" if longer else ""))
     ip = s["ipsp"]
-    alone = "fires" if s["fires_without_ipsp"] else "does not fire"
+    volley = ("the volley that fires" if s["fires_without_ipsp"]
+              else "the volley, which does not fire alone,")
     after = ("still fires" if s["fires_with_ipsp"] else
              "no longer fires" if s["fires_without_ipsp"] else "does not fire either")
     out.append(f"with one {ip['weight_nS']:g} nS {ip['receptor']} event ({ip['reversal_mV']:g} mV)"
-               f" at {ip['site']} {ip['lead_ms']:g} ms before, the volley that {alone} {after}")
+               f" at {ip['site']} {ip['lead_ms']:g} ms before, {volley} {after}")
     first = s["first_spike_site"]
     out.append("no volley fired, so no site crossed threshold" if first is None
                else f"the first site to cross threshold is the {first}")
