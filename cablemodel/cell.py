@@ -505,7 +505,7 @@ def standard_cell(morphology: Morphology, densities: Mapping | None = None, **pa
 
     The channels are Hodgkin and Huxley's squid-axon kinetics, measured at 6.3 degC: the default
     ``celsius=6.3`` is their temperature. Another ``celsius`` speeds them up by Q10 = 3 per
-    10 degC (x 15 at 37 degC): Na+ then inactivates nearly as fast as it activates and the
+    10 degC (x 29 at 37 degC: 3^((37 - 6.3)/10)): Na+ then inactivates nearly as fast as it activates and the
     spike fails or shrinks (with 1 nA for 2 ms at the soma the hillock peaks at -14.6 mV at
     37 degC, +44.5 mV at 6.3 degC). Such a failure is not an action potential and is not
     counted (see ``spike_overshoot`` of :class:`Cell`). For a mammalian cell at 34-37 degC use

@@ -41,9 +41,43 @@ _FINITE = _number()
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    """``cablemodel demo [FILE.swc | NAME]``: run the demo (exit 0), or with ``--list`` print what
+    it can run on; an unknown name, a missing or invalid file, or two different morphologies
+    (positional and ``--morphology``) print one line on stderr and return 2.
 
-    run_demo(args.out, morphology=args.morphology, engine=args.engine)
+    Example
+    -------
+    >>> import argparse
+    >>> _demo(argparse.Namespace(list=False, file="nope.swc", morphology=None, out="out",
+    ...                          engine="numpy", quick=False))
+    2
+    """
+    from .demo import DEFAULT_MORPHOLOGY, demo_morphologies, load_demo_cell, run_demo
+    from .io.swc import SWCError
+
+    if args.list:
+        found = demo_morphologies()
+        print("generated cells (cablemodel demo NAME):")
+        print("".join(f"  {name}\n" for name in found["generated"]), end="")
+        for key, title in (("project", "the project's morphologies/"),
+                           ("shared", "shared real cells (../shared/morphologies/real)")):
+            if found[key]:
+                print(f"SWC files, {title}:")
+                print("".join(f"  {p}\n" for p in found[key]), end="")
+        print("any other SWC file: cablemodel demo PATH/TO/CELL.swc (a hillock is added when the"
+              " file has none)")
+        return 0
+    if args.file and args.morphology and args.file != args.morphology:
+        print(f"cablemodel demo: two morphologies given ({args.file!r} and --morphology"
+              f" {args.morphology!r}); give one", file=sys.stderr)
+        return 2
+    morphology = args.file or args.morphology or DEFAULT_MORPHOLOGY
+    try:
+        load_demo_cell(morphology)  # the file's errors before any simulation
+    except (SWCError, ValueError) as err:
+        print(f"cablemodel demo: {str(err).splitlines()[0]}", file=sys.stderr)
+        return 2
+    run_demo(args.out, morphology=morphology, engine=args.engine, quick=args.quick)
     return 0
 
 
@@ -309,8 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     Example
     -------
     >>> args = build_parser().parse_args(["demo", "--out", "results"])
-    >>> args.command, args.out, args.morphology, args.engine
-    ('demo', 'results', 'ball_and_stick', 'auto')
+    >>> args.command, args.out, args.file, args.morphology, args.engine
+    ('demo', 'results', None, None, 'auto')
+    >>> build_parser().parse_args(["demo", "cell.swc"]).file
+    'cell.swc'
+    >>> build_parser().parse_args(["demo", "--list"]).list
+    True
     >>> build_parser().parse_args(["psp", "y_neuron", "--site", "apical@200"]).weight  # nS
     1.0
     """
@@ -320,11 +358,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="cablemodel", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="EPSP attenuation, summation and IPSP veto on one cell;"
-                          " writes figures and summary.json")
+    demo = sub.add_parser("demo", help="EPSP attenuation, summation and IPSP veto on one cell"
+                          " (generated or an SWC file); writes PNG and SVG figures and"
+                          " summary.json")
+    demo.add_argument("file", nargs="?", default=None,
+                      help=f"SWC file or generated morphology ({', '.join(GENERATORS)};"
+                           f" default: {DEFAULT_MORPHOLOGY})")
     demo.add_argument("--out", default="out", help="output folder (default: out)")
-    demo.add_argument("--morphology", default=DEFAULT_MORPHOLOGY, choices=list(GENERATORS),
-                      help=f"generated morphology (default: {DEFAULT_MORPHOLOGY})")
+    demo.add_argument("--morphology", default=None,
+                      help="the same as the positional argument: an SWC file or a generated"
+                           " morphology name")
+    demo.add_argument("--quick", action="store_true",
+                      help="fewer trials, dt 0.1 ms: about 4x faster (for slow machines)")
+    demo.add_argument("--list", action="store_true",
+                      help="list the generated cells and the SWC files found, then exit")
     demo.add_argument("--engine", default="auto", choices=ENGINES,
                       help="Brian2 engine (default: auto = numpy for tiny runs, else"
                            " cpp_standalone)")

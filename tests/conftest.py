@@ -35,6 +35,18 @@ def spatial(active_cell):
 
 @pytest.fixture(scope="session")
 def n_to_fire(spatial):
-    n = spatial["n_to_fire"]
+    n = spatial.n_to_fire
     assert n is not None and n > 1, f"volleys of 1..8 EPSPs should include sub- and suprathreshold, got {n}"
     return n
+
+
+@pytest.fixture(scope="session")
+def granule_morphology():
+    """The shared rat dentate granule cell (basal dendrites only, 301 um longest path) with the
+    hillock :func:`add_hillock` adds at the soma; skips when ../shared is absent."""
+    path = SHARED / "real" / "dg_granule_rat_mp_ma_40984_gc2.CNG.swc"
+    if not path.is_file():
+        pytest.skip(f"shared test morphology not found at {path} (not part of an installed copy)")
+    from cablemodel import add_hillock, read_swc
+
+    return add_hillock(read_swc(path)[0])

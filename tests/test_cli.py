@@ -176,3 +176,26 @@ def test_psp_reversal_overrides_the_receptor_exactly(capsys, tmp_path):
     assert main(["psp", str(f), "--site", "basal@100", "--receptor", "gaba_a", "--reversal", "-70",
                  "--cl-in", "30"]) == 2
     assert "--cl-in" in capsys.readouterr().err
+
+
+def test_demo_list_names_generators_project_and_shared_files(capsys):
+    assert main(["demo", "--list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("ball_and_stick", "y_neuron", "pyramidal"):
+        assert f"\n  {name}\n" in out
+    for p in sorted((ROOT / "morphologies").glob("*.swc")):
+        assert f"  {p}\n" in out
+    shared = sorted((SHARED / "real").glob("*.swc")) if SHARED.is_dir() else []
+    assert all(f"  {p}\n" in out for p in shared)
+    assert ("shared real cells" in out) == bool(shared)
+    assert "cablemodel demo PATH/TO/CELL.swc" in out
+
+
+def test_demo_refuses_a_missing_file_or_two_morphologies_in_one_line(capsys, tmp_path):
+    missing = tmp_path / "nope.swc"
+    assert main(["demo", str(missing), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(missing) in err and "--list" in err
+    assert main(["demo", "ball_and_stick", "--morphology", "pyramidal"]) == 2
+    assert "give one" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()          # refused before anything was run or written

@@ -1,6 +1,9 @@
-"""Teaching experiments (issue 11) on a generated ball-and-stick cell (numpy engine): shunting
-vs hyperpolarising inhibition (passive), all-or-none spike and refractory periods (squid HH)."""
+"""Teaching experiments (issue 11) on a generated ball-and-stick cell and on a shared real cell
+(numpy engine): shunting vs hyperpolarising inhibition (passive), all-or-none spike and
+refractory periods (squid HH), the summation figures."""
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from brian2 import ms, nS
 
@@ -8,11 +11,14 @@ from cablemodel import Cell, ball_and_stick, standard_cell
 from cablemodel.experiments import (
     all_or_none,
     ei_cancellation,
+    inhibition_sites,
     refractory_periods,
     shunting_inhibition,
     shunting_receptor,
+    temporal_summation,
 )
 from cablemodel.mechanisms.synapses import GABA_A
+from cablemodel.places import parse_site
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +101,97 @@ def test_ei_cancellation_is_sublinear_on_path(cell, shunt):
     assert out.epsp_alone_mV == pytest.approx(shunt.epsp_mV)
     assert 0.2 < out.ratio < 0.5
     assert out.plot().get_ylabel() == "V at soma (mV from rest)"
+
+
+def test_summation_figures_state_their_numbers(spatial, n_to_fire):
+    ax = spatial.plot()
+    assert ax.get_title() == spatial.sentence()
+    assert spatial.sentence().startswith(f"{n_to_fire} simultaneous 1 nS EPSPs over 50-300 um")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        f"{n_to_fire - 1} EPSPs", f"{n_to_fire} EPSPs"]
+
+
+def test_temporal_figure_sequential_colours_legend_with_unit_and_a_readable_axis(active):
+    out = temporal_summation(active, n_spikes=3, intervals=[3, 1, 4, 2] * ms, period=50 * ms,
+                             engine="numpy", dt=0.1 * ms)
+    assert out.site == "basal@100[dend]" and out.fires == (False,) * 4   # 3 EPSPs: subthreshold
+    ax = out.plot()
+    legend = ax.get_legend()
+    assert legend.get_title().get_text() == "interval (ms)"
+    assert [t.get_text() for t in legend.get_texts()] == ["1", "2", "3", "4"]  # in order
+    colours = [tuple(line.get_color()) for line in ax.get_lines()]
+    assert len(set(colours)) == 4
+    expected = plt.get_cmap("viridis")(np.linspace(0.0, 0.92, 4))
+    assert np.allclose(colours, expected)
+    # the axis holds the trains up to the first interval that does not fire, not the period
+    assert ax.get_xlim()[1] == out.window_ms() == 5 + 2 * 1 + 25 < out.trials.period_ms
+    assert ax.get_title() == out.sentence() == (
+        "3 EPSPs of 1 nS at basal@100[dend]: no spike at any interval tested (1-4 ms)")
+
+
+@pytest.fixture(scope="module")
+def granule(granule_morphology):
+    return Cell(granule_morphology)
+
+
+def test_real_cell_sites_on_and_off_the_path(granule):
+    s = inhibition_sites(granule)
+    t = granule.table
+
+    def up(i):
+        out = [i]
+        while t.parent[out[-1]] >= 0:
+            out.append(int(t.parent[out[-1]]))
+        return out
+
+    e, on, off = (parse_site(x).resolve(t) for x in (s.excitatory, s.on_path, s.off_path))
+    assert (s.excitatory_um, s.on_path_um) == (180.0, 60.0)    # 0.6 of the 301 um path, a third
+    assert on in up(e) and off not in up(e) and e not in up(off)
+    assert s.off_path_branch == "other branch" and s.off_path_divergence_um == 0.0
+    assert abs(s.off_path_um - s.on_path_um) < 10          # another dendrite, similar distance
+
+
+def test_real_cell_shunting_vetoes_on_path_but_not_off_path(granule):
+    out = shunting_inhibition(granule, engine="numpy", dt=0.1 * ms, period=50 * ms)
+    # measured (dt 0.1 ms): EPSP 1.11 mV at the soma, the shunt alone 7e-7 mV; together 0.44 mV
+    # on the path (veto 0.60), 1.01 mV off it on another dendrite (veto 0.09)
+    assert abs(out.ipsp_mV) < 0.01 and out.epsp_mV > 0.8
+    assert out.veto_on_path > 0.45 and out.veto_off_path < 0.15
+    assert out.veto_on_path > 4 * out.veto_off_path
+    assert out.excitatory.startswith("basal@180") and out.distances_um[0] == pytest.approx(180, abs=6)
+
+
+@pytest.fixture(scope="module")
+def granule_active(granule_morphology):
+    return standard_cell(granule_morphology)
+
+
+def test_real_cell_all_or_none(granule_active):
+    out = all_or_none(granule_active, [1, 3, 8, 16] * nS, engine="numpy", dt=0.1 * ms)
+    # measured: 1.8 and 6.0 mV below threshold (graded, ~ the weight), 98.0 and 99.2 mV above
+    assert out.spikes == (0, 0, 1, 1)
+    sub, supra = out.peaks_mV[:2], out.peaks_mV[2:]
+    assert 0 < sub[0] < sub[1] < 15 and 2.5 < sub[1] / sub[0] < 4
+    assert min(supra) > 80 and abs(supra[1] - supra[0]) < 0.03 * supra[0]
+
+
+def test_real_cell_relative_refractory_threshold_falls_with_the_interval(granule_active):
+    out = refractory_periods(granule_active, [8, 16] * ms, [4, 8, 30] * nS, engine="numpy",
+                             dt=0.1 * ms)
+    # measured on the grid 2, 4, 8, 16, 30 nS: no spike up to 30 nS 4 ms after the first, 30 nS
+    # at 8 ms, 8 nS at 16 ms, the resting 4 nS at 30 ms
+    assert out.rest_threshold_nS == 4.0
+    assert out.thresholds_nS == (30.0, 8.0)
+    assert out.relative_ms == (8.0, 16.0) and out.absolute_ms == ()
+    assert out.n_trials == 9
+
+
+@pytest.mark.slow
+def test_refractory_bisection_brackets_the_grid_threshold(active):
+    out = refractory_periods(active, [3, 8] * ms, engine="numpy", dt=0.1 * ms, tolerance=0.25)
+    # the grid (2, 5, 12, 30 nS) puts the threshold at 8 ms in (5, 12]; bisection (tolerance 0.1)
+    # measured 12.6 nS, 1.72 nS at rest, none up to 30 nS at 3 ms
+    assert out.absolute_ms == (3.0,) and out.relative_ms == (8.0,)
+    lo, hi = out.lower_nS[1], out.thresholds_nS[1]
+    assert 5 < lo < hi <= 1.25 * lo + 1e-9 and 10 < hi < 16
+    assert out.rest_lower_nS < out.rest_threshold_nS < 2.0

@@ -9,7 +9,7 @@ import pytest
 from brian2 import ms, mV, nS, um
 
 from cablemodel import AMPA, GABA_A, Synapse, simulate, spike_times
-from cablemodel.experiments import _volley, attenuation, ipsp_veto
+from cablemodel.experiments import attenuation, ipsp_veto, volley
 
 
 @pytest.fixture(scope="module")
@@ -43,18 +43,18 @@ def test_hillock_epsp_decreases_monotonically_with_distance(psp_rows):
 
 
 def test_single_epsp_is_subthreshold(spatial):
-    assert spatial["spikes"][0] == 0
+    assert spatial.spikes[0] == 0
 
 
 def test_summation_fires_and_spike_starts_at_hillock(spatial, n_to_fire, active_cell):
-    assert all(s == 0 for s in spatial["spikes"][: n_to_fire - 1])
-    assert all(s == 1 for s in spatial["spikes"][n_to_fire - 1:])   # one spike per volley
-    ts = spatial["trials"]
+    assert all(s == 0 for s in spatial.spikes[: n_to_fire - 1])
+    assert all(s == 1 for s in spatial.spikes[n_to_fire - 1:])   # one spike per volley
+    ts = spatial.trials
     k = n_to_fire - 1
     thr = active_cell.spike_threshold
     t_hill = ts.result.crossing_time("hillock", thr, *ts.window(k))
     t_soma = ts.result.crossing_time("soma", thr, *ts.window(k))
-    t_dend = ts.result.crossing_time("basal@50", thr, *ts.window(k))
+    t_dend = ts.result.crossing_time("basal@50[dend]", thr, *ts.window(k))
     assert t_hill is not None and t_soma is not None
     assert float((t_soma - t_hill) / ms) > 0.025           # hillock leads the soma by > 1 dt
     assert t_dend is None or t_dend > t_soma
@@ -65,13 +65,13 @@ def test_summation_fires_and_spike_starts_at_hillock(spatial, n_to_fire, active_
 
 def test_ipsp_prevents_the_spike(active_cell, n_to_fire):
     out = ipsp_veto(active_cell, n_to_fire, far=300 * um)
-    assert out["fires_without_ipsp"] is True
-    assert out["fires_with_ipsp"] is False
+    assert out.fires_without_ipsp is True
+    assert out.fires_with_ipsp is False
 
 
 def test_all_or_none_spike_amplitude(active_cell, n_to_fire):
-    just = _volley(n_to_fire, 50 * um, 300 * um, "basal", 1 * nS)
-    triple = _volley(n_to_fire, 50 * um, 300 * um, "basal", 3 * nS)
+    just = volley(active_cell, n_to_fire, 50 * um, 300 * um, "basal", 1 * nS)
+    triple = volley(active_cell, n_to_fire, 50 * um, 300 * um, "basal", 3 * nS)
     a = simulate(active_cell, just, duration=30 * ms)
     b = simulate(active_cell, triple, duration=30 * ms)
     assert len(a.spikes_ms) == len(b.spikes_ms) == 1
@@ -82,13 +82,13 @@ def test_all_or_none_spike_amplitude(active_cell, n_to_fire):
 
 
 def test_refractory_period(active_cell, n_to_fire):
-    volley = _volley(n_to_fire, 50 * um, 300 * um, "basal", 1 * nS)
-    first = simulate(active_cell, volley, duration=20 * ms)
+    syns = volley(active_cell, n_to_fire, 50 * um, 300 * um, "basal", 1 * nS)
+    first = simulate(active_cell, syns, duration=20 * ms)
     t_spike = float(first.spikes_ms[0])
     results = {}
     for delay in (1.5, 20.0):
         t2 = t_spike + delay
-        second = [Synapse(s.receptor, s.site, s.weight, spike_times([5, t2] * ms)) for s in volley]
+        second = [Synapse(s.receptor, s.site, s.weight, spike_times([5, t2] * ms)) for s in syns]
         r = simulate(active_cell, second, duration=(t2 + 20) * ms)
         results[delay] = len(r.spikes_ms)
     assert results[1.5] == 1        # second input during the refractory period fails
@@ -96,9 +96,9 @@ def test_refractory_period(active_cell, n_to_fire):
 
 
 def test_restricted_gating_matches_all_compartment_formulation(active_cell, n_to_fire):
-    volley = _volley(n_to_fire + 1, 50 * um, 300 * um, "basal", 1 * nS)
-    fast = simulate(active_cell, volley, duration=25 * ms, record="all")
-    ref = simulate(active_cell, volley, duration=25 * ms, record="all",
+    syns = volley(active_cell, n_to_fire + 1, 50 * um, 300 * um, "basal", 1 * nS)
+    fast = simulate(active_cell, syns, duration=25 * ms, record="all")
+    ref = simulate(active_cell, syns, duration=25 * ms, record="all",
                    integrate_gates_everywhere=True)
     assert len(fast.spikes_ms) == 1
     assert np.abs(fast.v_mV - ref.v_mV).max() < 0.1       # mV, every compartment, whole spike

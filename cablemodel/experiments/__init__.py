@@ -1,13 +1,15 @@
 """Experiments built on the public API, one per phenomenon, each on any cell.
 
-- :mod:`.graded`: attenuation with distance, spatial and temporal summation, an IPSP vetoing a
-  spike.
+- :mod:`.placement`: where synapses go on any cell (the dendrite reaching farthest, its longest
+  path, sites on and off that path).
+- :mod:`.graded`: attenuation with distance (one synaptic event per site, steady state).
+- :mod:`.attenuation`: EPSP peaks at the synapse and the hillock along a path, steady-state and
+  transient length constants against cable theory (DC and AC at the EPSP's frequency).
+- :mod:`.summation`: spatial and temporal summation at the spike site, an IPSP vetoing a spike.
 - :mod:`.inhibition`: shunting (reversal at rest) vs hyperpolarising inhibition, on and off path;
   E/I cancellation (linear vs measured sum).
 - :mod:`.excitability`: all-or-none spike (peak vs stimulus), absolute and relative refractory
   periods (threshold vs interval).
-- :mod:`.attenuation`: EPSP peaks at the synapse and the hillock along a path, steady-state and
-  transient length constants against cable theory (DC and AC at the EPSP's frequency).
 - :mod:`.propagation`: the action potential keeps its amplitude while a graded potential decays;
   one-way propagation and collision; conduction velocity with and without myelin.
 - :mod:`.synapses`: chemical vs electrical synapse (delay, sign, direction), clearance blockade
@@ -27,15 +29,11 @@ from .attenuation import (
 )
 from .excitability import AllOrNoneResult, RefractoryResult, all_or_none, refractory_periods
 from .graded import (
-    _volley,
     attenuation,
-    ipsp_veto,
     path_sites,
     psp_at_sites,
-    spatial_summation,
     steady_state_attenuation,
     summarize_fit,
-    temporal_summation,
     theory_length_constant,
 )
 from .inhibition import (
@@ -46,6 +44,14 @@ from .inhibition import (
     shunting_receptor,
 )
 from .ions import ReversalResult, nernst_slope, reversal_vs_concentration
+from .placement import (
+    DENDRITIC_REGIONS,
+    InhibitionSites,
+    dendrite_region,
+    inhibition_sites,
+    longest_path,
+    path_start,
+)
 from .propagation import (
     CollisionResult,
     ConductionResult,
@@ -54,6 +60,15 @@ from .propagation import (
     conduction,
     passive_copy,
     propagation,
+)
+from .summation import (
+    IPSPVetoResult,
+    SpatialSummationResult,
+    TemporalSummationResult,
+    ipsp_veto,
+    spatial_summation,
+    temporal_summation,
+    volley,
 )
 from .synapses import (
     ClearanceResult,
@@ -64,8 +79,12 @@ from .synapses import (
     d1_vs_d2,
 )
 
-__all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation", "spatial_summation",
-           "temporal_summation", "ipsp_veto", "theory_length_constant", "summarize_fit", "_volley",
+__all__ = ["psp_at_sites", "path_sites", "attenuation", "steady_state_attenuation",
+           "theory_length_constant", "summarize_fit",
+           "volley", "spatial_summation", "SpatialSummationResult", "temporal_summation",
+           "TemporalSummationResult", "ipsp_veto", "IPSPVetoResult",
+           "DENDRITIC_REGIONS", "dendrite_region", "longest_path", "path_start", "inhibition_sites",
+           "InhibitionSites",
            "shunting_receptor", "shunting_inhibition", "ShuntingResult",
            "ei_cancellation", "EIResult",
            "all_or_none", "AllOrNoneResult", "refractory_periods", "RefractoryResult",

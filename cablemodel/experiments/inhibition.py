@@ -13,7 +13,9 @@ from brian2 import Quantity, ms, mV, nS
 
 from ..cell import Cell
 from ..mechanisms.synapses import AMPA, GABA_A, Receptor, Synapse, spike_times
+from ..places import Location, parse_site
 from ..sweeps import Trial, TrialSet, run_trials
+from .placement import inhibition_sites
 
 __all__ = ["shunting_receptor", "shunting_inhibition", "ShuntingResult", "ei_cancellation",
            "EIResult"]
@@ -39,9 +41,14 @@ def shunting_receptor(cell: Cell, like: Receptor = GABA_A) -> Receptor:
 class ShuntingResult:
     """Soma peaks (signed deviations from rest, mV) of the EPSP alone, the IPSP alone and both
     together with the inhibitory synapse on the path (between the EPSP and the soma) or off it;
-    ``veto_on_path`` / ``veto_off_path`` = 1 - together / EPSP alone; the trials."""
+    ``veto_on_path`` / ``veto_off_path`` = 1 - together / EPSP alone; the sites and their path
+    distances from the soma (um); the trials."""
 
     reversal_mV: float
+    excitatory: str
+    on_path: str
+    off_path: str
+    distances_um: tuple[float, float, float]
     epsp_mV: float
     ipsp_mV: float
     on_path_mV: float
@@ -73,8 +80,9 @@ class ShuntingResult:
 
 
 def shunting_inhibition(cell: Cell, receptor: Receptor | None = None,
-                        excitatory: str = "basal@300", on_path: str = "basal@100",
-                        off_path: str = "basal@500", weight: Quantity = 2 * nS,
+                        excitatory: str | Location | None = None,
+                        on_path: str | Location | None = None,
+                        off_path: str | Location | None = None, weight: Quantity = 2 * nS,
                         inhibitory_weight: Quantity = 20 * nS, lead: Quantity = 1 * ms,
                         period: Quantity = 80 * ms, **simulate_args) -> ShuntingResult:
     """One AMPA EPSP at ``excitatory`` alone, one inhibitory event alone (at ``on_path``), and
@@ -82,7 +90,10 @@ def shunting_inhibition(cell: Cell, receptor: Receptor | None = None,
 
     ``receptor`` is the inhibitory receptor (default :func:`shunting_receptor`, reversal at
     rest: no visible IPSP, yet it divides the EPSP); pass ``GABA_A`` (-75 mV) for
-    hyperpolarising inhibition. Weights are peak conductances (siemens).
+    hyperpolarising inhibition. Weights are peak conductances (siemens). Sites not given are
+    chosen by :func:`~cablemodel.experiments.inhibition_sites` (on the ball-and-stick
+    ``basal@300``, ``basal@100`` and ``basal@500``; on a branched cell the off-path site is on
+    another dendrite, at the on-path site's distance).
 
     Example
     -------
@@ -92,6 +103,7 @@ def shunting_inhibition(cell: Cell, receptor: Receptor | None = None,
     (True, True)
     """
     rec = receptor if receptor is not None else shunting_receptor(cell)
+    excitatory, on_path, off_path = _sites(cell, excitatory, on_path, off_path)
     epsp = Synapse(AMPA, excitatory, weight, spike_times([(ONSET + lead) / ms] * ms))
 
     def ipsp(site: str) -> Synapse:
@@ -102,7 +114,19 @@ def shunting_inhibition(cell: Cell, receptor: Receptor | None = None,
               Trial([epsp, ipsp(off_path)], f"EPSP + IPSP off path ({off_path})")]
     ts = run_trials(cell, trials, period=period, **simulate_args)
     peaks = [float(ts.peak(k, "soma") / mV) for k in range(len(trials))]
-    return ShuntingResult(float(rec.reversal / mV), *peaks, trials=ts)
+    dist = tuple(float(cell.table.distance[parse_site(s).resolve(cell.table)])
+                 for s in (excitatory, on_path, off_path))
+    return ShuntingResult(float(rec.reversal / mV), str(excitatory), str(on_path), str(off_path),
+                          dist, *peaks, trials=ts)
+
+
+def _sites(cell: Cell, *given):
+    """The given sites, the missing ones from :func:`inhibition_sites`."""
+    if all(g is not None for g in given):
+        return given
+    auto = inhibition_sites(cell)
+    return tuple(g if g is not None else a
+                 for g, a in zip(given, (auto.excitatory, auto.on_path, auto.off_path), strict=True))
 
 
 @dataclass(frozen=True)
@@ -137,14 +161,17 @@ class EIResult:
         return ax
 
 
-def ei_cancellation(cell: Cell, receptor: Receptor = GABA_A, excitatory: str = "basal@300",
-                    inhibitory: str = "basal@100", weight: Quantity = 2 * nS,
+def ei_cancellation(cell: Cell, receptor: Receptor = GABA_A,
+                    excitatory: str | Location | None = None,
+                    inhibitory: str | Location | None = None, weight: Quantity = 2 * nS,
                     inhibitory_weight: Quantity = 20 * nS, lead: Quantity = 1 * ms,
                     label: str = "soma", period: Quantity = 80 * ms,
                     **simulate_args) -> EIResult:
     """An AMPA EPSP at ``excitatory`` alone, an inhibitory event (``receptor``, ``lead``
     earlier) at ``inhibitory`` alone, and both: the linear sum of the lone responses at
-    ``label`` against the measured joint one. Weights are peak conductances (siemens).
+    ``label`` against the measured joint one. Weights are peak conductances (siemens). Sites not
+    given are the excitatory and on-path sites of
+    :func:`~cablemodel.experiments.inhibition_sites`.
 
     Example
     -------
@@ -155,6 +182,7 @@ def ei_cancellation(cell: Cell, receptor: Receptor = GABA_A, excitatory: str = "
     >>> out.ratio < 0.5
     True
     """
+    excitatory, inhibitory, _ = _sites(cell, excitatory, inhibitory, "soma")
     epsp = Synapse(AMPA, excitatory, weight, spike_times([(ONSET + lead) / ms] * ms))
     ipsp = Synapse(receptor, inhibitory, inhibitory_weight, spike_times([ONSET / ms] * ms))
     trials = [Trial([epsp], "E alone"), Trial([ipsp], "I alone"), Trial([epsp, ipsp], "E + I")]

@@ -233,9 +233,11 @@ def plot_morphology(table: CompartmentTable, ax=None, marks: dict | None = None,
 
 
 def plot_attenuation(rows: Sequence[dict], lambda_theory_um: float | None = None,
-                     lambda_fit_epsp_um: float | None = None, ax=None):
-    """Local and hillock PSP peaks (mV, log scale) against path distance (µm), with the fitted
-    exponential and the theoretical steady-state decay ``exp(-x/lambda)`` for comparison.
+                     lambda_fit_epsp_um: float | None = None, ax=None,
+                     spike_site: str = "hillock"):
+    """Local and spike-site PSP peaks (mV, log scale; the rows' ``hillock_peak_mV`` is measured
+    at ``spike_site``) against path distance (µm), with the fitted exponential and the
+    theoretical steady-state decay ``exp(-x/lambda)`` for comparison.
 
     Example
     -------
@@ -247,7 +249,7 @@ def plot_attenuation(rows: Sequence[dict], lambda_theory_um: float | None = None
     local = np.array([r["local_peak_mV"] for r in rows])
     hill = np.array([r["hillock_peak_mV"] for r in rows])
     ax.semilogy(x, local, "o-", color="seagreen", label="at the synapse")
-    ax.semilogy(x, hill, "s-", color="crimson", label="at the hillock")
+    ax.semilogy(x, hill, "s-", color="crimson", label=f"at the {spike_site}")
     xx = np.linspace(0, x.max(), 200)
     if lambda_fit_epsp_um:
         a0 = np.exp(np.mean(np.log(hill) + x / lambda_fit_epsp_um))

@@ -42,9 +42,9 @@ print(f"spikes are counted at the {cell.spike_site}; membrane time constant {tau
 
 # %%
 spatial = spatial_summation(cell, n_max=5, near=50 * um, far=300 * um, period=40 * ms, **ENGINE)
-volleys = spatial["trials"]
+volleys = spatial.trials
 hillock = [float(volleys.peak(k, cell.spike_site) / mV) for k in range(len(volleys))]
-for k, (peak, n_spikes) in enumerate(zip(hillock, spatial["spikes"])):
+for k, (peak, n_spikes) in enumerate(zip(hillock, spatial.spikes)):
     print(f"{k + 1} EPSPs: hillock peak {peak:6.2f} mV above rest, {n_spikes} spike(s)")
 
 # %% [markdown]
@@ -53,11 +53,11 @@ for k, (peak, n_spikes) in enumerate(zip(hillock, spatial["spikes"])):
 
 # %%
 # SOLUTION
-n_answer = spatial["n_to_fire"]
+n_answer = spatial.n_to_fire
 # STUDENT
 # n_answer = None  # the smallest number of EPSPs that fires
 # END SOLUTION
-lab.check("EPSPs needed to fire", n_answer, spatial["n_to_fire"], rtol=0,
+lab.check("EPSPs needed to fire", n_answer, spatial.n_to_fire, rtol=0,
           hint="the first volley with a spike; the list above counts from 1 EPSP")
 
 # %% [markdown]
@@ -67,12 +67,12 @@ lab.check("EPSPs needed to fire", n_answer, spatial["n_to_fire"], rtol=0,
 
 # %%
 # SOLUTION
-subthreshold_answer = hillock[spatial["n_to_fire"] - 2] * mV
+subthreshold_answer = hillock[spatial.n_to_fire - 2] * mV
 # STUDENT
 # subthreshold_answer = None  # in mV above rest, e.g. 4.2 * mV
 # END SOLUTION
 lab.check("largest subthreshold depolarization", subthreshold_answer,
-          volleys.peak(spatial["n_to_fire"] - 2, cell.spike_site), unit=mV, rtol=0.03,
+          volleys.peak(spatial.n_to_fire - 2, cell.spike_site), unit=mV, rtol=0.03,
           hint="the peak of the volley with one EPSP fewer than the one that fired")
 
 # %% [markdown]
@@ -90,13 +90,13 @@ lab.check("largest subthreshold depolarization", subthreshold_answer,
 intervals = [1, 2, 4] * ms
 temporal = temporal_summation(cell, site="basal@100", weight=2 * nS, n_spikes=5,
                               intervals=intervals, period=60 * ms, **ENGINE)
-print("fires:", dict(zip(temporal["intervals_ms"], temporal["fires"])))
+print("fires:", dict(zip(temporal.intervals_ms, temporal.fires)))
 
 fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
 colours = plt.cm.viridis(np.linspace(0, 0.9, len(intervals)))
 for k, colour in enumerate(colours):
-    t, v = temporal["trials"].trace(k, cell.spike_site)
-    ax.plot(t / ms, v / mV, color=colour, label=f"{temporal['intervals_ms'][k]:g}")
+    t, v = temporal.trials.trace(k, cell.spike_site)
+    ax.plot(t / ms, v / mV, color=colour, label=f"{temporal.intervals_ms[k]:g}")
 ax.set_xlim(0, 50)
 ax.set_xlabel("time in trial (ms)")
 ax.set_ylabel(f"{cell.spike_site} V (mV)")
@@ -108,11 +108,11 @@ ax.legend(title="interval (ms)", fontsize=8);
 
 # %%
 # SOLUTION
-interval_answer = temporal["max_interval_ms"] * ms
+interval_answer = temporal.max_interval_ms * ms
 # STUDENT
 # interval_answer = None  # e.g. 3 * ms
 # END SOLUTION
-lab.check("longest interval that fires", interval_answer, temporal["max_interval_ms"] * ms,
+lab.check("longest interval that fires", interval_answer, temporal.max_interval_ms * ms,
           unit=ms, rtol=0, hint="look at the `fires` list: the largest interval marked True")
 
 # %% [markdown]
@@ -153,10 +153,10 @@ lab.check("undershoot below rest", undershoot_answer, bool(v1.min() < cell.v_res
 def show_train(interval_ms=3.0, weight_nS=2.0):
     out = temporal_summation(cell, site="basal@100", weight=weight_nS * nS, n_spikes=5,
                              intervals=[interval_ms] * ms, period=100 * ms, **ENGINE)
-    t, v = out["trials"].trace(0, cell.spike_site)
+    t, v = out.trials.trace(0, cell.spike_site)
     plt.figure(figsize=(5, 3))
     plt.plot(t / ms, v / mV)
-    plt.title(f"{'fires' if out['fires'][0] else 'no spike'}")
+    plt.title(f"{'fires' if out.fires[0] else 'no spike'}")
     plt.xlabel("time (ms)")
     plt.ylabel(f"{cell.spike_site} V (mV)")
     plt.show()
