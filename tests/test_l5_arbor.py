@@ -106,7 +106,8 @@ SHORT_MS = 30.0
 FINE_DT_MS = 0.0025
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["ih", "no_ih"])
+@pytest.fixture(scope="module", params=[pytest.param(True, id="ih"),
+                                        pytest.param(False, id="no_ih", marks=pytest.mark.slow)])
 def short_spikes(request, l5):
     """Hay et al. 2011's cell (mammalian_cell, 34 degC), 0.5 nA at the soma, both simulators."""
     from arbor_l5 import compare_spikes

@@ -169,9 +169,11 @@ def test_passive_cell_has_only_membrane_variables():
         simulate(cell, duration=1 * ms, record=["m_na@soma"], engine="numpy")
 
 
+@pytest.mark.slow
 def test_cython_agrees_with_numpy(cell, synapses):
     """One short compiled run: the same gates and synaptic currents as numpy (about 50 s of
-    compilation on a cold cache)."""
+    compilation on a cold cache: slow; make test compares the engines in
+    tests/test_geometry.py)."""
     args = dict(duration=2 * ms, record=["m_na@hillock", "i_syn@all"])
     fast = [Synapse(AMPA, "basal@100", 3 * nS, spike_times([0.5] * ms))]
     a = simulate(cell, fast, engine="numpy", **args)
