@@ -316,6 +316,9 @@ RUN_MS = 1000.0
 def first_result_run(path: str) -> dict:
     """``cablemodel run CONFIG`` (warm; 1 s of a somatic step on the HH cell) against the NEURON
     script of the same run; the spike counts are compared."""
+    from brian2 import ms, nA
+
+    from cablemodel import CurrentClamp
     from cablemodel.export import to_neuron
     from cablemodel.io.config import load_config
 
@@ -327,9 +330,11 @@ def first_result_run(path: str) -> dict:
     _wall(cli)  # warms the build cache
     ours = min(_wall(cli) for _ in range(3))
     ours_count = json.loads((folder / "out" / "measures.json").read_text())["measures"]["n_spikes"]["value"]
-    run = load_config(config).simulate_kwargs()  # the very cell and clamp that `run` simulates
+    # the very cell that `run` simulates; the config's step (a waveform clamp there) as IClamp
+    run = load_config(config).simulate_kwargs()
+    step = CurrentClamp("soma", STEP_NA * nA, STEP_START_MS * ms, RUN_MS * ms)
     script = folder / "neuron_run.py"
-    script.write_text(to_neuron(run["cell"], clamps=run["clamps"], duration=run["duration"]))
+    script.write_text(to_neuron(run["cell"], clamps=[step], duration=run["duration"]))
     ref = min(_wall([sys.executable, str(script), str(folder / "neuron.json")]) for _ in range(3))
     ref_count = len(json.loads((folder / "neuron.json").read_text())["spikes_ms"])
     return {"case": "first_result_run", "cablemodel_s": round(ours, 2), "neuron_s": round(ref, 2),
