@@ -1,8 +1,11 @@
-"""Values are data: a warm ``cpp_standalone`` run of a known structure compiles nothing, whatever
-numeric value changed (weight, spike times, channel density, passive parameters, clamp
-amplitude, receptor kinetics and reversal, calcium concentration and decay, duration, a synapse
-site), and its traces equal those of a cold run in a new cache to 1e-9 mV. Asserted from the
-timing report of :attr:`Result.timing <cablemodel.Result.timing>`.
+"""Values are data: a warm ``cpp_standalone`` run of a known structure generates and compiles
+nothing, whatever numeric value changed (weight, spike times, channel density, passive
+parameters, clamp amplitude, receptor kinetics and reversal, calcium concentration and decay,
+duration, a synapse site): it writes the values as the input files of the compiled program
+(:mod:`cablemodel.simulation.replay`). Its traces equal those of a cold run in a new cache to
+1e-9 mV, and those of a generated run (``CABLEMODEL_REPLAY=0``) with the same binary to the last
+bit. Asserted from the timing report of :attr:`Result.timing <cablemodel.Result.timing>` and
+``Result.info``.
 
 Not data (compiled into Brian2's code: a new build): the number of spikes of a train and the
 number of time steps of a waveform or voltage clamp (array sizes), and which compartments carry
@@ -74,8 +77,10 @@ def _assert_same(a, b):
 def test_warm_runs_with_new_values_compile_nothing(runs):
     first, warm, cold = runs["first"], runs["warm"], runs["cold"]
     assert cold.info["compiled"] is True and cold.timing["compile"] > 0
+    assert cold.info["generated"] is True and cold.info["replay"] is None  # a recipe was kept
     for r in (first, warm):
         assert r.info["compiled"] is False and r.timing["compile"] == 0.0
+        assert r.info["generated"] is False and r.info["replayed"] is True
         assert r.info["directory"] == cold.info["directory"]
     (binary,) = (runs["cache"] / "builds").glob("*/bin/*")  # one binary for all three
     assert binary.is_file()
@@ -101,12 +106,19 @@ def test_warm_base_run_equals_its_cold_run(runs, tmp_path, monkeypatch):
     _assert_same(runs["first"], cold)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CHANGES))
 def test_each_value_is_data(runs, name, monkeypatch):
-    """Each value alone: no compilation, and its change shows in the traces (it is not ignored)."""
-    r = _run(dict(BASE, **{name: CHANGES[name]}), runs["cache"], monkeypatch)
+    """Each value alone: no generation, no compilation, the traces of a generated run to the
+    last bit, and its change shows in the traces (it is not ignored)."""
+    values = dict(BASE, **{name: CHANGES[name]})
+    r = _run(values, runs["cache"], monkeypatch)
     assert r.info["compiled"] is False and r.timing["compile"] == 0.0
+    assert r.info["replayed"] is True
+    monkeypatch.setenv("CABLEMODEL_REPLAY", "0")
+    generated = _run(values, runs["cache"], monkeypatch)
+    assert generated.info["generated"] is True and generated.info["compiled"] is False
+    assert np.array_equal(r.v_mV, generated.v_mV) and np.array_equal(r.spikes_ms, generated.spikes_ms)
+    assert np.array_equal(r.trace("cai@soma"), generated.trace("cai@soma"))
     first = runs["first"]
     n = min(len(r.t_ms), len(first.t_ms))
     assert len(r.t_ms) != len(first.t_ms) or r.labels != first.labels or np.max(

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from brian2 import Quantity, amp, meter, mM, ms, mV, second, siemens, volt
@@ -249,70 +250,101 @@ class CellSpec:
                          str([extra_equations(self.recordings, t) for t in targets])])
 
     # -- objects --------------------------------------------------------------------------------
+    @cached_property
+    def geometry(self) -> tuple[dict[str, np.ndarray], Quantity]:
+        """Brian2's integrated geometry with each half compartment's own Ri folded into
+        ``r_length`` (see :func:`~cablemodel.membrane.brian2_geometry`), and the shared ``Ri``."""
+        return brian2_geometry(self.cell.table, self.cell.membrane().Ri)
+
+    def neuron_values(self) -> list[tuple[str, object]]:
+        """The values the cell's SpatialNeuron is given once created, in order: ``(variable,
+        value)``, each variable assigned whole (a quantity, scalar or one value per compartment).
+        They are data of a compiled program (see :mod:`cablemodel.simulation.replay`).
+
+        Example
+        -------
+        >>> from cablemodel import ball_and_stick, standard_cell
+        >>> spec = CellSpec("cell", standard_cell(ball_and_stick()), [], [], [], [], {"soma": 0})
+        >>> [name for name, _ in spec.neuron_values()][:8]
+        ['ap_done', 'area_', 'r_length_1_', 'r_length_2_', 'length_', 'distance_', 'Cm', 'v']
+        """
+        cell = self.cell
+        membrane = cell.membrane()
+        out: list[tuple[str, object]] = []
+        if cell.spike_overshoot is not None:
+            out.append(("ap_done", -1e4 * second))  # Brian2's initial lastspike: no AP yet
+        out += list(self.geometry[0].items())
+        out += [("Cm", membrane.Cm), ("v", cell.v_rest), ("g_L", membrane.g_leak),
+                ("E_L", cell.leak_reversal())]
+        if self.concentrations is not None:
+            out += [("cai", self.concentrations["cai"] * mM), ("cao", self.concentrations["cao"] * mM)]
+        if self.calcium is not None:
+            out += [(k, self.calcium[k] * (_UNITS[unit])) for k, unit in CALCIUM_PARAMETERS.items()]
+            out.append(("cai_rest", self.concentrations["cai"] * mM))
+        dens = cell.densities()
+        for ch in self.channels:
+            unit = meter / second if ch.current_kind == "ghk" else siemens / meter**2
+            out.append((f"g_{ch.name}", dens[ch.name] * unit))
+            out += list(ch.shared_values(cell.celsius).items())
+        out += list(self.initial_gates.items())
+        for rec in _unique_receptors(self.receptors + self.incoming):
+            out += list(rec.neuron_values().items())
+        n = len(cell.table)
+        if self.clamps:  # one step clamp per compartment at most (more are waveforms)
+            values = np.zeros((3, n))
+            for c, i in zip(self.clamps, self.clamp_idx, strict=True):
+                values[:, i] = [float(np.asarray(x)) for x in (c.amplitude, c.start, c.stop)]
+            out += [("I_amp", values[0] * amp), ("I_start", values[1] * second),
+                    ("I_stop", values[2] * second)]
+        if self.waves:
+            sites = sorted(set(self.wave_idx))
+            col = np.zeros(n, dtype=int)
+            col[sites] = np.arange(1, 1 + len(sites))
+            out.append(("I_col", col))
+        if self.vclamps:
+            conductance, col = np.zeros(n), np.zeros(n, dtype=int)
+            for j, (c, i) in enumerate(zip(self.vclamps, self.vclamp_idx, strict=True)):
+                conductance[i] = float(np.asarray(1 / c.series_resistance))
+                col[i] = 1 + j
+            out += [("vc_G", conductance * siemens), ("vc_col", col)]
+        return out
+
+    def neuron_statements(self) -> list[str]:
+        """``name = expression`` lines run once at the start: GHK linearizations, then (fast
+        formulation) the channel sums, so that ``Im`` is right from the first sample on."""
+        statements = [ch.drive_update() for ch in self.channels if ch.drive_update()]
+        if self.channels and not self.everywhere:
+            statements += self._channel_sums()
+        return "\n".join(statements).splitlines()
+
+    def neuron_arguments(self, dt) -> dict:
+        """What the SpatialNeuron is created with besides its morphology (see :meth:`neuron`)."""
+        cell = self.cell
+        thr = float(cell.spike_threshold / mV)
+        return {"model": self.equations(), "Cm": cell.membrane().Cm[0], "Ri": self.geometry[1],
+                "method": "exponential_euler", "threshold": f"v > {thr}*mV",
+                "threshold_location": cell.spike_compartment, "refractory": f"v > {thr}*mV",
+                "events": self.events(dt) or None, "dt": dt, "name": self.name}
+
     def neuron(self, dt):
         from brian2 import SpatialNeuron
 
         from ..morphology.brian2_tree import nesting_headroom
 
         cell = self.cell
-        thr = float(cell.spike_threshold / mV)
-        membrane = cell.membrane()
-        # integrated geometry, each half compartment's own Ri folded into r_length
-        geometry, shared_ri = brian2_geometry(cell.table, membrane.Ri)
         with nesting_headroom(cell.morphology.nesting_depth):  # Brian2 flattens it recursively
-            neuron = SpatialNeuron(
-                morphology=cell.morphology.to_brian2(), model=self.equations(),
-                Cm=membrane.Cm[0], Ri=shared_ri, method="exponential_euler",
-                threshold=f"v > {thr}*mV", threshold_location=cell.spike_compartment,
-                refractory=f"v > {thr}*mV", events=self.events(dt) or None, dt=dt,
-                name=self.name, namespace=self.timed_arrays(dt))
+            neuron = SpatialNeuron(morphology=cell.morphology.to_brian2(),
+                                   namespace=self.timed_arrays(dt), **self.neuron_arguments(dt))
         if cell.spike_overshoot is not None:  # after the crossing's thresholder: sees lastspike
             for k, event in enumerate(("ap", "ap_out")):
                 if event in neuron.thresholder:
                     neuron.thresholder[event].order = neuron.order + 1 + k
             neuron.run_on_event("ap", "ap_done = lastspike", when="resets")
-            neuron.ap_done = -1e4 * second  # Brian2's initial lastspike: no action potential yet
-        for name, values in geometry.items():
-            setattr(neuron, name, values)
-        neuron.Cm = membrane.Cm
-        neuron.v = cell.v_rest
-        neuron.g_L = membrane.g_leak
-        neuron.E_L = cell.leak_reversal()
-        if self.concentrations is not None:
-            neuron.cai = self.concentrations["cai"] * mM
-            neuron.cao = self.concentrations["cao"] * mM
-        if self.calcium is not None:
-            for k, unit in CALCIUM_PARAMETERS.items():
-                setattr(neuron, k, self.calcium[k] * (_UNITS[unit]))
-            neuron.cai_rest = self.concentrations["cai"] * mM
-        dens = cell.densities()
-        for ch in self.channels:
-            unit = meter / second if ch.current_kind == "ghk" else siemens / meter**2
-            setattr(neuron, f"g_{ch.name}", dens[ch.name] * unit)
-            for name, value in ch.shared_values(cell.celsius).items():
-                setattr(neuron, name, value)
-        for state, val in self.initial_gates.items():
-            setattr(neuron, state, val)
-        # Im is right from the first sample on: GHK linearizations, then the sums
-        statements = [ch.drive_update() for ch in self.channels if ch.drive_update()]
-        if self.channels and not self.everywhere:
-            statements += self._channel_sums()
-        for statement in "\n".join(statements).splitlines():
+        for name, value in self.neuron_values():
+            setattr(neuron, name, value)
+        for statement in self.neuron_statements():
             name, expr = statement.split(" = ", 1)
             setattr(neuron, name, expr)
-        for rec in _unique_receptors(self.receptors + self.incoming):
-            for name, value in rec.neuron_values().items():
-                setattr(neuron, name, value)
-        for c, i in zip(self.clamps, self.clamp_idx, strict=True):
-            neuron.I_amp[i] = c.amplitude
-            neuron.I_start[i] = c.start
-            neuron.I_stop[i] = c.stop
-        if self.waves:
-            sites = sorted(set(self.wave_idx))
-            neuron.I_col[sites] = np.arange(1, 1 + len(sites))
-        for j, (c, i) in enumerate(zip(self.vclamps, self.vclamp_idx, strict=True)):
-            neuron.vc_G[i] = 1 / c.series_resistance
-            neuron.vc_col[i] = 1 + j
         return neuron
 
     def _channel_sums(self) -> list[str]:
@@ -322,7 +354,15 @@ class CellSpec:
                 f"i_ch = {' + '.join(i for _, i in terms)}"]
 
     def gating(self, neuron) -> list:
-        """``run_regularly`` objects advancing the states at the start of each step, in this
+        """``run_regularly`` objects advancing the states at the start of each step (see
+        :meth:`gating_plan`)."""
+        return [(neuron if block is None else neuron[block[0]:block[1]]).run_regularly(
+                    code, when="before_groups", order=order, name=name)
+                for block, code, order, name in self.gating_plan()]
+
+    def gating_plan(self) -> list[tuple[tuple[int, int] | None, str, int, str]]:
+        """``(block, code, order, name)`` of each state update run at the start of each step,
+        ``block`` the ``[start, stop)`` compartments (``None``: the whole neuron), in this
         order: ``cai`` (calcium dynamics, from the gates and concentrations of the previous
         step), the gates and GHK linearizations of each channel (reading the new ``cai``), then
         (fast formulation) the sums ``g_ch``, ``i_ch``. In the fast formulation each mechanism
@@ -334,17 +374,14 @@ class CellSpec:
         cai = calcium_update(self.calcium_current()) if self.calcium is not None else None
         if self.everywhere:
             if cai is not None:
-                out.append(neuron.run_regularly(cai, when="before_groups", order=-3,
-                                                name=f"{self.name}_cai"))
+                out.append((None, cai, -3, f"{self.name}_cai"))
             drive = "\n".join(ch.drive_update() for ch in self.channels if ch.drive_update())
             if drive:
-                out.append(neuron.run_regularly(drive, when="before_groups", order=-2,
-                                                name=f"{self.name}_ghk"))
+                out.append((None, drive, -2, f"{self.name}_ghk"))
             return out
         blocks = self.mechanism_blocks()
-        for k, (a, b) in enumerate(blocks.get("cai", [])):
-            out.append(neuron[a:b].run_regularly(cai, when="before_groups", order=-3,
-                                                 name=f"{self.name}_cai_{k}"))
+        out += [(block, cai, -3, f"{self.name}_cai_{k}")
+                for k, block in enumerate(blocks.get("cai", []))]
         groups: dict[tuple, list] = {}
         for ch in self.channels:
             groups.setdefault(tuple(blocks[ch.name]), []).append(ch)
@@ -352,18 +389,27 @@ class CellSpec:
         union = tuple(self.gate_blocks())
         if list(groups) == [union] and cai is None:  # one object per block does it all
             update = "\n".join([_advance(ch) for ch in self.channels] + [sums])
-            return [neuron[a:b].run_regularly(update, when="before_groups",
-                                              name=f"{self.name}_gates_{k}")
-                    for k, (a, b) in enumerate(union)]
+            return [(block, update, 0, f"{self.name}_gates_{k}") for k, block in enumerate(union)]
         for g, (group_blocks, chans) in enumerate(groups.items()):
             update = "\n".join(_advance(ch) for ch in chans)
-            out += [neuron[a:b].run_regularly(update, when="before_groups", order=-2,
-                                              name=f"{self.name}_gates_{g}_{k}")
-                    for k, (a, b) in enumerate(group_blocks)]
-        out += [neuron[a:b].run_regularly(sums, when="before_groups", order=-1,
-                                          name=f"{self.name}_sums_{k}")
-                for k, (a, b) in enumerate(union)]
+            out += [(block, update, -2, f"{self.name}_gates_{g}_{k}")
+                    for k, block in enumerate(group_blocks)]
+        out += [(block, sums, -1, f"{self.name}_sums_{k}") for k, block in enumerate(union)]
         return out
+
+    def spike_input(self, dt) -> tuple[np.ndarray, Quantity]:
+        """Source index (synapse number) and time (second) of every external spike, each time
+        moved to the step nearest to it (NEURON's rule, see :mod:`cablemodel.simulation.engine`:
+        the generator and the on_pre statements run before the cable update of that step)."""
+        idx = np.concatenate([np.full(len(s.spikes), k) for k, s in enumerate(self.synapses)])
+        times = np.concatenate([np.asarray(s.spikes / ms) for s in self.synapses])
+        steps = np.ceil(times / float(dt / ms) - 0.5)
+        return idx.astype(int), steps * dt
+
+    def receptor_synapses(self) -> list[tuple[object, list[int]]]:
+        """Each receptor of the external synapses with the numbers of its synapses."""
+        return [(rec, [k for k, s in enumerate(self.synapses) if s.receptor.name == rec.name])
+                for rec in self.receptors]
 
     def inputs(self, neuron, dt) -> list:
         """Spike generator and one Synapses object per receptor for the external synapses."""
@@ -371,23 +417,17 @@ class CellSpec:
 
         if not self.synapses:
             return []
-        idx = np.concatenate([np.full(len(s.spikes), k) for k, s in enumerate(self.synapses)])
-        times = np.concatenate([np.asarray(s.spikes / ms) for s in self.synapses])
-        # NEURON's rule (see cablemodel.simulation.engine): a spike acts from the step nearest to it, so the
-        # generator and the on_pre statements run before the cable update of that step
-        steps = np.ceil(times / float(dt / ms) - 0.5)
-        source = SpikeGeneratorGroup(len(self.synapses), idx.astype(int), steps * dt, dt=dt,
+        idx, times = self.spike_input(dt)
+        source = SpikeGeneratorGroup(len(self.synapses), idx, times, dt=dt,
                                      when="before_groups", order=0, name=f"{self.name}_inputs")
         out = [source]
-        for rec in self.receptors:
-            mine = [k for k, s in enumerate(self.synapses) if s.receptor.name == rec.name]
+        for rec, mine in self.receptor_synapses():
             syn = _synapses(source, neuron, rec, mine, [self.syn_idx[k] for k in mine],
                             [self.synapses[k] for k in mine], dt, f"{self.name}_syn_{rec.name}",
                             extra=extra_equations(self.recordings, f"synapses:{rec.name}"))
             syn.pre.when, syn.pre.order = "before_groups", 1
             out.append(syn)
         return out
-
 
     def trial_resets(self, neuron, inputs: list, period_ms: float) -> list:
         """``run_regularly`` objects that restore the initial state every ``period_ms``, as the
@@ -476,16 +516,33 @@ def _synapses(source, target, rec, i, j, items, dt, name, delays=None, extra=(),
     syn = Synapses(source, target, model="\n".join([rec.synapse_model(), *extra]), on_pre=rec.on_pre(),
                    method=rec.method, dt=dt, name=name, namespace={}, on_event={"pre": event})
     syn.connect(i=np.asarray(i, dtype=int), j=np.asarray(j, dtype=int))
-    syn.w = np.array([float(x.weight / siemens) for x in items]) * siemens
-    if delays is not None:
-        syn.delay = np.asarray(delays) * ms
-    for key, value in rec.synapse_values().items():
+    for key, value in synapse_values(rec, items, delays):
         setattr(syn, key, value)
+    return syn
+
+
+def synapse_values(rec, items, delays=None) -> list[tuple[str, object]]:
+    """``(variable, value)`` of a Synapses object of receptor ``rec`` holding the synapses
+    ``items`` (with ``weight`` and ``params``), in order: weights, delays (ms, if given), the
+    receptor's shared values, then its per-synapse parameters.
+
+    Example
+    -------
+    >>> from brian2 import ms, nS
+    >>> from cablemodel import AMPA, Synapse, spike_times
+    >>> [k for k, _ in synapse_values(AMPA, [Synapse(AMPA, "soma", 1 * nS, spike_times([1] * ms))])]
+    ['w', 'tau_decay', 'tau_rise', 'f_norm']
+    """
+    out: list[tuple[str, object]] = [("w", np.array([float(x.weight / siemens) for x in items])
+                                      * siemens)]
+    if delays is not None:
+        out.append(("delay", np.asarray(delays) * ms))
+    out += list(rec.synapse_values().items())
     for key, default in rec.synapse_defaults().items():
         values = [x.params.get(key, default) for x in items]
-        setattr(syn, key, values if not isinstance(default, Quantity)
-                else Quantity(values, dim=default.dim))
-    return syn
+        out.append((key, values if not isinstance(default, Quantity)
+                    else Quantity(values, dim=default.dim)))
+    return out
 
 
 def connection_delay_steps(conn: Connection, dt) -> int:

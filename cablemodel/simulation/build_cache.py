@@ -228,10 +228,10 @@ class BuildCache:
         """
         code = code_hash(run)
         target = run / "main"
-        if self._link(code, target):
+        if self.link(code, target):
             return target, False
         with self._lock():
-            if self._link(code, target):  # another process built it meanwhile
+            if self.link(code, target):  # another process built it meanwhile
                 return target, False
             manifest = self._manifest()
             work = self.folder / "workspace"
@@ -253,7 +253,7 @@ class BuildCache:
             manifest["workspace"] = _tree(work)
             self._prune(manifest, binaries)
             self._write_manifest(manifest)
-        if not self._link(code, target):
+        if not self.link(code, target):
             raise BuildError(f"the binary just installed in {self.folder / 'bin'} was changed or"
                              " removed at once by another program; run again")
         return target, True
@@ -276,7 +276,7 @@ class BuildCache:
             json.dump(manifest, f)
         os.replace(tmp, self.folder / "manifest.json")
 
-    def _link(self, code: str, target: Path) -> bool:
+    def link(self, code: str, target: Path) -> bool:
         """Link the installed binary of ``code`` to ``target`` if its sha256 is the recorded one."""
         expected = self._manifest().get("binaries", {}).get(code)
         source = self.folder / "bin" / code
@@ -455,9 +455,14 @@ def _sorted_clock_lines(queue: list, clock_arrays: set[str]) -> list:
 _RUN_LINE = re.compile(r"^(\w+)\.run\(([^,]+), (.*)\);$")
 
 
-def hoist_values(device) -> int:
+def hoist_values(device, slots: list | None = None) -> int:
     """Move the numeric literals of Brian2's standalone ``main.cpp`` into one input array
     (:data:`VALUES_ARRAY`) and sort its clock start lines; return how many were moved.
+
+    If given, ``slots`` receives one ``(position, kind, array, index)`` per moved literal: the
+    position of its entry in the new main queue, its kind (``"single"``: element ``index`` of
+    ``array``, ``"constant"``: all of ``array``, ``"seed"``, ``"run"``: a duration in seconds)
+    (see :mod:`cablemodel.simulation.replay`).
 
     To be called after the network is run on the standalone ``device`` and before
     ``device.build``. Entries of Brian2's main queue that it does not recognise stay as they are
@@ -480,31 +485,34 @@ def hoist_values(device) -> int:
     clock_arrays = {device.get_array_name(clock.variables[name], access_data=False)
                     for clock in device.clocks for name in ("t", "timestep")}
     values: list[float] = []
+    queue: list = []
+    provenance = slots if slots is not None else []
 
-    def slot(value: float) -> str:
+    def slot(value: float, kind: str, array: str | None = None, index: int | None = None) -> str:
         values.append(value)
+        provenance.append((len(queue), kind, array, index))
         return f"{VALUES_ARRAY}[{len(values) - 1}]"
 
-    queue = []
     for func, args in _sorted_clock_lines(list(device.main_queue), clock_arrays):
         if func == "set_by_single_value" and _number(args[2]) is not None:
-            args = (args[0], args[1], slot(_number(args[2])))
+            index = int(args[1]) if _number(args[1]) is not None else None
+            args = (args[0], args[1], slot(_number(args[2]), "single", args[0], index))
         elif func == "set_by_constant" and _number(args[1]) is not None:
             name, value, dynamic = args
             size = f"{name}.size()" if dynamic else f"_num_{name}"
             func, args = "insert_code", (f"for (int _i = 0; _i < {size}; _i++)"
-                                         f" {name}[_i] = {slot(_number(value))};")
+                                         f" {name}[_i] = {slot(_number(value), 'constant', name)};")
         elif func == "seed" and isinstance(args, int) and 0 <= args < 2**53:
             threads = max(prefs.devices.cpp_standalone.openmp_threads, 1)
             func, args = "insert_code", (f"for (int _i = 0; _i < {threads}; _i++) brian::_random_generators"
-                                         f"[_i].seed((unsigned long){slot(float(args))} + _i);")
+                                         f"[_i].seed((unsigned long){slot(float(args), 'seed')} + _i);")
         elif func == "run_network":
             net, lines = args
             hoisted = []
             for line in lines:
                 match = _RUN_LINE.match(line.strip())
                 if match and _number(match[2]) is not None:
-                    line = f"{match[1]}.run({slot(_number(match[2]))}, {match[3]});"
+                    line = f"{match[1]}.run({slot(_number(match[2]), 'run')}, {match[3]});"
                 hoisted.append(line)
             args = (net, hoisted)
         queue.append((func, args))

@@ -98,8 +98,9 @@ from ..mechanisms.electrical import GapJunction
 from ..mechanisms.stimuli import Step, VoltageClamp, WaveformClamp
 from ..mechanisms.synapses import Connection, CurrentClamp, Synapse, check_seed
 from ..places import Location, LocationError, Region
+from . import replay
 from .assembly import CellSpec, CircuitSpec, connection_couplings, connection_delay_steps, gap_couplings
-from .build_cache import BuildCache, BuildError, cache_root, hoist_values, run_binary
+from .build_cache import BuildCache, BuildError, cache_root, code_hash, hoist_values, run_binary
 from .memory import MemoryLimitError, check_memory
 from .recording import Coupling, Request, assemble, parse_request, resolve_requests, site_label
 from .results import Result, Trace
@@ -600,16 +601,73 @@ def _first_nonfinite(neuron) -> int | None:
 
 def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, rec_dt_ms: float,
                     solver: str | None = None):
-    """Generate the project in a run folder of the structure's build cache, reuse or compile the
-    binary (see :mod:`cablemodel.simulation.build_cache`), run it there and read its results."""
-    from brian2 import device, get_device, prefs, set_device
-
-    from .hines import solver_choice, use_solver
+    """Run the structure's compiled program from a recipe when one is stored (see
+    :mod:`cablemodel.simulation.replay`: no Brian2 objects, no code generation); otherwise
+    generate the project in a run folder of the structure's build cache, reuse or compile the
+    binary (see :mod:`cablemodel.simulation.build_cache`), run it there, read its results and
+    store the recipe of the structure."""
+    from .hines import solver_choice
 
     # cable solver: "hines" (cablemodel's template) or "brian2"; default from $CABLEMODEL_SOLVER
     solver = solver_choice(solver)
     key = circuit.key()  # the solver is part of the build cache: never reuse the other's build
     cache = BuildCache(key if solver == "brian2" else f"{key}-{solver}")
+    t0 = time.perf_counter()
+    reason = ("CABLEMODEL_REPLAY=0" if os.environ.get("CABLEMODEL_REPLAY", "1") == "0"
+              else replay.not_replayable(circuit))
+    plan = None
+    if reason is None:
+        values = replay.claims(circuit, dt_ms)
+        name = next(iter(circuit.cells))
+        if replay.duplicate_spike_bins(values, name):
+            reason = "a synapse spikes twice in one time step"
+        else:
+            plan = (replay.signature(circuit, dt_ms, rec_dt_ms, solver), values)
+    if plan is not None:
+        out = _run_replayed(cache, circuit, plan, T, dt_ms, t0)
+        if out is not None:
+            out[1]["solver"] = solver
+            return out
+    return _run_generated(cache, circuit, T, dt_ms, rec_dt_ms, solver, plan, reason)
+
+
+def _run_replayed(cache: BuildCache, circuit: CircuitSpec, plan, T: float, dt_ms: float,
+                  t0: float):
+    """Run from the stored recipe of ``plan`` = (signature, claims); ``None`` if there is none
+    or it does not fit (the run is then generated)."""
+    sig, values = plan
+    recipe = replay.load_recipe(cache.folder, sig)
+    if recipe is None:
+        return None
+    inputs = replay.replay_inputs(recipe, values, float(T * ms), circuit.seed)
+    if inputs is None:
+        return None
+    (name, spec), = circuit.cells.items()
+    with cache.run_folder() as run:
+        replay.write_inputs(run, inputs)
+        binary = run / "main"
+        if not cache.link(recipe.code, binary):
+            return None
+        t1 = time.perf_counter()
+        run_s = run_binary(binary, run)
+        t2 = time.perf_counter()
+        monitors = {name: replay.stored_monitors(recipe, spec, run / "results", name)}
+        traces = _collect(monitors, circuit, dt_ms,
+                          lambda mon, var, scale: _read_traces(mon.path("t"), mon.path(var),
+                                                               len(mon.record), scale))
+    timing = {"generation": t1 - t0, "compile": 0.0, "run": t2 - t1}
+    return traces, {"build_seconds": t1 - t0, "run_seconds": run_s, "compiled": False,
+                    "generated": False, "replayed": True, "timing": timing,
+                    "directory": str(cache.folder)}
+
+
+def _run_generated(cache: BuildCache, circuit: CircuitSpec, T: float, dt_ms: float,
+                   rec_dt_ms: float, solver: str, plan, reason: str | None):
+    """The generating path of :func:`_run_standalone`; stores the recipe of ``plan``."""
+    from brian2 import device, get_device, prefs, set_device
+
+    from .hines import use_solver
+
     make = [prefs.devices.cpp_standalone.make_cmd_unix, f"-j{os.cpu_count() or 1}"]
     gc.collect()
     net = monitors = interrupted = None
@@ -621,17 +679,28 @@ def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, r
             with use_solver(solver):  # code is generated in net.run
                 net, monitors = circuit.build(dt_ms, rec_dt_ms)
                 net.run(T * ms)
-            hoist_values(standalone)
+            slots: list[tuple] = []
+            hoist_values(standalone, slots)
             standalone.build(directory=str(run), compile=False, run=False, with_output=False)
             t_generated = time.perf_counter()
             binary, compiled = cache.binary(run, make)
             t1 = time.perf_counter()
+            if plan is not None:
+                recipe = replay.make_recipe(standalone, slots, plan[1], run, code_hash(run),
+                                            next(iter(monitors.values())))
+                if isinstance(recipe, replay.Recipe):
+                    replay.save_recipe(cache.folder, plan[0], recipe)
+                else:
+                    reason = recipe
+            t_recorded = time.perf_counter()
             run_s = run_binary(binary, run)
             t2 = time.perf_counter()
             standalone.has_been_run = True  # Brian2 reads the other monitors from run/results
             traces = _collect(monitors, circuit, dt_ms,
-                              lambda mon, var, scale: _standalone_traces(
-                                  standalone, mon, var, scale, run / "results"))
+                              lambda mon, var, scale: _read_traces(
+                                  run / "results" / standalone.get_array_filename(mon.variables["t"]),
+                                  run / "results" / standalone.get_array_filename(mon.variables[var]),
+                                  len(mon.record), scale))
     except KeyboardInterrupt as err:  # re-raised below: this traceback would keep the objects
         interrupted = str(err)
     except Exception as err:  # compilation problems are reported with the build cache
@@ -645,21 +714,20 @@ def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, r
         gc.collect()
     if interrupted is not None:  # the run folder is gone, the installed binaries stay valid
         raise KeyboardInterrupt(interrupted or "the simulation was interrupted; no result")
-    # the code hash and the look-up of an installed binary count as generation
+    # the code hash, the look-up of an installed binary and the recipe count as generation
     compile_s = t1 - t_generated if compiled else 0.0
-    timing = {"generation": t1 - t0 - compile_s, "compile": compile_s, "run": t2 - t1}
-    return traces, {"build_seconds": t1 - t0, "run_seconds": run_s, "compiled": compiled,
-                    "generated": True, "timing": timing, "directory": str(cache.folder),
-                    "solver": solver}
+    timing = {"generation": t_recorded - t0 - compile_s, "compile": compile_s, "run": t2 - t_recorded}
+    return traces, {"build_seconds": t_recorded - t0, "run_seconds": run_s, "compiled": compiled,
+                    "generated": True, "replayed": False, "replay": reason, "timing": timing,
+                    "directory": str(cache.folder), "solver": solver}
 
 
-def _standalone_traces(device, mon, variable: str, scale: float, results: Path
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """A standalone monitor's samples of ``variable`` divided by ``scale``, read from its result
-    files in blocks into one array (elements x samples), and the sample times (ms)."""
-    t_ms = np.fromfile(results / device.get_array_filename(mon.variables["t"])) / float(ms)
-    n_sites = len(mon.record)
-    path = results / device.get_array_filename(mon.variables[variable])
+def _read_traces(t_path: Path, path: Path, n_sites: int, scale: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """A standalone monitor's samples of one variable divided by ``scale``, read from its result
+    file ``path`` in blocks into one array (``n_sites`` elements x samples), and the sample
+    times (ms, from ``t_path``)."""
+    t_ms = np.fromfile(t_path) / float(ms)
     if path.stat().st_size != 8 * n_sites * t_ms.size:
         raise BuildError(f"{path} holds {path.stat().st_size} bytes, not {n_sites} sites x"
                          f" {t_ms.size} samples; the run did not complete")

@@ -83,12 +83,16 @@ class Result:
         Engine, dt and where the wall-clock time went: ``info["timing"]`` (also
         :attr:`timing`) holds seconds of ``python`` (validating and resolving the inputs,
         building the specs, reading the results), ``generation`` (Brian2 objects and code
-        generation; with ``cpp_standalone`` also writing the project and looking up its binary),
+        generation; with ``cpp_standalone`` also writing the project and looking up its binary;
+        for a run replayed from a recipe only writing its input files),
         ``compile`` (``make``; 0 when an installed binary was reused; ``None`` with ``cython``,
         whose compilation happens within code generation and is counted there), ``run`` (the
         simulation loop of a runtime engine, the binary's process with ``cpp_standalone``) and
         ``total`` (all of :func:`~cablemodel.simulate`); ``info["compiled"]`` (bool: something
-        was compiled) and ``info["generated"]`` (bool: code was generated). ``build_seconds``
+        was compiled), ``info["generated"]`` (bool: code was generated) and, with
+        ``cpp_standalone``, ``info["replayed"]`` (bool: run from the structure's recipe, see
+        :mod:`cablemodel.simulation.replay`; ``info["replay"]`` says why a generated run stored
+        no recipe, ``None`` if it did). ``build_seconds``
         (the Brian2 objects; with ``cpp_standalone`` all of generation and compile) and
         ``run_seconds`` (the loop alone; with ``cpp_standalone`` as the binary measures it)
         are kept as before.
