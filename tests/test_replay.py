@@ -171,3 +171,27 @@ def test_replay_inputs_whole_writes_and_constants():
     assert recipe.inputs["_static_array__array_cell_g"].tolist() == [0.0, 0.0, 0.0]  # a copy
     assert replay.replay_inputs(recipe, {"cell.g": np.ones(4), "cell.v": np.array(0.0)},
                                 None, None) is None  # another size: another structure
+
+
+def test_waveform_and_voltage_clamps_are_replayed(tmp_path, monkeypatch):
+    """Their sampled waveforms (TimedArray values) are input data too."""
+    from brian2 import mV
+
+    from cablemodel import Step, VoltageClamp, WaveformClamp
+
+    monkeypatch.setenv("CABLEMODEL_CACHE", str(tmp_path))
+
+    def run(amp_nA, step_mV):
+        clamps = [WaveformClamp("soma", Step(amp_nA * nA, 2 * ms, 6 * ms)),
+                  VoltageClamp("basal@100", -65 * mV, Step(step_mV * mV, 1 * ms, 5 * ms))]
+        return simulate(CELL, [], clamps=clamps, duration=10 * ms, engine="cpp_standalone",
+                        record=["i_vclamp@basal@100"])
+
+    assert run(0.3, -40).info["replay"] is None
+    warm = run(0.5, -30)
+    assert warm.info["replayed"] is True
+    monkeypatch.setenv("CABLEMODEL_REPLAY", "0")
+    generated = run(0.5, -30)
+    assert np.array_equal(warm.v_mV, generated.v_mV)
+    assert np.array_equal(np.asarray(warm.trace("i_vclamp@basal@100")),
+                          np.asarray(generated.trace("i_vclamp@basal@100")))

@@ -196,25 +196,31 @@ class CellSpec:
             out["ap_out"] = f"i == {site} and timestep(t - ap_done, dt) == {n_w}"
         return out
 
-    def timed_arrays(self, dt) -> dict:
-        """The ``TimedArray`` objects of the waveform and voltage clamps, by their name in the
-        equations: rows are the run's time steps, column 0 is zero (unclamped compartments),
-        column ``j`` the summed waveform (amp) or the command potential (volt) of site ``j``."""
-        from brian2 import TimedArray
-
+    def timed_array_values(self, dt) -> dict[str, Quantity]:
+        """The values of the waveform and voltage clamps' ``TimedArray`` objects, by their name
+        in the equations: rows are the run's time steps, column 0 is zero (unclamped
+        compartments), column ``j`` the summed waveform (amp) or the command potential (volt)
+        of site ``j``."""
         out = {}
         if self.waves:
             sites = sorted(set(self.wave_idx))
             values = np.zeros((self.n_steps, 1 + len(sites)))
             for c, i in zip(self.waves, self.wave_idx, strict=True):
                 values[:, 1 + sites.index(i)] += np.asarray(c.waveform.sample(dt, self.n_steps))
-            out[f"{self.name}_iwave"] = TimedArray(values * amp, dt=dt, name=f"{self.name}_iwave")
+            out[f"{self.name}_iwave"] = values * amp
         if self.vclamps:
             values = np.zeros((self.n_steps, 1 + len(self.vclamps)))
             for j, c in enumerate(self.vclamps):
                 values[:, 1 + j] = np.asarray(c.command_potential(dt, self.n_steps))
-            out[f"{self.name}_vcmd"] = TimedArray(values * volt, dt=dt, name=f"{self.name}_vcmd")
+            out[f"{self.name}_vcmd"] = values * volt
         return out
+
+    def timed_arrays(self, dt) -> dict:
+        """The ``TimedArray`` objects of :meth:`timed_array_values`."""
+        from brian2 import TimedArray
+
+        return {name: TimedArray(values, dt=dt, name=name)
+                for name, values in self.timed_array_values(dt).items()}
 
     def gate_blocks(self) -> list[tuple[int, int]]:
         """Contiguous [start, stop) blocks of the compartments carrying channels, where the

@@ -23,7 +23,7 @@ warm run with the same signature (:func:`replay_inputs`) copies those inputs, wr
 into them and checks, per claimed variable, that Brian2's assignments replayed in order leave
 exactly the claimed values; any difference (say a clamp moved to a compartment that Brian2 had
 written as a literal index) sends the run back to the generating path. Runs with more than one
-cell, connections, gap junctions, waveform or voltage clamps are not replayed.
+cell, connections or gap junctions are not replayed.
 
 Example
 -------
@@ -80,9 +80,6 @@ def not_replayable(circuit: CircuitSpec) -> str | None:
         return f"a circuit of {len(circuit.cells)} cells"
     if circuit.connections or circuit.gaps:
         return "connections or gap junctions"
-    spec = next(iter(circuit.cells.values()))
-    if spec.waves or spec.vclamps:
-        return "waveform or voltage clamps"
     return None
 
 
@@ -108,6 +105,8 @@ def claims(circuit: CircuitSpec, dt_ms: float) -> dict[str, np.ndarray]:
     for var, value in spec.neuron_values():
         out[f"{name}.{var.rstrip('_')}"] = _si(value)
     out[f"{name}.Ri"] = _si(spec.geometry[1])
+    for function, values in spec.timed_array_values(dt).items():  # one row per time step
+        out[f"{function}.values"] = _si(values).ravel()
     if spec.synapses:
         idx, times = spec.spike_input(dt)
         times = np.asarray(times, dtype=float)
@@ -253,6 +252,10 @@ def make_recipe(device, slots: list[tuple], values: dict[str, np.ndarray], run: 
                            "index": args[1]})
         elif func in ("set_by_single_value", "set_by_constant") and args[0] in by_array:
             return f"{args[0]} is written as a literal that is not a plain number"
+    for claim in values:  # the values of TimedArray functions: written with the code
+        owner, var = claim.split(".", 1)
+        if var == "values" and f"{owner}_values" in inputs:
+            writes.append({"claim": claim, "kind": "array", "target": f"{owner}_values"})
     missing = sorted(set(values) - {w["claim"] for w in writes})
     if missing:
         return f"Brian2 did not assign {', '.join(missing[:3])}"
