@@ -713,31 +713,41 @@ class CircuitSpec:
             brian_seed(self.seed)
         return Network(*objects), monitors
 
-    def _connections(self, neurons, dt) -> list:
+    def connection_plan(self, dt) -> list[dict]:
+        """One entry per Synapses object of the chemical connections (one per presynaptic
+        cell, postsynaptic cell and receptor): ``name``, ``pre``, ``post``, ``receptor``,
+        ``connections``, ``sources`` (the presynaptic spike compartment), ``targets``,
+        ``delays`` (ms), ``event`` and ``extra`` (recorded subexpressions)."""
         groups: dict[tuple, list[Connection]] = {}
         for conn in self.connections:
             groups.setdefault((conn.pre, conn.post, conn.receptor.name), []).append(conn)
         out = []
         for (pre, post, _), conns in groups.items():
-            rec = connection_receptor(conns[0])
             cell = self.cells[pre].cell
             # an action potential's event leaves window_steps after its crossing step: the
             # delay is shortened by as much, so it acts when a crossing's event did before
             wait = 0 if cell.spike_overshoot is None else cell.window_steps(dt)
             steps = [connection_delay_steps(c, dt) - wait for c in conns]
-            targets = [c.site.resolve(self.cells[post].cell.table) for c in conns]
             name = connection_name(conns[0])
-            out.append(_synapses(
-                neurons[pre], neurons[post], rec, [cell.spike_compartment] * len(conns), targets,
-                conns, dt, name, delays=[k * float(dt / ms) for k in steps],
-                extra=extra_equations(self.cells[post].recordings, f"connection:{name}"),
-                event="spike" if wait == 0 else "ap_out"))
+            out.append({"name": name, "pre": pre, "post": post,
+                        "receptor": connection_receptor(conns[0]), "connections": conns,
+                        "sources": [cell.spike_compartment] * len(conns),
+                        "targets": [c.site.resolve(self.cells[post].cell.table) for c in conns],
+                        "delays": [k * float(dt / ms) for k in steps],
+                        "event": "spike" if wait == 0 else "ap_out",
+                        "extra": extra_equations(self.cells[post].recordings, f"connection:{name}")})
         return out
 
-    def _gaps(self, neurons, dt) -> list:
-        """Two Synapses objects per ordered cell pair (one per direction of current flow)."""
-        from brian2 import Synapses
+    def _connections(self, neurons, dt) -> list:
+        return [_synapses(neurons[c["pre"]], neurons[c["post"]], c["receptor"], c["sources"],
+                          c["targets"], c["connections"], dt, c["name"], delays=c["delays"],
+                          extra=c["extra"], event=c["event"])
+                for c in self.connection_plan(dt)]
 
+    def gap_plan(self) -> list[dict]:
+        """Two Synapses objects per ordered cell pair (one per direction of current flow):
+        ``name``, ``pre``, ``post``, ``model``, ``sources``, ``targets`` and the per-synapse
+        ``values`` (``g_gap`` siemens, ``rect``, ``sense``)."""
         rows: dict[tuple[str, str], list[tuple[int, int, float, float, float]]] = {}
         for g in self.gaps:
             ia = g.a.resolve(self.cells[g.cell_a].cell.table)
@@ -753,9 +763,21 @@ class CircuitSpec:
                      f"{src}_gj_i_post = g_gap*open*v_pre : amp (summed)")
             name = f"gap_{src}_to_{dst}"  # rows in the order of gap_couplings
             model = "\n".join([model, *extra_equations(self.cells[dst].recordings, f"gap:{name}")])
-            syn = Synapses(neurons[src], neurons[dst], model=model, dt=dt, name=name, namespace={})
             i, j, gs, r, sense = (np.array(col) for col in zip(*items, strict=True))
-            syn.connect(i=i.astype(int), j=j.astype(int))
-            syn.g_gap, syn.rect, syn.sense = gs * siemens, r, sense
+            out.append({"name": name, "pre": src, "post": dst, "model": model,
+                        "sources": i.astype(int), "targets": j.astype(int),
+                        "values": [("g_gap", gs * siemens), ("rect", r), ("sense", sense)]})
+        return out
+
+    def _gaps(self, neurons, dt) -> list:
+        from brian2 import Synapses
+
+        out = []
+        for g in self.gap_plan():
+            syn = Synapses(neurons[g["pre"]], neurons[g["post"]], model=g["model"], dt=dt,
+                           name=g["name"], namespace={})
+            syn.connect(i=g["sources"], j=g["targets"])
+            for key, value in g["values"]:
+                setattr(syn, key, value)
             out.append(syn)
         return out

@@ -618,8 +618,7 @@ def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, r
     plan = None
     if reason is None:
         values = replay.claims(circuit, dt_ms)
-        name = next(iter(circuit.cells))
-        if replay.duplicate_spike_bins(values, name):
+        if replay.duplicate_spike_bins(values):
             reason = "a synapse spikes twice in one time step"
         else:
             plan = (replay.signature(circuit, dt_ms, rec_dt_ms, solver), values)
@@ -642,19 +641,23 @@ def _run_replayed(cache: BuildCache, circuit: CircuitSpec, plan, T: float, dt_ms
     inputs = replay.replay_inputs(recipe, values, float(T * ms), circuit.seed)
     if inputs is None:
         return None
-    (name, spec), = circuit.cells.items()
     with cache.run_folder() as run:
         replay.write_inputs(run, inputs)
         binary = run / "main"
         if not cache.link(recipe.code, binary):
             return None
         t1 = time.perf_counter()
-        run_s = run_binary(binary, run)
-        t2 = time.perf_counter()
-        monitors = {name: replay.stored_monitors(recipe, spec, run / "results", name)}
-        traces = _collect(monitors, circuit, dt_ms,
-                          lambda mon, var, scale: _read_traces(mon.path("t"), mon.path(var),
-                                                               len(mon.record), scale))
+        try:
+            run_s = run_binary(binary, run)
+            t2 = time.perf_counter()
+            monitors = {name: replay.stored_monitors(recipe, spec, run / "results", name)
+                        for name, spec in circuit.cells.items()}
+            traces = _collect(monitors, circuit, dt_ms,
+                              lambda mon, var, scale: _read_traces(mon.path("t"), mon.path(var),
+                                                                   len(mon.record), scale))
+        except BuildError as err:
+            raise SimulationError(f"cpp_standalone run failed (build cache {cache.folder},"
+                                  f" replayed): {err}") from err
     timing = {"generation": t1 - t0, "compile": 0.0, "run": t2 - t1}
     return traces, {"build_seconds": t1 - t0, "run_seconds": run_s, "compiled": False,
                     "generated": False, "replayed": True, "timing": timing,
@@ -687,7 +690,7 @@ def _run_generated(cache: BuildCache, circuit: CircuitSpec, T: float, dt_ms: flo
             t1 = time.perf_counter()
             if plan is not None:
                 recipe = replay.make_recipe(standalone, slots, plan[1], run, code_hash(run),
-                                            next(iter(monitors.values())))
+                                            monitors)
                 if isinstance(recipe, replay.Recipe):
                     replay.save_recipe(cache.folder, plan[0], recipe)
                 else:

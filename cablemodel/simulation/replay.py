@@ -22,8 +22,9 @@ the run's own claims must give Brian2's input files to the last bit, or no recip
 warm run with the same signature (:func:`replay_inputs`) copies those inputs, writes its claims
 into them and checks, per claimed variable, that Brian2's assignments replayed in order leave
 exactly the claimed values; any difference (say a clamp moved to a compartment that Brian2 had
-written as a literal index) sends the run back to the generating path. Runs with more than one
-cell, connections or gap junctions are not replayed.
+written as a literal index) sends the run back to the generating path. Circuits (several cells,
+chemical connections, gap junctions) are replayed alike: their connections' weights, delays,
+sites and gap conductances are claims too.
 
 Example
 -------
@@ -64,6 +65,8 @@ __all__ = ["Recipe", "StoredMonitor", "claims", "duplicate_spike_bins", "load_re
            "make_recipe", "not_replayable", "replay_inputs", "save_recipe", "signature",
            "stored_monitors", "write_inputs"]
 
+#: Recipes kept per build cache folder (the least recently used beyond are removed).
+KEEP_RECIPES = 64
 #: Source files whose code decides what a recipe means (their text enters every signature).
 _SOURCES = ("assembly.py", "build_cache.py", "engine.py", "hines.py", "recording.py", "replay.py")
 
@@ -74,13 +77,9 @@ def not_replayable(circuit: CircuitSpec) -> str | None:
     Example
     -------
     >>> not_replayable(CircuitSpec({}, [], []))
-    'a circuit of 0 cells'
+    'a circuit without cells'
     """
-    if len(circuit.cells) != 1:
-        return f"a circuit of {len(circuit.cells)} cells"
-    if circuit.connections or circuit.gaps:
-        return "connections or gap junctions"
-    return None
+    return None if circuit.cells else "a circuit without cells"
 
 
 def _si(value) -> np.ndarray:
@@ -90,8 +89,8 @@ def _si(value) -> np.ndarray:
 
 
 def claims(circuit: CircuitSpec, dt_ms: float) -> dict[str, np.ndarray]:
-    """The values of a one-cell ``circuit`` as Brian2 is given them, by ``OWNER.VARIABLE``
-    (the Brian2 object and variable; SI units), in the order they are assigned.
+    """The values of ``circuit`` as Brian2 is given them, by ``OWNER.VARIABLE`` (the Brian2
+    object and variable; SI units), in the order they are assigned.
 
     Example
     -------
@@ -100,7 +99,24 @@ def claims(circuit: CircuitSpec, dt_ms: float) -> dict[str, np.ndarray]:
     from brian2 import ms
 
     dt = dt_ms * ms
-    (name, spec), = circuit.cells.items()
+    out: dict[str, np.ndarray] = {}
+    for name, spec in circuit.cells.items():
+        out.update(_cell_claims(name, spec, dt))
+    for c in circuit.connection_plan(dt):
+        out[f"{c['name']}.sources"] = np.asarray(c["sources"], dtype=np.int32)
+        out[f"{c['name']}.targets"] = np.asarray(c["targets"], dtype=np.int32)
+        for var, value in synapse_values(c["receptor"], c["connections"], c["delays"]):
+            out[f"{c['name']}.{var}"] = _si(value)
+    for g in circuit.gap_plan():
+        out[f"{g['name']}.sources"] = np.asarray(g["sources"], dtype=np.int32)
+        out[f"{g['name']}.targets"] = np.asarray(g["targets"], dtype=np.int32)
+        for var, value in g["values"]:
+            out[f"{g['name']}.{var}"] = _si(value)
+    return out
+
+
+def _cell_claims(name: str, spec, dt) -> dict[str, np.ndarray]:
+    """The claims of one cell: its neuron, external inputs and monitors."""
     out: dict[str, np.ndarray] = {}
     for var, value in spec.neuron_values():
         out[f"{name}.{var.rstrip('_')}"] = _si(value)
@@ -131,13 +147,15 @@ def claims(circuit: CircuitSpec, dt_ms: float) -> dict[str, np.ndarray]:
     return out
 
 
-def duplicate_spike_bins(values: dict[str, np.ndarray], name: str) -> bool:
-    """Whether one synapse spikes twice in one time step (Brian2 refuses that)."""
-    bins = values.get(f"{name}_inputs._timebins")
-    if bins is None:
-        return False
-    idx = values[f"{name}_inputs.neuron_index"]
-    return bool(np.any((np.diff(bins) == 0) & (np.diff(idx) == 0)))
+def duplicate_spike_bins(values: dict[str, np.ndarray]) -> bool:
+    """Whether an external synapse of a cell spikes twice in one time step (Brian2 refuses
+    that)."""
+    for claim, bins in values.items():
+        if claim.endswith("_inputs._timebins"):
+            idx = values[claim.replace("._timebins", ".neuron_index")]
+            if np.any((np.diff(bins) == 0) & (np.diff(idx) == 0)):
+                return True
+    return False
 
 
 @cache
@@ -153,8 +171,8 @@ def _sources_hash() -> str:
 
 
 def signature(circuit: CircuitSpec, dt_ms: float, rec_dt_ms: float, solver: str) -> str:
-    """Hash of everything that decides a one-cell run's generated program: what Brian2 is
-    given besides the claimed values, and the name, shape and type of each claim.
+    """Hash of everything that decides a run's generated program: what Brian2 is given
+    besides the claimed values, and the name, shape and type of each claim.
 
     Example
     -------
@@ -164,25 +182,36 @@ def signature(circuit: CircuitSpec, dt_ms: float, rec_dt_ms: float, solver: str)
     from brian2 import ms, prefs
 
     dt = dt_ms * ms
-    (name, spec), = circuit.cells.items()
-    args = spec.neuron_arguments(dt)
-    del args["Cm"], args["Ri"]  # claimed
-    args["dt"] = dt_ms
-    parts = [circuit.key(), repr(sorted(args.items())), repr(value_key(spec.cell.morphology)),
-             repr(spec.neuron_statements()), repr(spec.gating_plan()),
-             repr(spec.cell.spike_overshoot is not None), repr(dt_ms), repr(rec_dt_ms), solver,
-             brian2.__version__, repr(prefs.devices.cpp_standalone.openmp_threads),
+    parts = [circuit.key(), repr(dt_ms), repr(rec_dt_ms), solver, brian2.__version__,
+             repr(prefs.devices.cpp_standalone.openmp_threads),
+             repr(prefs.codegen.cpp.extra_compile_args_gcc), repr(prefs.codegen.cpp.extra_link_args),
              repr(circuit.seed is None), _sources_hash()]
-    for rec, _ in spec.receptor_synapses():
-        parts += [rec.name, rec.synapse_model(), rec.on_pre(), rec.method,
-                  repr(extra_equations(spec.recordings, f"synapses:{rec.name}"))]
-    targets = {"neuron"} | {f"synapses:{rec.name}" for rec in spec.receptors}
-    parts += [repr((t, updates(spec.recordings, t))) for t in sorted(targets)]
-    parts += [repr(monitor_groups(spec.recordings))]
-    if circuit.trial_period_ms is not None:  # the reset statements hold these as literals
-        parts.append(repr((circuit.trial_period_ms, float(np.asarray(spec.cell.v_rest)),
-                           [(k, float(x) if np.ndim(x) == 0 else "per compartment")
-                            for k, x in spec.initial_gates.items()])))
+    connections = circuit.connection_plan(dt)
+    gaps = circuit.gap_plan()
+    for name, spec in circuit.cells.items():
+        args = spec.neuron_arguments(dt)
+        del args["Cm"], args["Ri"]  # claimed
+        args["dt"] = dt_ms
+        parts += [name, repr(sorted(args.items())), repr(value_key(spec.cell.morphology)),
+                  repr(spec.neuron_statements()), repr(spec.gating_plan()),
+                  repr(spec.cell.spike_overshoot is not None)]
+        for rec, _ in spec.receptor_synapses():
+            parts += [rec.name, rec.synapse_model(), rec.on_pre(), rec.method,
+                      repr(extra_equations(spec.recordings, f"synapses:{rec.name}"))]
+        targets = ({"neuron"} | {f"synapses:{rec.name}" for rec in spec.receptors}
+                   | {f"connection:{c['name']}" for c in connections}
+                   | {f"gap:{g['name']}" for g in gaps})
+        parts += [repr((t, updates(spec.recordings, t))) for t in sorted(targets)]
+        parts += [repr(monitor_groups(spec.recordings))]
+        if circuit.trial_period_ms is not None:  # the reset statements hold these as literals
+            parts.append(repr((circuit.trial_period_ms, float(np.asarray(spec.cell.v_rest)),
+                               [(k, float(x) if np.ndim(x) == 0 else "per compartment")
+                                for k, x in spec.initial_gates.items()])))
+    for c in connections:
+        rec = c["receptor"]
+        parts += [c["name"], c["pre"], c["post"], rec.synapse_model(), rec.on_pre(), rec.method,
+                  c["event"], repr(c["extra"])]
+    parts += [repr((g["name"], g["pre"], g["post"], g["model"])) for g in gaps]
     parts += [f"{k}:{v.shape}:{v.dtype.kind}" for k, v in claims(circuit, dt_ms).items()]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
 
@@ -220,7 +249,7 @@ def make_recipe(device, slots: list[tuple], values: dict[str, np.ndarray], run: 
     :func:`~cablemodel.simulation.build_cache.hoist_values`, whose slot list is ``slots``, and
     the build), with claims ``values`` and compiled ``code``; or why there is none.
 
-    ``monitors`` are the engine's monitors of the one cell: ``(vmon, smon, apmon, mons)``.
+    ``monitors`` are the engine's monitors of each cell: ``(vmon, smon, apmon, mons)``.
     The recipe is checked: replaying ``values`` must give the run's own input files.
     """
     folder = run / "static_arrays"
@@ -260,10 +289,11 @@ def make_recipe(device, slots: list[tuple], values: dict[str, np.ndarray], run: 
     if missing:
         return f"Brian2 did not assign {', '.join(missing[:3])}"
     files = {}
-    vmon, smon, apmon, mons = monitors
-    named = [(vmon, ["t", "v"]), (smon, ["t", "v", "Ic"])]
-    named += [(apmon, ["t", "lastspike"])] if apmon is not None else []
-    named += [(mon, ["t", *variables]) for mon, _, _, variables in mons]
+    named = []
+    for vmon, smon, apmon, mons in monitors.values():
+        named += [(vmon, ["t", "v"]), (smon, ["t", "v", "Ic"])]
+        named += [(apmon, ["t", "lastspike"])] if apmon is not None else []
+        named += [(mon, ["t", *variables]) for mon, _, _, variables in mons]
     for mon, variables in named:
         for var in variables:
             files[f"{mon.name}.{var}"] = (device.get_array_filename(mon.variables[var]),
@@ -347,14 +377,19 @@ def save_recipe(folder: Path, sig: str, recipe: Recipe) -> None:
         np.savez(f, __meta__=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
                  **{f"in:{k}": v for k, v in recipe.inputs.items()})
     os.replace(tmp, target)
+    kept = sorted(target.parent.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in kept[KEEP_RECIPES:]:
+        old.unlink(missing_ok=True)
 
 
 def load_recipe(folder: Path, sig: str) -> Recipe | None:
     """The recipe stored under ``sig`` in the build cache ``folder``, or ``None``."""
+    path = _recipe_path(folder, sig)
     try:
-        with np.load(_recipe_path(folder, sig)) as data:
+        with np.load(path) as data:
             meta = json.loads(data["__meta__"].tobytes())
             inputs = {k[3:]: data[k] for k in data.files if k.startswith("in:")}
+        os.utime(path)  # most recently used: kept by save_recipe
     except (OSError, ValueError, KeyError):
         return None
     return Recipe(inputs, meta["writes"], meta["run_slots"], meta["seed_slots"], meta["code"],
