@@ -253,6 +253,9 @@ def sweep_case(case: str, path: str, engine: str) -> dict:
         row["max_peak_difference_mV"] = float(np.max(np.abs(ours_v - ref_v)))
     else:
         row["count_mismatches"] = int(np.sum(ours_v != ref_v))
+        grid = [(float(a), float(b)) for a in GRID_NA for b in GRID_K]  # the points' order
+        row["mismatched_points"] = [  # gNa, gK (S/cm^2), spikes: cablemodel, NEURON
+            [*grid[k], ours_v[k], ref_v[k]] for k in np.flatnonzero(ours_v != ref_v)[:20]]
     return row
 
 

@@ -352,8 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     >>> build_parser().parse_args(["psp", "y_neuron", "--site", "apical@200"]).weight  # nS
     1.0
     """
-    from .demo import DEFAULT_MORPHOLOGY
-    from .morphology import GENERATORS
+    from .morphology.generate import DEFAULT_GENERATOR, GENERATORS
     from .simulation.engine import ENGINES
 
     parser = _Parser(prog="cablemodel", description=__doc__)
@@ -363,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
                           " summary.json")
     demo.add_argument("file", nargs="?", default=None,
                       help=f"SWC file or generated morphology ({', '.join(GENERATORS)};"
-                           f" default: {DEFAULT_MORPHOLOGY})")
+                           f" default: {DEFAULT_GENERATOR})")
     demo.add_argument("--out", default="out", help="output folder (default: out)")
     demo.add_argument("--morphology", default=None,
                       help="the same as the positional argument: an SWC file or a generated"

@@ -29,12 +29,12 @@ from .experiments import (
     temporal_summation,
     theory_length_constant,
 )
-from .morphology.generate import GENERATORS
+from .morphology.generate import DEFAULT_GENERATOR, GENERATORS
 
 __all__ = ["DEFAULT_MORPHOLOGY", "load_demo_cell", "demo_morphologies", "run_demo",
            "summary_sentences", "format_summary"]
 
-DEFAULT_MORPHOLOGY = "ball_and_stick"
+DEFAULT_MORPHOLOGY = DEFAULT_GENERATOR
 #: Where the project's own and the shared SWC files are, relative to a source checkout.
 _REPO = Path(__file__).resolve().parents[1]
 FIGURES = ("morphology", "attenuation", "summation", "temporal", "inhibition")

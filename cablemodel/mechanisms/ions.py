@@ -252,10 +252,16 @@ def ghk_reversal(permeabilities: Mapping[str, float], ions: Ions = DEFAULT_IONS)
         den = sum(p * float((ions.inside(k) if VALENCE[k] > 0 else ions.outside(k)) / mM)
                   for k, p in perm.items())
         return rtf * np.log(num / den) * volt
-    from scipy.optimize import brentq
-
-    # bracket: every Nernst potential lies in it, and the summed current changes sign there
+    # bracket: every Nernst potential lies in it, and the summed current changes sign there;
+    # the current grows with V, so bisection converges to the last bit (no scipy import)
     es = [float(ions.E(k) / volt) / rtf for k in perm]
     lo, hi = min(es) - 1.0, max(es) + 1.0
-    u = brentq(_ghk_current, lo, hi, args=(perm, ions), xtol=1e-14, rtol=1e-12, maxiter=200)
-    return rtf * u * volt
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if _ghk_current(mid, perm, ions) > 0:
+            hi = mid
+        else:
+            lo = mid
+    return rtf * 0.5 * (lo + hi) * volt

@@ -194,3 +194,5 @@ def pyramidal(
 
 #: Name -> generator, for the CLI and the SWC export.
 GENERATORS = {"ball_and_stick": ball_and_stick, "y_neuron": y_neuron, "pyramidal": pyramidal}
+#: The generated morphology used where none is named (``cablemodel demo``).
+DEFAULT_GENERATOR = "ball_and_stick"
