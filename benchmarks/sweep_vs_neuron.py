@@ -56,18 +56,27 @@ SEED = 7
 
 # -- the cell, the same for both simulators ------------------------------------------------------
 @lru_cache(maxsize=2)
-def load_cell(path: str, densities: tuple = ()):
-    """The file's cell as ``cablemodel psp`` builds it (d_lambda, a hillock if missing,
-    standard HH densities); ``densities``: ``((region, ((channel, S/cm^2), ...)), ...)``
-    overriding :data:`cablemodel.DEFAULT_DENSITIES` per region."""
+def load_morphology(path: str):
+    """The file's morphology as ``cablemodel psp`` builds it (a hillock if missing, d_lambda),
+    read once per process."""
     from brian2 import Hz
 
-    from cablemodel import DEFAULT_DENSITIES, add_hillock, discretize, read_swc, standard_cell
+    from cablemodel import add_hillock, discretize, read_swc
 
     morph, _ = read_swc(path)
     if not any(s.region == "hillock" for s in morph.sections):
         morph = add_hillock(morph)
-    morph, _ = discretize(morph, frequency=100 * Hz)
+    return discretize(morph, frequency=100 * Hz)[0]
+
+
+@lru_cache(maxsize=2)
+def load_cell(path: str, densities: tuple = ()):
+    """The file's cell as ``cablemodel psp`` builds it (:func:`load_morphology`, standard HH
+    densities); ``densities``: ``((region, ((channel, S/cm^2), ...)), ...)`` overriding
+    :data:`cablemodel.DEFAULT_DENSITIES` per region."""
+    from cablemodel import DEFAULT_DENSITIES, standard_cell
+
+    morph = load_morphology(path)
     dens = {r: dict(d) for r, d in DEFAULT_DENSITIES.items()}
     for region, values in densities:
         dens[region].update(dict(values))

@@ -172,6 +172,7 @@ def test_replay_inputs_whole_writes_and_constants():
                                 None, None) is None  # another size: another structure
 
 
+@pytest.mark.slow  # a build of its own (about 35 s / 95 s of make test)
 def test_waveform_and_voltage_clamps_are_replayed(tmp_path, monkeypatch):
     """Their sampled waveforms (TimedArray values) are input data too."""
     from brian2 import mV
@@ -211,6 +212,7 @@ def test_recipes_are_pruned_least_recently_used_first(tmp_path, monkeypatch):
     assert loaded.inputs[VALUES_ARRAY].tolist() == [0.0] and loaded.code == "code"
 
 
+@pytest.mark.slow  # a build of its own (about 35 s / 95 s of make test)
 def test_circuits_are_replayed(tmp_path, monkeypatch):
     """Two cells, a chemical connection and a gap junction: weights, delays, sites and the gap
     conductance are input data; the replayed run equals the generated one to the last bit."""
