@@ -1,5 +1,6 @@
 """Command line: ``cablemodel demo``, ``info``, ``psp``, ``impedance``, ``morphologies``, ``run``,
-``sweep``."""
+``sweep``, ``serve`` (a resident process that answers the others without Brian2's start-up:
+:mod:`cablemodel.server`)."""
 
 from __future__ import annotations
 
@@ -124,6 +125,43 @@ def _info(args: argparse.Namespace) -> int:
               " please report this file", file=sys.stderr)
         return 1
     print(text)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """``cablemodel serve``: start this environment's server in the background (or, with
+    ``--foreground``, run it here), report it with ``--status``, stop it with ``--stop``; 0 on
+    success, 1 when there is no server to report or stop, or it cannot start.
+
+    Example
+    -------
+    >>> import argparse, os, tempfile
+    >>> os.environ["CABLEMODEL_SERVER_DIR"] = tempfile.mkdtemp()
+    >>> _serve(argparse.Namespace(stop=False, status=True, foreground=False, idle=900.0))
+    cablemodel serve: no server running
+    1
+    >>> del os.environ["CABLEMODEL_SERVER_DIR"]
+    """
+    from . import server
+
+    if args.stop or args.status:
+        state = server.query(stop=args.stop)
+        if state is None:
+            print("cablemodel serve: no server running")
+            return 1
+        print(f"cablemodel serve: {'stopped' if args.stop else 'running'}: pid {state['pid']},"
+              f" {state['served']} commands served, up {state['uptime_s']:g} s ({state['socket']})")
+        return 0
+    if args.foreground:
+        return server.serve(args.idle)
+    try:
+        state = server.start(args.idle)
+    except RuntimeError as err:
+        print(f"cablemodel serve: {err}", file=sys.stderr)
+        return 1
+    print(f"cablemodel serve: running: pid {state['pid']} ({state['socket']}); cablemodel commands"
+          f" of this environment now run in it; it stops after {args.idle:g} s without one, or"
+          " with cablemodel serve --stop")
     return 0
 
 
@@ -476,6 +514,16 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--out", default=None,
                          help="output folder (default: [output] folder, relative to the file)")
         cmd.set_defaults(func=_config)
+    srv = sub.add_parser(
+        "serve", help="start a resident process (background) that runs the other commands of this"
+        " environment without Brian2's start-up (about a second each); CABLEMODEL_SERVER=0 runs a"
+        " command in its own process anyway")
+    srv.add_argument("--stop", action="store_true", help="stop the running server")
+    srv.add_argument("--status", action="store_true", help="report the running server")
+    srv.add_argument("--idle", type=_POSITIVE, default=900.0,
+                     help="stop after this many seconds without a command")
+    srv.add_argument("--foreground", action="store_true", help="run the server in this process")
+    srv.set_defaults(func=_serve)
     morph = sub.add_parser("morphologies", help="write the generated morphologies as SWC files")
     morph.add_argument("--out", default="morphologies", help="folder (default: morphologies)")
     morph.set_defaults(func=_morphologies)
@@ -485,7 +533,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``cablemodel`` console script: parse ``argv`` (default
     ``sys.argv[1:]``), run the subcommand and return its exit status (0 on success, 2 with one
-    line on stderr for invalid input: options, files, sites, parameters).
+    line on stderr for invalid input: options, files, sites, parameters). The console script
+    (``argv`` None) hands the command to this environment's server when one runs
+    (``cablemodel serve``; :func:`cablemodel.server.forward`), with the same output and status.
 
     Example
     -------
@@ -499,26 +549,36 @@ def main(argv: list[str] | None = None) -> int:
       repairs: none
     0
     """
+    if argv is None and sys.argv[1:2] != ["serve"]:
+        from .server import forward
+
+        code = forward(sys.argv[1:])
+        if code is not None:
+            return code
     _import_brian2_without_pylab()
     args = build_parser().parse_args(argv)
     return args.func(args)
 
 
-class _NoPylab:
-    """A meta path finder refusing ``pylab`` (see :func:`_import_brian2_without_pylab`)."""
+class _Unneeded:
+    """A meta path finder refusing the modules Brian2 imports for interactive use and for its own
+    test suite (see :func:`_import_brian2_without_pylab`)."""
 
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name == "pylab":
-            raise ImportError("pylab is not needed by the cablemodel command")
+    names = ("pylab", "pytest")
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name in cls.names:
+            raise ImportError(f"{name} is not needed by the cablemodel command")
         return None
 
 
 def _import_brian2_without_pylab() -> None:
     """Import Brian2, if not yet imported, without ``from pylab import *`` (about 0.9 s of its
-    2.5 s import): Brian2 then imports numpy's names itself, as it does where matplotlib is
-    missing. Only the console command does this (it never uses pylab names through Brian2);
-    ``matplotlib.pyplot`` imports normally afterwards.
+    2.5 s import) and without pytest (0.06 s, for ``brian2.test()``): Brian2 then imports numpy's
+    names itself, as it does where matplotlib is missing. Only the console command does this (it
+    never uses pylab names through Brian2 nor runs Brian2's tests); ``matplotlib.pyplot`` and
+    pytest import normally afterwards.
 
     Example
     -------
@@ -528,13 +588,14 @@ def _import_brian2_without_pylab() -> None:
     """
     if "brian2" in sys.modules:
         return
-    blocker = _NoPylab()
+    blocker = _Unneeded()
     sys.meta_path.insert(0, blocker)
     try:
         import brian2  # noqa: F401
     finally:
         sys.meta_path.remove(blocker)
-        sys.modules.pop("pylab", None)
+        for name in _Unneeded.names:
+            sys.modules.pop(name, None)
 
 
 if __name__ == "__main__":
