@@ -98,8 +98,8 @@ def _fingerprint(package: Path) -> list:
 def server_key(environ: dict | None = None) -> str:
     """The hash naming a server: the Python environment (prefix, interpreter, version),
     cablemodel's and Brian2's source files (sizes, modification times) and the environment
-    variables that can change a command's result (``environ``, default ``os.environ``). A client finds only a server with its
-    own key.
+    variables that can change a command's result (``environ``, default ``os.environ``). A
+    client finds only a server with its own key.
 
     Example
     -------
