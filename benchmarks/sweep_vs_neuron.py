@@ -19,9 +19,14 @@ cablemodel / NEURON, and the details; everything else goes to stderr):
   somatic step, the spike count at the spike site per point; same variants and NEURON loop
   (densities set per point in one model); the counts are compared (``count_mismatches``).
 * ``first_result_psp``: wall time of ``cablemodel psp FILE --site swc:ID`` (warm cache: run once
-  before) against the exported NEURON script of the same cell and synapse, each a fresh process.
+  before) against the exported NEURON script of the same cell and synapse, each a fresh process
+  (``cablemodel_s``, ``ratio``); ``served_s`` / ``served_ratio``: the same command while a
+  ``cablemodel serve`` server runs (the command a light client, the work in a forked worker).
 * ``first_result_run``: wall time of ``cablemodel run examples/real_cell.toml`` (warm) against
-  the NEURON script of the same run.
+  the NEURON script of the same run; ``served_s`` / ``served_ratio`` as above.
+
+Both first-result cases compile cablemodel's sources to bytecode first, as ``pip install`` does
+(an editable checkout with ``PYTHONDONTWRITEBYTECODE`` would recompile them in every process).
 
 The real cell is ``--file`` (default: the shared CA1 pyramidal cell, ``../shared/morphologies``).
 
@@ -275,6 +280,26 @@ def _wall(cmd: list[str], env: dict | None = None) -> float:
     return time.perf_counter() - t0
 
 
+def _first_results(cli: list[str]) -> tuple[float, float]:
+    """The best of 3 warm wall times of ``cli`` in a fresh process, and while a server runs (in a
+    private socket folder, stopped afterwards)."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "cablemodel"), quiet=1)
+    alone = {"CABLEMODEL_SERVER": "0"}
+    _wall(cli, alone)  # warms the build cache
+    ours = min(_wall(cli, alone) for _ in range(3))
+    served = {"CABLEMODEL_SERVER_DIR": tempfile.mkdtemp(prefix="cms-", dir="/tmp")}
+    serve = [cli[0], "serve", "--idle", "600"]
+    _wall(serve, served)
+    try:
+        _wall(cli, served)
+        quick = min(_wall(cli, served) for _ in range(3))
+    finally:
+        _wall([cli[0], "serve", "--stop"], served)
+    return ours, quick
+
+
 def first_result_psp(path: str) -> dict:
     """``cablemodel psp`` (warm) against the NEURON script of the same cell and synapse."""
     from brian2 import ms, nS
@@ -284,8 +309,7 @@ def first_result_psp(path: str) -> dict:
 
     site = dendritic_sites(path, 1)[0]
     cli = [str(Path(sys.executable).with_name("cablemodel")), "psp", path, "--site", site]
-    _wall(cli)  # warms the build cache
-    ours = min(_wall(cli) for _ in range(3))
+    ours, served = _first_results(cli)
     script = to_neuron(load_cell(path), [Synapse(AMPA, site, WEIGHT_NS * nS,
                                                  spike_times([ONSET_MS] * ms))], duration=PSP_MS * ms)
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
@@ -293,7 +317,8 @@ def first_result_psp(path: str) -> dict:
     ref = min(_wall([sys.executable, f.name, os.devnull]) for _ in range(3))
     os.unlink(f.name)
     return {"case": "first_result_psp", "cablemodel_s": round(ours, 2), "neuron_s": round(ref, 2),
-            "ratio": round(ours / ref, 3), "site": site}
+            "ratio": round(ours / ref, 3), "served_s": round(served, 3),
+            "served_ratio": round(served / ref, 3), "site": site}
 
 
 RUN_CONFIG = """
@@ -339,8 +364,7 @@ def first_result_run(path: str) -> dict:
     config.write_text(RUN_CONFIG.format(path=str(Path(path).resolve()), amp=STEP_NA,
                                         start=STEP_START_MS, stop=RUN_MS, out=str(folder / "out")))
     cli = [str(Path(sys.executable).with_name("cablemodel")), "run", str(config)]
-    _wall(cli)  # warms the build cache
-    ours = min(_wall(cli) for _ in range(3))
+    ours, served = _first_results(cli)
     ours_count = json.loads((folder / "out" / "measures.json").read_text())["measures"]["n_spikes"]["value"]
     # the very cell that `run` simulates; the config's step (a waveform clamp there) as IClamp
     run = load_config(config).simulate_kwargs()
@@ -350,7 +374,8 @@ def first_result_run(path: str) -> dict:
     ref = min(_wall([sys.executable, str(script), str(folder / "neuron.json")]) for _ in range(3))
     ref_count = len(json.loads((folder / "neuron.json").read_text())["spikes_ms"])
     return {"case": "first_result_run", "cablemodel_s": round(ours, 2), "neuron_s": round(ref, 2),
-            "ratio": round(ours / ref, 3), "spikes": {"cablemodel": ours_count, "neuron": ref_count}}
+            "ratio": round(ours / ref, 3), "served_s": round(served, 3),
+            "served_ratio": round(served / ref, 3), "spikes": {"cablemodel": ours_count, "neuron": ref_count}}
 
 
 def main(argv=None) -> int:
