@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from brian2 import Quantity
-from brian2.units.fundamentalunits import fail_for_dimension_mismatch
+from brian2.units.fundamentalunits import fail_for_dimension_mismatch, have_same_dimensions
 
 __all__ = ["quantity", "bounded"]
 
@@ -23,7 +23,9 @@ def quantity(value, unit, what: str, *, scalar: bool = False) -> Quantity:
     ...
     brian2.units.fundamentalunits.DimensionMismatchError: tau must be in units of ...
     """
-    fail_for_dimension_mismatch(value, unit, f"{what} must be in units of {unit!r}, got {value!r}")
+    if not have_same_dimensions(value, unit):  # the message (two reprs) only when it fails
+        fail_for_dimension_mismatch(value, unit,
+                                    f"{what} must be in units of {unit!r}, got {value!r}")
     q = Quantity(value)
     if scalar and (np.ndim(q) != 0 or not np.isfinite(float(q))):
         raise ValueError(f"{what} must be one finite value, got {value!r}")

@@ -34,7 +34,7 @@ Conventions
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 
 import numpy as np
@@ -107,7 +107,8 @@ class Section:
         if not (math.isfinite(self.origin_distance) and self.origin_distance >= 0):
             raise MorphologyError(f"section {self.name!r}: origin_distance must be >= 0 um and"
                                   f" finite, got {self.origin_distance!r}")
-        pts = np.asarray(self.points, dtype=float)
+        pts = np.array(self.points, dtype=float)  # a copy of its own, read-only: immutable
+        pts.flags.writeable = False
         if pts.ndim != 2 or pts.shape[1] != 4:
             raise MorphologyError(
                 f"section {self.name!r}: points must be an (n, 4) array of x, y, z, diameter in um,"
@@ -668,6 +669,17 @@ class Morphology:
         >>> str(t.section[t.parent[first_left]]), int(t.n_children[t.parent[first_left]])
         ('trunk', 2)
         """
+        table = self.__dict__.get("_table")  # computed once: the morphology is immutable
+        if table is None:
+            table = self._compartments()
+            for f in fields(table):
+                arr = getattr(table, f.name)
+                if isinstance(arr, np.ndarray):
+                    arr.flags.writeable = False
+            object.__setattr__(self, "_table", table)
+        return table
+
+    def _compartments(self) -> CompartmentTable:
         start = self.start_distance()
         order = self.depth_first()
         n_child_sections = {s.name: 0 for s in self.sections}

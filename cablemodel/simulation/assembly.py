@@ -13,6 +13,7 @@ period, so that each period is an independent run.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -59,6 +60,28 @@ def trial_period(period_ms: float) -> Iterator[None]:
         yield
     finally:
         _TRIAL_PERIOD.reset(token)
+
+
+_MORPHOLOGY_KEYS: dict[int, tuple] = {}
+
+
+def morphology_key(morph) -> tuple:
+    """:func:`value_key` of a :class:`~cablemodel.morphology.Morphology`, computed once per
+    morphology object (it is immutable: frozen sections with read-only points), e.g. once for
+    all the points of a sweep on one cell.
+
+    Example
+    -------
+    >>> from cablemodel import ball_and_stick
+    >>> m = ball_and_stick()
+    >>> morphology_key(m) is morphology_key(m), morphology_key(m) == value_key(ball_and_stick())
+    (True, True)
+    """
+    key = _MORPHOLOGY_KEYS.get(id(morph))
+    if key is None:
+        key = _MORPHOLOGY_KEYS[id(morph)] = value_key(morph)
+        weakref.finalize(morph, _MORPHOLOGY_KEYS.pop, id(morph), None)
+    return key
 
 
 def value_key(value):

@@ -621,7 +621,7 @@ def _run_standalone(circuit: CircuitSpec, engine: str, T: float, dt_ms: float, r
         if replay.duplicate_spike_bins(values):
             reason = "a synapse spikes twice in one time step"
         else:
-            plan = (replay.signature(circuit, dt_ms, rec_dt_ms, solver), values)
+            plan = (replay.signature(circuit, dt_ms, rec_dt_ms, solver, values), values)
     if plan is not None:
         out = _run_replayed(cache, circuit, plan, T, dt_ms, t0)
         if out is not None:

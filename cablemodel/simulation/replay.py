@@ -57,7 +57,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .assembly import CircuitSpec, synapse_values, value_key
+from .assembly import CircuitSpec, morphology_key, synapse_values
 from .build_cache import VALUES_ARRAY
 from .recording import extra_equations, monitor_groups, updates
 
@@ -170,9 +170,11 @@ def _sources_hash() -> str:
     return digest.hexdigest()
 
 
-def signature(circuit: CircuitSpec, dt_ms: float, rec_dt_ms: float, solver: str) -> str:
+def signature(circuit: CircuitSpec, dt_ms: float, rec_dt_ms: float, solver: str,
+              values: dict[str, np.ndarray] | None = None) -> str:
     """Hash of everything that decides a run's generated program: what Brian2 is given
-    besides the claimed values, and the name, shape and type of each claim.
+    besides the claimed values, and the name, shape and type of each claim (``values``: the
+    circuit's :func:`claims`, computed when not given).
 
     Example
     -------
@@ -192,7 +194,7 @@ def signature(circuit: CircuitSpec, dt_ms: float, rec_dt_ms: float, solver: str)
         args = spec.neuron_arguments(dt)
         del args["Cm"], args["Ri"]  # claimed
         args["dt"] = dt_ms
-        parts += [name, repr(sorted(args.items())), repr(value_key(spec.cell.morphology)),
+        parts += [name, repr(sorted(args.items())), repr(morphology_key(spec.cell.morphology)),
                   repr(spec.neuron_statements()), repr(spec.gating_plan()),
                   repr(spec.cell.spike_overshoot is not None)]
         for rec, _ in spec.receptor_synapses():
@@ -212,7 +214,8 @@ def signature(circuit: CircuitSpec, dt_ms: float, rec_dt_ms: float, solver: str)
         parts += [c["name"], c["pre"], c["post"], rec.synapse_model(), rec.on_pre(), rec.method,
                   c["event"], repr(c["extra"])]
     parts += [repr((g["name"], g["pre"], g["post"], g["model"])) for g in gaps]
-    parts += [f"{k}:{v.shape}:{v.dtype.kind}" for k, v in claims(circuit, dt_ms).items()]
+    values = claims(circuit, dt_ms) if values is None else values
+    parts += [f"{k}:{v.shape}:{v.dtype.kind}" for k, v in values.items()]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
 
 
@@ -382,18 +385,37 @@ def save_recipe(folder: Path, sig: str, recipe: Recipe) -> None:
         old.unlink(missing_ok=True)
 
 
+_LOADED: dict[tuple, Recipe] = {}  # recipes read in this process, by (path, inode, size)
+_KEEP_LOADED = 8
+
+
 def load_recipe(folder: Path, sig: str) -> Recipe | None:
-    """The recipe stored under ``sig`` in the build cache ``folder``, or ``None``."""
+    """The recipe stored under ``sig`` in the build cache ``folder``, or ``None``. A recipe
+    file read before in this process is not read again (a recipe is replaced atomically, as a
+    new file: a new inode); its input arrays are read-only (:func:`replay_inputs` copies)."""
     path = _recipe_path(folder, sig)
+    try:
+        st = os.stat(path)
+        os.utime(path)  # most recently used: kept by save_recipe
+    except OSError:
+        return None
+    key = (str(path), st.st_ino, st.st_size)
+    if key in _LOADED:
+        return _LOADED[key]
     try:
         with np.load(path) as data:
             meta = json.loads(data["__meta__"].tobytes())
             inputs = {k[3:]: data[k] for k in data.files if k.startswith("in:")}
-        os.utime(path)  # most recently used: kept by save_recipe
     except (OSError, ValueError, KeyError):
         return None
-    return Recipe(inputs, meta["writes"], meta["run_slots"], meta["seed_slots"], meta["code"],
-                  {k: (v[0], tuple(v[1])) for k, v in meta["files"].items()})
+    for arr in inputs.values():
+        arr.flags.writeable = False
+    recipe = Recipe(inputs, meta["writes"], meta["run_slots"], meta["seed_slots"], meta["code"],
+                    {k: (v[0], tuple(v[1])) for k, v in meta["files"].items()})
+    while len(_LOADED) >= _KEEP_LOADED:
+        _LOADED.pop(next(iter(_LOADED)))
+    _LOADED[key] = recipe
+    return recipe
 
 
 def write_inputs(run: Path, inputs: dict[str, np.ndarray]) -> None:
