@@ -215,6 +215,8 @@ class RunConfig:
     sweep: SweepSpec | None
     folder: Path
     formats: tuple[str, ...]
+    #: morphologies built while validating, by morphology table (immutable: reused by setup())
+    morphologies: dict = field(default_factory=dict, repr=False, compare=False)
 
     def simulate_kwargs(self, **point) -> dict:
         """The :func:`cablemodel.simulate` keyword arguments, with the values of ``point``
@@ -223,7 +225,8 @@ class RunConfig:
 
     def setup(self) -> ConfigSetup:
         """The setup callable of :func:`cablemodel.sweep` for this file."""
-        return ConfigSetup(self.path, self.text, self.raw, self.sweep.paths if self.sweep else {})
+        return ConfigSetup(self.path, self.text, self.raw, self.sweep.paths if self.sweep else {},
+                           self.morphologies)
 
 
 class ConfigSetup:
@@ -246,9 +249,10 @@ class ConfigSetup:
     ('basal@300', 2. * nsiemens)
     """
 
-    def __init__(self, path: Path, text: str, raw: dict, paths: Mapping[str, tuple]) -> None:
+    def __init__(self, path: Path, text: str, raw: dict, paths: Mapping[str, tuple],
+                 morphologies: Mapping | None = None) -> None:
         self.path, self.text, self.raw, self.paths = Path(path), text, raw, dict(paths)
-        self._cache: dict = {}
+        self._cache: dict = dict(morphologies or {})
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "_cache"}
@@ -379,9 +383,10 @@ def load_config(path) -> RunConfig:
         raise ConfigError([Problem(path, line, "TOML", f"not valid TOML: {err}",
                                    "see https://toml.io for the syntax")]) from None
     r = Reader(path, text, path.parent)
+    morphologies: dict = {}
     try:
         _build({k: v for k, v in raw.items() if k not in ("measures", "sweep", "output")},
-               path, text, path.parent)
+               path, text, path.parent, morphologies)
     except ConfigError as err:
         r.problems.extend(err.problems)
     measures = _read_measures(r, raw.get("measures", {}))
@@ -401,7 +406,8 @@ def load_config(path) -> RunConfig:
                       " the sweep's parameters)", "rename it, e.g. soma_peak")
     if r.problems:
         raise ConfigError(r.problems)
-    config = RunConfig(path, text, raw, measures, sweep, path.parent / folder, tuple(formats))
+    config = RunConfig(path, text, raw, measures, sweep, path.parent / folder, tuple(formats),
+                       morphologies)
     if sweep is not None:
         _check_sweep_values(r, sweep, config)
         if r.problems:
