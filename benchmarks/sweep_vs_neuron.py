@@ -17,7 +17,8 @@ cablemodel / NEURON, and the details; everything else goes to stderr):
   variant; the somatic peaks of both are compared (``max_peak_difference_mV``).
 * ``grid_20x20``: a 20 x 20 grid over the hillock's Na+ and K+ densities, 200 ms of a 0.3 nA
   somatic step, the spike count at the spike site per point; same variants and NEURON loop
-  (densities set per point in one model); the counts are compared (``count_mismatches``).
+  (densities, and the hillock leak reversals that keep its rest, set per point in one model);
+  the counts are compared (``count_mismatches``).
 * ``first_result_psp``: wall time of ``cablemodel psp FILE --site swc:ID`` (warm cache: run once
   before) against the exported NEURON script of the same cell and synapse, each a fresh process
   (``cablemodel_s``, ``ratio``); ``served_s`` / ``served_ratio``: the same command while a
@@ -212,13 +213,30 @@ if POINTS["kind"] == "sites":
         values.append(max(v, key=lambda x: abs(x - rest)) - rest)
 else:
     hillock = [s["name"] for s in MODEL["sections"] if s["region"] == "hillock"]
-    for gna, gk in POINTS["grid"]:
-        for name in hillock:
-            for seg in secs[name]:
-                seg.hh.gnabar, seg.hh.gkbar = gna, gk
+    for (gna, gk), e_pas in zip(POINTS["grid"], POINTS["e_pas_mV"]):
+        for name in hillock:  # the densities, and the leak reversals that keep the rest there
+            for seg, e in zip(secs[name], e_pas[name]):
+                seg.hh.gnabar, seg.hh.gkbar, seg.pas.e = gna, gk, e
         values.append(len(run(MODEL, secs)["spikes_ms"]))
 print(json.dumps({"values": values, "loop_s": time.perf_counter() - t_start}))
 '''
+
+
+def hillock_leak(path: str, gna: float, gk: float) -> dict[str, list[float]]:
+    """The leak reversal (mV) of each hillock compartment, by section in NEURON's segment order,
+    that keeps the cell of the grid point (``gna``, ``gk``, S/cm^2) at rest: what
+    :func:`cablemodel.export.to_neuron` writes for that cell. Changing only the densities of a
+    NEURON model would move its hillock's resting potential and its threshold."""
+    from brian2 import mV
+
+    cell = load_cell(path, (("hillock", (("na", gna), ("k", gk))),))
+    table, e_leak = cell.table, np.asarray(cell.leak_reversal() / mV)
+    out = {}
+    for sec in cell.morphology.sections:
+        if sec.region == "hillock":
+            rows = np.flatnonzero(table.section == sec.name)
+            out[sec.name] = e_leak[rows[np.argsort(table.index[rows])]].tolist()
+    return out
 
 
 def neuron_loop(case: str, path: str) -> dict:
@@ -236,7 +254,8 @@ def neuron_loop(case: str, path: str) -> dict:
     else:
         step = CurrentClamp("soma", STEP_NA * nA, STEP_START_MS * ms, GRID_MS * ms)
         script = to_neuron(load_cell(path), clamps=[step], duration=GRID_MS * ms)
-        points = {"kind": "grid", "grid": [[float(a), float(b)] for a in GRID_NA for b in GRID_K]}
+        grid = [[float(a), float(b)] for a in GRID_NA for b in GRID_K]
+        points = {"kind": "grid", "grid": grid, "e_pas_mV": [hillock_leak(path, *p) for p in grid]}
     script = script.replace('if __name__ == "__main__":\n    main(sys.argv)', "")
     script += f"\nPOINTS = {json.dumps(points)}\n" + NEURON_LOOP
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:

@@ -187,31 +187,42 @@ def forward(argv: list[str]) -> int | None:
     sock = _connect(path)
     if sock is None:
         return None
-    with sock:
-        try:
-            _send(sock, {"argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ)},
-                  [0, 1, 2])
-        except OSError:
-            return None
-        replies = sock.makefile("rb")
-        started = _read_line(replies)
-        if started is None or "pid" not in started:
-            return None  # the server stopped before it took the command: run it here
-        pid = int(started["pid"])
+    worker: list[int] = []  # the worker's pid once known
+    pending: list[int] = []  # signals that came before it
 
-        def pass_on(signum, _frame):
+    def pass_on(signum, _frame):
+        if not worker:
+            pending.append(signum)
+            return
+        try:
+            os.kill(worker[0], signum)
+        except ProcessLookupError:
+            pass
+
+    previous = {s: signal.signal(s, pass_on) for s in (signal.SIGINT, signal.SIGTERM,
+                                                        signal.SIGHUP)}
+    try:
+        with sock:
             try:
-                os.kill(pid, signum)
-            except ProcessLookupError:
-                pass
-
-        previous = {s: signal.signal(s, pass_on) for s in (signal.SIGINT, signal.SIGTERM,
-                                                            signal.SIGHUP)}
-        try:
+                _send(sock, {"argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ)},
+                      [0, 1, 2])
+            except OSError:
+                started = None
+            else:
+                replies = sock.makefile("rb")
+                started = _read_line(replies)
+            if started is None or "pid" not in started:
+                if pending:  # interrupted before the server took it: as if interrupted here
+                    raise KeyboardInterrupt
+                return None  # the server stopped before it took the command: run it here
+            pid = int(started["pid"])
+            worker.append(pid)
+            for signum in pending:
+                pass_on(signum, None)
             ended = _read_line(replies)
-        finally:
-            for s, handler in previous.items():
-                signal.signal(s, handler)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     if ended is None or "exit" not in ended:
         print(f"cablemodel: the server's worker (pid {pid}) ended without an exit status (killed?);"
               " run the command again, or with CABLEMODEL_SERVER=0 in its own process",

@@ -118,11 +118,6 @@ def _spec(synapses=(), clamps=()):
                                [c.site for c in clamps])}
 
 
-def test_what_is_not_replayed():
-    assert replay.not_replayable(CircuitSpec(_spec(), [], [])) is None
-    assert replay.not_replayable(CircuitSpec({}, [], [])) == "a circuit without cells"
-
-
 def test_signature_separates_structure_from_values():
     def sig(synapses, clamps=()):
         return replay.signature(CircuitSpec(_spec(synapses, clamps), [], []), 0.025, 0.025, "hines")
@@ -141,7 +136,6 @@ def test_claims_sort_spikes_as_brian2_does():
     assert values["cell_inputs.spike_time"].tolist() == pytest.approx([0.002, 0.003, 0.006])
     assert values["cell_inputs.neuron_index"].tolist() == [0, 1, 0]
     assert values["cell_inputs._timebins"].tolist() == [80, 120, 240]
-    assert not replay.duplicate_spike_bins(values)
 
 
 def _toy_recipe(writes, inputs):

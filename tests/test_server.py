@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -43,16 +44,27 @@ def _status(env: dict) -> dict | None:
     return server.query(environ=env)
 
 
+@pytest.fixture
+def folder():
+    """A socket folder with a short path (a socket's path has at most 108 bytes), removed after
+    the test with the server it may hold."""
+    path = Path(tempfile.mkdtemp(prefix="cms-", dir="/tmp"))
+    yield path
+    server.query(stop=True, environ=_env(path))
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
 def served():
-    """A running server in its own socket folder (short path) and its environment."""
-    folder = Path(tempfile.mkdtemp(prefix="cms-", dir="/tmp"))
-    env = _env(folder)
+    """A running server in its own socket folder and its environment."""
+    path = Path(tempfile.mkdtemp(prefix="cms-", dir="/tmp"))
+    env = _env(path)
     code, out, err = _cli(["serve", "--idle", "300"], env, ROOT)
     assert code == 0, err
     assert "running: pid" in out
     yield env
-    _cli(["serve", "--stop"], env, ROOT)
+    server.query(stop=True, environ=env)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_served_commands_equal_their_own_process(served, tmp_path):
@@ -106,7 +118,12 @@ def test_ctrl_c_reaches_the_worker_and_a_killed_worker_is_reported(served):
 
     p, worker = blocked_client()
     p.send_signal(signal.SIGINT)
-    p.wait(timeout=60)                  # stdin stays open: the worker ends by the signal alone
+    try:
+        p.wait(timeout=60)              # stdin stays open: the worker ends by the signal alone
+    except subprocess.TimeoutExpired:
+        p.kill()
+        pytest.fail(f"the client did not end: worker {worker.status()}, client said"
+                    f" {p.communicate()}")
     out, err = p.communicate()
     assert p.returncode == 130 and "KeyboardInterrupt" not in err, err
     worker.wait(timeout=30)
@@ -119,8 +136,7 @@ def test_ctrl_c_reaches_the_worker_and_a_killed_worker_is_reported(served):
     assert f"worker (pid {worker.pid}) ended without an exit status" in err
 
 
-def test_stale_socket_stopped_and_idle_server_fall_back(tmp_path):
-    folder = Path(tempfile.mkdtemp(prefix="cms-", dir="/tmp"))
+def test_stale_socket_stopped_and_idle_server_fall_back(tmp_path, folder):
     env = _env(folder)
     (tmp_path / "cell.swc").write_text(SWC)
     path = server.socket_path(env)
@@ -131,11 +147,13 @@ def test_stale_socket_stopped_and_idle_server_fall_back(tmp_path):
     assert code == 0 and "3 samples -> 2 sections" in out
     assert _cli(["serve", "--status"], env, tmp_path)[0] == 1
 
-    code, out, _ = _cli(["serve", "--idle", "1.5"], env, tmp_path)   # replaces the stale socket
+    code, out, _ = _cli(["serve", "--idle", "3"], env, tmp_path)   # replaces the stale socket
     assert code == 0
-    assert _cli(["serve"], env, tmp_path)[1].startswith("cablemodel serve: running")  # one server
-    deadline = time.monotonic() + 30
-    while path.exists():                                  # idle for 1.5 s: it stops
+    pid = _status(env)["pid"]
+    out = _cli(["serve", "--idle", "3"], env, tmp_path)[1]   # no second server
+    assert out.startswith(f"cablemodel serve: running: pid {pid} ")
+    deadline = time.monotonic() + 60
+    while path.exists():                                  # idle for 3 s: it stops
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert _status(env) is None

@@ -61,25 +61,14 @@ from .assembly import CircuitSpec, morphology_key, synapse_values
 from .build_cache import VALUES_ARRAY
 from .recording import extra_equations, monitor_groups, updates
 
-__all__ = ["Recipe", "StoredMonitor", "claims", "duplicate_spike_bins", "load_recipe",
-           "make_recipe", "not_replayable", "replay_inputs", "save_recipe", "signature",
+__all__ = ["Recipe", "StoredMonitor", "claims", "load_recipe",
+           "make_recipe", "replay_inputs", "save_recipe", "signature",
            "stored_monitors", "write_inputs"]
 
 #: Recipes kept per build cache folder (the least recently used beyond are removed).
 KEEP_RECIPES = 64
 #: Source files whose code decides what a recipe means (their text enters every signature).
 _SOURCES = ("assembly.py", "build_cache.py", "engine.py", "hines.py", "recording.py", "replay.py")
-
-
-def not_replayable(circuit: CircuitSpec) -> str | None:
-    """Why ``circuit`` cannot be run from a recipe, or ``None`` if it can.
-
-    Example
-    -------
-    >>> not_replayable(CircuitSpec({}, [], []))
-    'a circuit without cells'
-    """
-    return None if circuit.cells else "a circuit without cells"
 
 
 def _si(value) -> np.ndarray:
@@ -145,17 +134,6 @@ def _cell_claims(name: str, spec, dt) -> dict[str, np.ndarray]:
     for k, (_, elements, _) in enumerate(monitor_groups(spec.recordings)):
         out[f"{name}_mon_{k}._indices"] = np.asarray(elements, dtype=np.int32)
     return out
-
-
-def duplicate_spike_bins(values: dict[str, np.ndarray]) -> bool:
-    """Whether an external synapse of a cell spikes twice in one time step (Brian2 refuses
-    that)."""
-    for claim, bins in values.items():
-        if claim.endswith("_inputs._timebins"):
-            idx = values[claim.replace("._timebins", ".neuron_index")]
-            if np.any((np.diff(bins) == 0) & (np.diff(idx) == 0)):
-                return True
-    return False
 
 
 @cache
