@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -227,16 +228,13 @@ def hillock_leak(path: str, gna: float, gk: float) -> dict[str, list[float]]:
     that keeps the cell of the grid point (``gna``, ``gk``, S/cm^2) at rest: what
     :func:`cablemodel.export.to_neuron` writes for that cell. Changing only the densities of a
     NEURON model would move its hillock's resting potential and its threshold."""
-    from brian2 import mV
+    from brian2 import ms
+
+    from cablemodel.io.neuron import _model
 
     cell = load_cell(path, (("hillock", (("na", gna), ("k", gk))),))
-    table, e_leak = cell.table, np.asarray(cell.leak_reversal() / mV)
-    out = {}
-    for sec in cell.morphology.sections:
-        if sec.region == "hillock":
-            rows = np.flatnonzero(table.section == sec.name)
-            out[sec.name] = e_leak[rows[np.argsort(table.index[rows])]].tolist()
-    return out
+    model = _model(cell, [], [], None, GRID_MS * ms, 0.025 * ms)
+    return {s["name"]: s["e_pas_mV"] for s in model["sections"] if s["region"] == "hillock"}
 
 
 def neuron_loop(case: str, path: str) -> dict:
@@ -316,6 +314,7 @@ def _first_results(cli: list[str]) -> tuple[float, float]:
         quick = min(_wall(cli, served) for _ in range(3))
     finally:
         _wall([cli[0], "serve", "--stop"], served)
+        shutil.rmtree(served["CABLEMODEL_SERVER_DIR"], ignore_errors=True)
     return ours, quick
 
 

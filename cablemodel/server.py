@@ -54,10 +54,10 @@ _HEADER = struct.Struct("!I")
 _MAX_SOCKET_PATH = 100  # sockaddr_un holds 108 bytes
 
 
-def runtime_dir(environ: dict | None = None) -> Path | None:
+def runtime_dir(environ: dict | None = None, *, create: bool = True) -> Path | None:
     """The folder of the servers' sockets by the environment ``environ`` (default
-    ``os.environ``), created (mode 0700) if missing; ``None`` if it is not a folder that only the
-    current user may enter (then no server is started nor used).
+    ``os.environ``), created (mode 0700) if missing and ``create``; ``None`` if it is missing or
+    not a folder that only the current user may enter (then no server is started nor used).
 
     Example
     -------
@@ -73,7 +73,8 @@ def runtime_dir(environ: dict | None = None) -> Path | None:
     else:
         folder = Path("/tmp") / f"cablemodel-{os.getuid()}"
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if create:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         st = folder.stat()
     except OSError:
         return None
@@ -123,9 +124,10 @@ def server_key(environ: dict | None = None) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:20]
 
 
-def socket_path(environ: dict | None = None) -> Path | None:
+def socket_path(environ: dict | None = None, *, create: bool = True) -> Path | None:
     """Where the server of this installation and environment listens (whether or not one runs);
-    ``None`` when there is no private folder for it or the path would be too long for a socket.
+    ``None`` when there is no private folder for it (``create``: make it if missing) or the path
+    would be too long for a socket.
 
     Example
     -------
@@ -133,7 +135,7 @@ def socket_path(environ: dict | None = None) -> Path | None:
     >>> p is None or p.name.endswith(".sock")
     True
     """
-    folder = runtime_dir(environ)
+    folder = runtime_dir(environ, create=create)
     if folder is None:
         return None
     path = folder / f"{server_key(environ)}.sock"
@@ -181,12 +183,17 @@ def forward(argv: list[str]) -> int | None:
             os.fstat(fd)
     except OSError:
         return None
-    path = socket_path()
+    folder = runtime_dir(create=False)  # a command creates nothing; no server: no hashing either
+    if folder is None or not any(folder.glob("*.sock")):
+        return None
+    path = socket_path(create=False)
     if path is None or not path.exists():
         return None
     sock = _connect(path)
     if sock is None:
         return None
+    umask = os.umask(0o077)
+    os.umask(umask)
     worker: list[int] = []  # the worker's pid once known
     pending: list[int] = []  # signals that came before it
 
@@ -204,8 +211,8 @@ def forward(argv: list[str]) -> int | None:
     try:
         with sock:
             try:
-                _send(sock, {"argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ)},
-                      [0, 1, 2])
+                _send(sock, {"argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ),
+                             "umask": umask}, [0, 1, 2])
             except OSError:
                 started = None
             else:
@@ -263,14 +270,15 @@ def _reply(conn: socket.socket, message: dict) -> None:
 
 
 def _work(conn: socket.socket, request: dict, fds: list[int]) -> int:
-    """In the forked worker: take the client's streams, folder and environment, run the command
-    and report its exit status."""
+    """In the forked worker: take the client's streams, folder, environment and umask (files it
+    writes get the client's permissions), run the command and report its exit status."""
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=stream.isatty())
     os.chdir(request["cwd"])
+    os.umask(int(request["umask"]))
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv = ["cablemodel", *request["argv"]]
@@ -396,7 +404,7 @@ def query(stop: bool = False, environ: dict | None = None) -> dict | None:
     >>> state is None or state["served"] >= 0
     True
     """
-    path = socket_path(environ)
+    path = socket_path(environ, create=False)
     sock = _connect(path) if path is not None and path.exists() else None
     if sock is None:
         return None
@@ -407,7 +415,7 @@ def query(stop: bool = False, environ: dict | None = None) -> dict | None:
 
 def start(idle_s: float = DEFAULT_IDLE_S, timeout_s: float = 60.0) -> dict:
     """Start this environment's server in the background (``python -m cablemodel.server``, its
-    own session, output to ``server.log`` beside the socket) unless one runs; wait until it
+    own session, output to ``KEY.log`` beside the socket) unless one runs; wait until it
     answers and return its state (:func:`query`). A server that does not answer within
     ``timeout_s`` raises ``RuntimeError`` with its log's last lines.
 

@@ -176,3 +176,25 @@ def test_the_key_follows_the_source_files(tmp_path):
     folder.chmod(0o755)
     env = {server.DIR_ENV: str(folder)}
     assert server.runtime_dir(env) is None and server.socket_path(env) is None  # others may enter
+
+
+def test_files_get_the_clients_permissions(served, tmp_path):
+    """A served command writes with the client's umask, not the server's."""
+    modes = {}
+    for name, env in (("served", served), ("alone", dict(served, CABLEMODEL_SERVER="0"))):
+        before = _status(served)["served"]
+        p = subprocess.run([CABLEMODEL, "morphologies", "--out", name], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=300,
+                           preexec_fn=lambda: os.umask(0o077))
+        assert p.returncode == 0, p.stderr
+        assert _status(served)["served"] == before + (name == "served")
+        modes[name] = (tmp_path / name / "ball_and_stick.swc").stat().st_mode & 0o777
+    assert modes == {"served": 0o600, "alone": 0o600}
+
+
+def test_a_command_without_a_server_creates_nothing(tmp_path, monkeypatch):
+    missing = tmp_path / "no-such-folder"
+    monkeypatch.setenv(server.DIR_ENV, str(missing))
+    monkeypatch.delenv(server.SERVER_ENV, raising=False)
+    assert server.forward(["info", "cell.swc"]) is None
+    assert not missing.exists()

@@ -139,6 +139,13 @@ class Section:
                 f"section {self.name!r}: n_compartments must be >= 1, got {self.n_compartments}"
             )
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickled (e.g. in a worker process): its arrays read-only again."""
+        self.__dict__.update(state)
+        for key in ("points", "segment_lengths"):
+            if isinstance(state.get(key), np.ndarray):
+                state[key].flags.writeable = False
+
     @cached_property
     def segment_lengths(self) -> np.ndarray:
         """Lengths (um) of the straight pieces between consecutive points (read-only).
@@ -233,7 +240,7 @@ def make_sections(specs: list[tuple]) -> list[Section]:
     if not specs:
         return []
     try:
-        points = [np.asarray(spec[3], dtype=float) for spec in specs]
+        points = [np.array(spec[3], dtype=float) for spec in specs]  # own copies, as Section
         plain = all(p.ndim == 2 and p.shape[1] == 4 and len(p) >= 2 for p in points) and all(
             spec[2] is not None and int(spec[4]) >= 1 and math.isfinite(spec[6])
             and spec[6] >= 0 for spec in specs)
@@ -253,7 +260,7 @@ def make_sections(specs: list[tuple]) -> list[Section]:
                                          strict=True):
         sec = object.__new__(Section)
         seg = pieces[end - m:end]
-        seg.flags.writeable = False
+        seg.flags.writeable = pts.flags.writeable = False
         sec.__dict__.update(name=spec[0], region=spec[1], parent=spec[2], points=pts,
                             n_compartments=spec[4], swc_ids=spec[5], origin_distance=spec[6],
                             segment_lengths=seg, length=length)
@@ -513,6 +520,10 @@ class Morphology:
                                       f" soma or another soma section, not from {sec.parent!r}")
             seen[sec.name] = sec
 
+    def __getstate__(self) -> dict:
+        """Pickled without the compartment table (recomputed where it is needed)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_table"}
+
     # -- tree queries ---------------------------------------------------------------------------
     @property
     def section_names(self) -> list[str]:
@@ -669,17 +680,20 @@ class Morphology:
         >>> str(t.section[t.parent[first_left]]), int(t.n_children[t.parent[first_left]])
         ('trunk', 2)
         """
-        table = self.__dict__.get("_table")  # computed once: the morphology is immutable
-        if table is None:
-            table = self._compartments()
-            for f in fields(table):
-                arr = getattr(table, f.name)
-                if isinstance(arr, np.ndarray):
-                    arr.flags.writeable = False
-            object.__setattr__(self, "_table", table)
+        return self._table
+
+    @cached_property
+    def _table(self) -> CompartmentTable:
+        """:meth:`compartments`, computed once (the morphology is immutable), its arrays
+        read-only."""
+        table = self._compartment_table()
+        for f in fields(table):
+            arr = getattr(table, f.name)
+            if isinstance(arr, np.ndarray):
+                arr.flags.writeable = False
         return table
 
-    def _compartments(self) -> CompartmentTable:
+    def _compartment_table(self) -> CompartmentTable:
         start = self.start_distance()
         order = self.depth_first()
         n_child_sections = {s.name: 0 for s in self.sections}
