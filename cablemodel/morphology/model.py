@@ -225,7 +225,8 @@ def make_sections(specs: list[tuple]) -> list[Section]:
     """Many cable sections at once: ``Section(*spec)`` for each spec (name, region, parent,
     points, n_compartments, swc_ids, origin_distance; the last three as :class:`Section`'s
     arguments), checked together and with each one's piece lengths and length computed in a
-    few numpy calls for all (the same numbers, and the same errors, as one at a time).
+    few numpy calls for all (the same numbers, and the same errors, as one at a time). Float
+    point arrays are kept as given, not copied, and made read-only: a section is immutable.
 
     Example
     -------
@@ -240,7 +241,7 @@ def make_sections(specs: list[tuple]) -> list[Section]:
     if not specs:
         return []
     try:
-        points = [np.array(spec[3], dtype=float) for spec in specs]  # own copies, as Section
+        points = [np.asarray(spec[3], dtype=float) for spec in specs]
         plain = all(p.ndim == 2 and p.shape[1] == 4 and len(p) >= 2 for p in points) and all(
             spec[2] is not None and int(spec[4]) >= 1 and math.isfinite(spec[6])
             and spec[6] >= 0 for spec in specs)
